@@ -1,0 +1,52 @@
+// One kernel I/O operation, as handed to a backend.
+//
+// The operation lives in the awaiting coroutine's frame (inside the
+// awaitable), so submitting one allocates nothing. A completion backend
+// (io_uring) submits it as is; a readiness backend (epoll) waits until the
+// fd is ready and then performs the syscall named by `code` itself. Either
+// way the backend reports the outcome through loop::complete(), exactly once
+// per submit, and the loop resumes `waiter` from its ready queue.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <coroutine>
+#include <cstddef>
+#include <cstdint>
+
+namespace reactor::detail {
+
+enum class op_code : std::uint8_t {
+  recv,     // recv(fd, buf, len, flags)
+  send,     // send(fd, buf, len, flags | MSG_NOSIGNAL)
+  recvmsg,  // recvmsg(fd, msg, flags)
+  sendmsg,  // sendmsg(fd, msg, flags | MSG_NOSIGNAL)
+  connect,  // connect(fd, addr, addrlen)
+  accept,   // accept4(fd, addr, &addrlen, SOCK_NONBLOCK | SOCK_CLOEXEC)
+  read,     // read(fd, buf, len)
+  write,    // write(fd, buf, len)
+  poll,     // wait until fd is ready for poll_mask; result: the ready mask
+  cancel_fd,  // cancel every operation pending on fd; result: how many, or -ENOENT
+};
+
+struct operation {
+  op_code code{};
+  int fd = -1;
+  void* buf = nullptr;
+  std::size_t len = 0;
+  int flags = 0;
+  msghdr* msg = nullptr;
+  sockaddr* addr = nullptr;
+  socklen_t addrlen = 0;
+  std::uint32_t poll_mask = 0;
+
+  int result = 0;  // >= 0 on success, -errno on failure (-ECANCELED if cancelled)
+  bool cancel_requested = false;
+  std::coroutine_handle<> waiter;
+
+  // Backend bookkeeping (epoll keeps per-fd queues of waiting operations).
+  operation* next = nullptr;
+  operation* prev = nullptr;
+};
+
+}  // namespace reactor::detail

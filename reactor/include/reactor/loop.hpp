@@ -1,0 +1,145 @@
+// The event loop: one per thread, owning its backend (io_uring, epoll, ...).
+//
+// A pass of the loop: resume the coroutines that were ready when the pass
+// began; take every due timer off the heap and fire them; then ask the
+// backend for completions, blocking until the earliest timer if nothing is
+// ready. Nothing in a loop may be touched from another thread except post().
+//
+// Backend choice: automatic means io_uring where the kernel allows it, else
+// epoll, with the reason kept in fallback_reason() so the daemon can log it.
+// An explicit choice fails loudly if that backend cannot start. With
+// `automatic`, the environment variable REACTORD_BACKEND=io_uring|epoll
+// forces one (for tests).
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "reactor/cancel.hpp"
+#include "reactor/clock.hpp"
+#include "reactor/detail/operation.hpp"
+#include "reactor/detail/ready_queue.hpp"
+#include "reactor/detail/timer_queue.hpp"
+#include "reactor/task.hpp"
+#include "reactor/timer.hpp"
+
+namespace reactor {
+
+enum class backend_kind { automatic, io_uring, epoll, kqueue, iocp };
+
+std::string_view to_string(backend_kind) noexcept;
+std::optional<backend_kind> parse_backend_kind(std::string_view) noexcept;
+// The backends this build can try on this machine, in preference order
+// (what the tests iterate over).
+std::vector<backend_kind> available_backends();
+
+struct loop_options {
+  backend_kind backend = backend_kind::automatic;
+};
+
+namespace detail {
+class backend;
+}
+
+// Counters for benchmarks and the status endpoint.
+struct loop_stats {
+  std::uint64_t passes = 0;         // loop iterations
+  std::uint64_t blocking_waits = 0; // times the loop slept in the kernel
+  std::uint64_t resumed = 0;        // coroutines resumed from the ready queue
+  std::uint64_t timers_fired = 0;
+};
+
+class loop {
+ public:
+  explicit loop(loop_options options = {});
+  ~loop();
+  loop(loop const&) = delete;
+  loop& operator=(loop const&) = delete;
+
+  // Runs `t` to its end as the root of a new cancellation tree and returns
+  // its value (or rethrows its exception).
+  template <class T>
+  T run(task<T> t);
+
+  // Runs passes until stop() is called (for callback-style users such as
+  // the timer benchmark).
+  void run_until_stopped();
+  void stop() noexcept { stopping_ = true; }
+
+  // The only thread-safe member: queue `fn` to run on the loop's thread and
+  // wake the loop if it sleeps.
+  void post(std::function<void()> fn);
+
+  backend_kind backend() const noexcept { return kind_; }
+  std::string_view backend_name() const noexcept { return to_string(kind_); }
+  // Why `automatic` did not pick the preferred backend; empty if it did.
+  std::string const& fallback_reason() const noexcept { return fallback_reason_; }
+
+  // Time as of the start of the current pass (cheap; use clock::now() for
+  // precise readings).
+  deadline now() const noexcept { return now_; }
+  loop_stats const& stats() const noexcept { return stats_; }
+
+  // Low-level timers (see timer.hpp).
+  void arm(timer_node& t, deadline when) {
+    if (t.armed()) timers_.remove(t);
+    t.when = when;
+    timers_.push(t);
+  }
+  void disarm(timer_node& t) noexcept {
+    if (t.armed()) timers_.remove(t);
+  }
+
+  // For awaitables and backends.
+  void schedule(std::coroutine_handle<> h) { ready_.push(h); }
+  // Starts `op`; returns true if it already completed (op.result is set and
+  // op.waiter will not be resumed).
+  bool submit(detail::operation& op);
+  // Asks the backend to end `op` early; its completion still arrives.
+  void cancel(detail::operation& op);
+  // Called by the backend exactly once per submitted operation.
+  void complete(detail::operation& op, int result) {
+    op.result = result;
+    ready_.push(op.waiter);
+  }
+
+ private:
+  void run_pass();
+  void run_posted();
+
+  std::unique_ptr<detail::backend> backend_;
+  backend_kind kind_ = backend_kind::automatic;
+  std::string fallback_reason_;
+
+  detail::ready_queue ready_;
+  detail::timer_queue timers_;
+  std::vector<timer_node*> due_;
+  deadline now_{};
+  bool stopping_ = false;
+  std::coroutine_handle<> root_;  // run()'s task: the pass ends early once it is done
+  loop_stats stats_;
+
+  std::mutex posted_mutex_;
+  std::vector<std::function<void()>> posted_;
+  std::atomic<bool> has_posted_{false};
+};
+
+template <class T>
+T loop::run(task<T> t) {
+  cancel_node root(*this);
+  auto h = t.handle();
+  h.promise().node = &root;
+  schedule(h);
+  root_ = h;
+  while (!h.done()) run_pass();
+  root_ = {};
+  return h.promise().take();
+}
+
+}  // namespace reactor

@@ -1,0 +1,19 @@
+// Everything the reactor offers, in one include.
+#pragma once
+
+#include "reactor/address.hpp"
+#include "reactor/channel.hpp"
+#include "reactor/clock.hpp"
+#include "reactor/error.hpp"
+#include "reactor/event.hpp"
+#include "reactor/future.hpp"
+#include "reactor/generator.hpp"
+#include "reactor/io.hpp"
+#include "reactor/loop.hpp"
+#include "reactor/scope.hpp"
+#include "reactor/signal.hpp"
+#include "reactor/sleep.hpp"
+#include "reactor/socket.hpp"
+#include "reactor/task.hpp"
+#include "reactor/timeout.hpp"
+#include "reactor/when.hpp"
