@@ -1,0 +1,89 @@
+// Job specs: plain structs saying what a job does and when. No YAML here;
+// config/ fills these, the scheduler runs them. Every struct compares with
+// ==, which is how a reload tells a changed job from an unchanged one.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace jobs {
+
+using duration = std::chrono::nanoseconds;
+using namespace std::chrono_literals;
+
+enum class ip_version { any, v4, v6 };
+
+// Counts from `from` down to 0, one tick per `tick`, then "liftoff".
+struct countdown_spec {
+  int from = 10;
+  duration tick = 1s;
+  bool operator==(countdown_spec const&) const = default;
+};
+
+// ICMP / ICMPv6 echo.
+struct ping_spec {
+  std::string target;  // host name or numeric address
+  int count = 3;
+  duration interval = 1s;           // between echoes of one run
+  std::size_t payload_size = 56;    // bytes after the ICMP header
+  duration echo_timeout = 1s;       // how long to wait for each reply
+  ip_version ip = ip_version::any;  // any: the resolver's first answer
+  bool operator==(ping_spec const&) const = default;
+};
+
+struct status_range {
+  int low = 200;
+  int high = 299;  // inclusive
+  bool operator==(status_range const&) const = default;
+};
+
+// HTTP(S) request through libcurl.
+struct fetch_spec {
+  std::string url;
+  std::string method = "GET";  // GET, HEAD or POST
+  std::string body;            // for POST
+  std::vector<std::pair<std::string, std::string>> headers;
+  bool follow_redirects = false;
+  std::vector<status_range> expected_status = {status_range{}};
+  std::optional<std::string> body_contains;
+  std::optional<std::string> body_matches;      // ECMAScript regex
+  std::optional<std::string> body_not_matches;  // ECMAScript regex
+  std::size_t max_body_bytes = 10 * 1024 * 1024;  // the transfer is aborted past it
+  bool verify_tls = true;
+  std::string ca_file;  // empty: the system's CA store
+  ip_version ip = ip_version::any;
+  bool operator==(fetch_spec const&) const = default;
+};
+
+// When a job runs.
+struct schedule_spec {
+  duration interval = 60s;
+  duration jitter = 0s;  // a random but stable per-job phase in [0, jitter)
+  // The run's deadline, measured from its start. Empty: the default, which
+  // is shorter than the interval (see scheduler.hpp).
+  std::optional<duration> timeout;
+  int fail_after = 1;     // consecutive failures before DOWN
+  int recover_after = 1;  // consecutive successes before UP again
+  std::optional<duration> retest_interval;  // a shorter interval while failing
+  bool allow_overlap = false;
+  bool operator==(schedule_spec const&) const = default;
+};
+
+using kind_spec = std::variant<countdown_spec, ping_spec, fetch_spec>;
+
+struct job_spec {
+  std::string name;  // unique within a job file
+  schedule_spec schedule;
+  kind_spec kind;
+  bool operator==(job_spec const&) const = default;
+};
+
+// "countdown", "ping" or "fetch".
+char const* kind_name(kind_spec const& k) noexcept;
+
+}  // namespace jobs
