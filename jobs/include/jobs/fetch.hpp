@@ -1,0 +1,35 @@
+// fetch: HTTP(S) through libcurl's multi_socket API, driven by the reactor.
+// One http_client (one curl multi handle) per loop; connections are reused
+// across runs.
+#pragma once
+
+#include <memory>
+
+#include "jobs/context.hpp"
+#include "jobs/result.hpp"
+#include "jobs/spec.hpp"
+#include "reactor/task.hpp"
+
+namespace reactor {
+class loop;
+}
+
+namespace jobs {
+
+class http_client {
+ public:
+  explicit http_client(reactor::loop& loop);
+  ~http_client();
+  // The client's own coroutines (curl's socket watchers and timer). The
+  // owner runs this in a scope next to the runs for as long as the client
+  // is used; it returns when cancelled. run_fetch works only while serve()
+  // runs.
+  reactor::task<void> serve();
+
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+reactor::task<run_result> run_fetch(fetch_spec const& spec, job_context& ctx);
+
+}  // namespace jobs

@@ -1,0 +1,34 @@
+// ping: ICMP / ICMPv6 echo, in-process. Many ping jobs share one socket per
+// (family, mode); icmp_service owns those sockets and their reader
+// coroutines, which demultiplex replies to the runs waiting for them.
+#pragma once
+
+#include <memory>
+
+#include "jobs/context.hpp"
+#include "jobs/result.hpp"
+#include "jobs/spec.hpp"
+#include "reactor/task.hpp"
+
+namespace reactor {
+class loop;
+}
+
+namespace jobs {
+
+class icmp_service {
+ public:
+  explicit icmp_service(reactor::loop& loop);  // opens nothing until first used
+  ~icmp_service();
+  // The service's own coroutines (socket readers). The owner runs this in a
+  // scope next to the runs for as long as the service is used; it returns
+  // when cancelled. run_ping works only while serve() runs.
+  reactor::task<void> serve();
+
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+reactor::task<run_result> run_ping(ping_spec const& spec, job_context& ctx);
+
+}  // namespace jobs

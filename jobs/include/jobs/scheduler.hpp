@@ -1,0 +1,110 @@
+// The scheduler: starts each job's runs on time and reports what they did.
+//
+//  - Fixed-rate: run k of a job is due at phase + k * interval, where the
+//    phase is a stable per-job offset in [0, jitter). A slow run does not
+//    make later runs drift; a run still going when its next slot comes makes
+//    that slot skipped (counted, and reported to the sink), unless the job
+//    allows overlap.
+//  - Every run has a deadline (schedule.timeout, by default shorter than
+//    the interval); past it the run is cancelled and reported as a timeout.
+//  - A global concurrency limit; runs wait for a slot in due order.
+//  - Per-job state UP / DEGRADED / DOWN with fail_after / recover_after;
+//    a state change is its own event.
+//  - apply() replaces the job set, diffing by name: unchanged jobs keep
+//    their schedule and state, changed ones restart, removed ones are
+//    cancelled, new ones start.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "jobs/result.hpp"
+#include "jobs/spec.hpp"
+#include "reactor/clock.hpp"
+#include "reactor/task.hpp"
+
+namespace reactor {
+class loop;
+}
+
+namespace jobs {
+
+enum class job_state { unknown, up, degraded, down };
+char const* to_string(job_state) noexcept;
+
+struct state_change {
+  std::string job;
+  job_state from = job_state::unknown;
+  job_state to = job_state::unknown;
+  std::string reason;  // the message of the run that caused it
+};
+
+// Where results go. Called on the loop's thread; must not block.
+class result_sink {
+ public:
+  virtual ~result_sink() = default;
+  virtual void on_result(run_result const& r) = 0;
+  virtual void on_state_change(state_change const& c) = 0;
+  // Progress inside a run (a countdown's ticks).
+  virtual void on_event(std::string const& job, std::string const& message) = 0;
+  // A slot that did not start because the previous run was still going.
+  virtual void on_skipped(std::string const& job, reactor::deadline slot) = 0;
+};
+
+struct scheduler_options {
+  std::size_t max_concurrency = 512;  // runs in flight at once, all jobs together
+};
+
+struct reload_summary {
+  int added = 0, changed = 0, removed = 0, unchanged = 0;
+};
+
+// A snapshot of one job, for /metrics and /healthz.
+struct job_status {
+  std::string name;
+  std::string kind;
+  job_state state = job_state::unknown;
+  std::uint64_t runs = 0;
+  std::uint64_t failures = 0;
+  std::uint64_t skipped = 0;
+  bool running = false;
+  std::optional<run_result> last;
+};
+
+// The default run deadline for a schedule with no explicit timeout.
+duration default_timeout(schedule_spec const& s) noexcept;
+
+class scheduler {
+ public:
+  scheduler(reactor::loop& loop, scheduler_options options, result_sink& sink);
+  ~scheduler();
+  scheduler(scheduler const&) = delete;
+  scheduler& operator=(scheduler const&) = delete;
+
+  // Runs the jobs until cancelled, or until drain() has finished.
+  reactor::task<void> run();
+
+  // Replaces the job set (names must be unique). Callable before or while
+  // run() runs.
+  reload_summary apply(std::vector<job_spec> jobs);
+
+  // Graceful stop: start no new runs, let those in flight finish until
+  // `grace`, cancel the rest, and make run() return.
+  reactor::task<void> drain(reactor::deadline grace);
+
+  // The next n instants each job is due, in job order: {name, instants}.
+  std::vector<std::pair<std::string, std::vector<reactor::deadline>>> next_runs(std::size_t n) const;
+
+  std::vector<job_status> status() const;
+  std::size_t job_count() const noexcept;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace jobs
