@@ -61,6 +61,7 @@ struct run_result {
   std::uint64_t early = 0;        // fired before its deadline: a defect
   double cpu_ns_per_timer = 0;
   double mean_lateness_us = 0;    // how long after its deadline a timer fired
+  double max_lateness_us = 0;
   double wall_ms = 0;
   std::uint64_t loop_iterations = 0;
   bool started = false;           // false if the backend could not start here
@@ -83,6 +84,7 @@ struct reactord_run {
   std::size_t fired = 0;
   std::uint64_t early = 0;
   std::chrono::nanoseconds lateness{0};
+  std::chrono::nanoseconds max_lateness{0};
   delay_source delays;
   reactor::timer_node feeder;
 };
@@ -97,6 +99,7 @@ void reactord_timer_fired(reactor::timer_node& node) {
   auto late = reactor::clock::now() - node.when;
   if (late < 0ns) ++run.early;
   run.lateness += late;
+  run.max_lateness = std::max(run.max_lateness, late);
   if (++run.fired == run.count) run.loop.stop();
 }
 
@@ -144,6 +147,7 @@ run_result run_reactord(reactor::backend_kind backend, std::size_t count) {
   r.early = run.early;
   r.cpu_ns_per_timer = double(cpu.count()) / double(count);
   r.mean_lateness_us = double(run.lateness.count()) / 1e3 / double(count);
+  r.max_lateness_us = double(run.max_lateness.count()) / 1e3;
   r.wall_ms = std::chrono::duration<double, std::milli>(wall).count();
   r.loop_iterations = loop->stats().passes;
   return r;
@@ -165,6 +169,7 @@ struct libuv_run {
   std::size_t fired = 0;
   std::uint64_t early = 0;
   std::int64_t lateness_ns = 0;
+  std::int64_t max_lateness_ns = 0;
   std::uint64_t iterations = 0;
   delay_source delays;
   uv_idle_t feeder;
@@ -179,7 +184,9 @@ void libuv_timer_fired(uv_timer_t* handle) {
   if (uv_now(&run.loop) < t->due_ms) ++run.early;
   // Lateness on the same clock as reactord's (CLOCK_MONOTONIC), against the
   // millisecond deadline libuv works with.
-  run.lateness_ns += std::int64_t(uv_hrtime()) - std::int64_t(t->due_ms * 1'000'000);
+  std::int64_t late = std::int64_t(uv_hrtime()) - std::int64_t(t->due_ms * 1'000'000);
+  run.lateness_ns += late;
+  run.max_lateness_ns = std::max(run.max_lateness_ns, late);
   ++run.fired;
 }
 
@@ -226,6 +233,7 @@ run_result run_libuv(std::size_t count) {
   r.early = run->early;
   r.cpu_ns_per_timer = double(cpu.count()) / double(count);
   r.mean_lateness_us = double(run->lateness_ns) / 1e3 / double(count);
+  r.max_lateness_us = double(run->max_lateness_ns) / 1e3;
   r.wall_ms = std::chrono::duration<double, std::milli>(wall).count();
   r.loop_iterations = run->iterations;
   return r;
@@ -285,6 +293,8 @@ int main(int argc, char** argv) {
                         mib(uv.peak_rss_kib), 1);
     bench::print_figure("timers.mean_lateness." + name, r.mean_lateness_us, "us", "libuv",
                         uv.result.mean_lateness_us, 1);
+    bench::print_figure("timers.max_lateness." + name, r.max_lateness_us, "us", "libuv",
+                        uv.result.max_lateness_us, 1);
     bench::print_figure("timers.wall." + name, r.wall_ms, "ms", "libuv", uv.result.wall_ms, 0);
     bench::print_figure("timers.loop_iterations." + name, double(r.loop_iterations), "iterations",
                         "libuv", double(uv.result.loop_iterations));
