@@ -1,7 +1,9 @@
 #include "reactor/address.hpp"
 
+#if !defined(_WIN32)  // Windows: ws2tcpip.h, through address.hpp
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#endif
 
 #include <cstring>
 

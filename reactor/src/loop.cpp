@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <system_error>
 
 #include "backend/backend.hpp"
@@ -27,9 +28,30 @@ std::optional<backend_kind> parse_backend_kind(std::string_view s) noexcept {
   return std::nullopt;
 }
 
+namespace {
+// The backends compiled into this build, in the order `automatic` tries them.
+// reactor/CMakeLists.txt defines REACTORD_HAVE_<backend> for each one it
+// builds: io_uring and epoll on Linux, kqueue where <sys/event.h> (or
+// libkqueue) was found, iocp on Windows.
+constexpr backend_kind built_backends[] = {
+#if defined(REACTORD_HAVE_IO_URING)
+    backend_kind::io_uring,
+#endif
+#if defined(REACTORD_HAVE_EPOLL)
+    backend_kind::epoll,
+#endif
+#if defined(REACTORD_HAVE_KQUEUE)
+    backend_kind::kqueue,
+#endif
+#if defined(REACTORD_HAVE_IOCP)
+    backend_kind::iocp,
+#endif
+};
+}  // namespace
+
 std::vector<backend_kind> available_backends() {
   std::vector<backend_kind> found;
-  for (auto k : {backend_kind::io_uring, backend_kind::epoll}) {
+  for (auto k : built_backends) {
     try {
       loop probe(loop_options{k});
       found.push_back(k);
@@ -42,8 +64,18 @@ std::vector<backend_kind> available_backends() {
 namespace {
 std::unique_ptr<detail::backend> make_backend(backend_kind k, loop& owner) {
   switch (k) {
+#if defined(REACTORD_HAVE_IO_URING)
     case backend_kind::io_uring: return detail::make_io_uring_backend(owner);
+#endif
+#if defined(REACTORD_HAVE_EPOLL)
     case backend_kind::epoll: return detail::make_epoll_backend(owner);
+#endif
+#if defined(REACTORD_HAVE_KQUEUE)
+    case backend_kind::kqueue: return detail::make_kqueue_backend(owner);
+#endif
+#if defined(REACTORD_HAVE_IOCP)
+    case backend_kind::iocp: return detail::make_iocp_backend(owner);
+#endif
     default:
       throw std::system_error(std::make_error_code(std::errc::not_supported),
                               std::string("backend ") + std::string(to_string(k)) +
@@ -68,19 +100,27 @@ loop::loop(loop_options options) : now_(clock::now()) {
     kind_ = wanted;
     return;
   }
-  try {
-    backend_ = detail::make_io_uring_backend(*this);
-    kind_ = backend_kind::io_uring;
-  } catch (std::system_error const& e) {
-    fallback_reason_ = e.what();
-    backend_ = detail::make_epoll_backend(*this);
-    kind_ = backend_kind::epoll;
+  // The first built backend that starts wins; the preferred one's failure is
+  // kept as the reason (the last one's failure propagates if none starts).
+  for (std::size_t i = 0; i < std::size(built_backends); ++i) {
+    try {
+      backend_ = make_backend(built_backends[i], *this);
+      kind_ = built_backends[i];
+      return;
+    } catch (std::system_error const& e) {
+      if (i + 1 == std::size(built_backends)) throw;
+      if (fallback_reason_.empty()) fallback_reason_ = e.what();
+    }
   }
 }
 
 loop::~loop() = default;
 
-bool loop::submit(detail::operation& op) { return backend_->submit(op); }
+bool loop::submit(detail::operation& op) {
+  if (backend_->submit(op)) return true;
+  ++stats_.operations_in_flight;
+  return false;
+}
 
 void loop::cancel(detail::operation& op) {
   op.cancel_requested = true;

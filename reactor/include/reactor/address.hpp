@@ -1,12 +1,12 @@
 // socket_address: an IPv4 or IPv6 address and port, by value.
 #pragma once
 
-#include <sys/socket.h>
-
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "reactor/detail/native.hpp"
 
 namespace reactor {
 

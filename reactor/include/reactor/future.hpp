@@ -37,7 +37,22 @@ class future {
     if (state->error) std::rethrow_exception(state->error);
     co_return *state->value;
   }
-  auto operator co_await() const { return get().operator co_await(); }
+  // `co_await f` is `co_await f.get()` without the extra coroutine frame.
+  struct awaiter {
+    std::shared_ptr<detail::future_state<T>> state;
+    event::waiter wait{state->ready};
+    bool await_ready() const noexcept { return wait.await_ready(); }
+    template <detail::reactor_promise P>
+    bool await_suspend(std::coroutine_handle<P> h) noexcept {
+      return wait.await_suspend(h);
+    }
+    T await_resume() {
+      wait.await_resume();
+      if (state->error) std::rethrow_exception(state->error);
+      return *state->value;
+    }
+  };
+  awaiter operator co_await() const { return awaiter{state_}; }
 
  private:
   template <class>

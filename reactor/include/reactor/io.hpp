@@ -9,14 +9,13 @@
 // cancellation is an exception.
 #pragma once
 
-#include <sys/socket.h>
-
 #include <cerrno>
 #include <coroutine>
 #include <cstddef>
 #include <span>
 
 #include "reactor/cancel.hpp"
+#include "reactor/detail/native.hpp"
 #include "reactor/error.hpp"
 #include "reactor/loop.hpp"
 #include "reactor/task.hpp"
@@ -70,14 +69,14 @@ class io_awaitable : public io_awaitable_base {
 // The number of bytes moved, or an error.
 class transfer_awaitable final : public detail::io_awaitable<std::size_t> {
  public:
-  transfer_awaitable(detail::op_code code, int fd, void* buf, std::size_t len, int flags) {
+  transfer_awaitable(detail::op_code code, native_handle fd, void* buf, std::size_t len, int flags) {
     op_.code = code;
     op_.fd = fd;
     op_.buf = buf;
     op_.len = len;
     op_.flags = flags;
   }
-  transfer_awaitable(detail::op_code code, int fd, msghdr& msg, int flags) {
+  transfer_awaitable(detail::op_code code, native_handle fd, message_header& msg, int flags) {
     op_.code = code;
     op_.fd = fd;
     op_.msg = &msg;
@@ -90,19 +89,19 @@ class transfer_awaitable final : public detail::io_awaitable<std::size_t> {
 // POLLHUP).
 class poll_awaitable final : public detail::io_awaitable<unsigned> {
  public:
-  poll_awaitable(int fd, unsigned events) {
+  poll_awaitable(native_handle fd, unsigned events) {
     op_.code = detail::op_code::poll;
     op_.fd = fd;
     op_.poll_mask = events;
   }
 };
 
-inline transfer_awaitable read_some(int fd, std::span<std::byte> buf) {
+inline transfer_awaitable read_some(native_handle fd, std::span<std::byte> buf) {
   return {detail::op_code::read, fd, buf.data(), buf.size(), 0};
 }
-inline transfer_awaitable write_some(int fd, std::span<std::byte const> buf) {
+inline transfer_awaitable write_some(native_handle fd, std::span<std::byte const> buf) {
   return {detail::op_code::write, fd, const_cast<std::byte*>(buf.data()), buf.size(), 0};
 }
-inline poll_awaitable poll(int fd, unsigned events) { return {fd, events}; }
+inline poll_awaitable poll(native_handle fd, unsigned events) { return {fd, events}; }
 
 }  // namespace reactor

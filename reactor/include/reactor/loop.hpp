@@ -53,6 +53,9 @@ struct loop_stats {
   std::uint64_t blocking_waits = 0; // times the loop slept in the kernel
   std::uint64_t resumed = 0;        // coroutines resumed from the ready queue
   std::uint64_t timers_fired = 0;
+  // Operations handed to the backend whose completion has not arrived yet.
+  // A cancelled operation's coroutine resumes only once this has dropped.
+  std::uint64_t operations_in_flight = 0;
 };
 
 class loop {
@@ -105,6 +108,7 @@ class loop {
   void cancel(detail::operation& op);
   // Called by the backend exactly once per submitted operation.
   void complete(detail::operation& op, int result) {
+    --stats_.operations_in_flight;
     op.result = result;
     ready_.push(op.waiter);
   }

@@ -1,8 +1,10 @@
 // Scopes (trio's nurseries): structured lifetimes for concurrent children.
 //
 //   co_await open_scope([&](scope& s) -> task<void> {
-//     s.spawn(ping_forever(a));
-//     s.spawn(ping_forever(b));
+//     s.spawn(ping_forever(a));        // a coroutine with parameters, or
+//     s.spawn([&]() -> task<void> {    // a lambda: pass it uncalled, so its
+//       co_await ping_forever(b);       // captures live as long as the child
+//     });
 //     co_await sleep_for(10s);
 //     s.cancel();            // end the children; open_scope awaits them
 //   });
@@ -52,7 +54,15 @@ class scope {
 
   // Starts `t` as a child of this scope (from the next loop pass).
   child_handle spawn(task<void> t) {
-    return child_handle(group_.start(std::move(t), [this] {}));
+    return child_handle(group_.start(std::move(t), [] {}));
+  }
+  // Starts `coroutine()` as a child, keeping the callable alive as long as
+  // the child runs. Prefer this for lambdas with captures:
+  //   s.spawn([&] () -> task<void> { ... });   // not ...}());
+  template <class F>
+    requires std::is_invocable_r_v<task<void>, F&>
+  child_handle spawn(F coroutine) {
+    return child_handle(group_.start(std::move(coroutine), [] {}));
   }
   void cancel() noexcept { group_.node().cancel(); }
   std::size_t running() const noexcept { return group_.running(); }

@@ -8,8 +8,6 @@
 // shielded: it runs to its end even in a cancelled chain, so cleanup works.
 #pragma once
 
-#include <sys/socket.h>
-
 #include <span>
 #include <system_error>
 
@@ -22,7 +20,7 @@ class socket;
 
 class connect_awaitable final : public detail::io_awaitable_base {
  public:
-  connect_awaitable(int fd, socket_address const& to) : to_(to) {
+  connect_awaitable(native_handle fd, socket_address const& to) : to_(to) {
     op_.code = detail::op_code::connect;
     op_.fd = fd;
     op_.addr = to_.data();
@@ -40,7 +38,7 @@ class connect_awaitable final : public detail::io_awaitable_base {
 
 class accept_awaitable final : public detail::io_awaitable_base {
  public:
-  explicit accept_awaitable(int fd) {
+  explicit accept_awaitable(native_handle fd) {
     op_.code = detail::op_code::accept;
     op_.fd = fd;
     op_.addr = reinterpret_cast<sockaddr*>(&peer_);
@@ -54,11 +52,11 @@ class accept_awaitable final : public detail::io_awaitable_base {
 // Shielded: not cancellable, and runs in a cancelled chain too.
 class close_awaitable final {
  public:
-  explicit close_awaitable(int fd) {
+  explicit close_awaitable(native_handle fd) {
     op_.code = detail::op_code::cancel_fd;
     op_.fd = fd;
   }
-  bool await_ready() const noexcept { return op_.fd < 0; }
+  bool await_ready() const noexcept { return op_.fd == invalid_handle; }
   template <detail::reactor_promise P>
   bool await_suspend(std::coroutine_handle<P> h) {
     op_.waiter = h;
@@ -78,7 +76,7 @@ class close_awaitable final {
 class socket {
  public:
   socket() noexcept = default;
-  explicit socket(int fd) noexcept : fd_(fd) {}
+  explicit socket(native_handle fd) noexcept : fd_(fd) {}
   socket(socket&& o) noexcept : fd_(o.release()) {}
   socket& operator=(socket&& o) noexcept;
   ~socket();
@@ -88,11 +86,11 @@ class socket {
   // A TCP listener bound to `at` (SO_REUSEADDR; port 0 picks a free port).
   static socket listen_tcp(socket_address const& at, int backlog = 511);
 
-  int fd() const noexcept { return fd_; }
-  explicit operator bool() const noexcept { return fd_ >= 0; }
-  int release() noexcept {
-    int fd = fd_;
-    fd_ = -1;
+  native_handle fd() const noexcept { return fd_; }
+  explicit operator bool() const noexcept { return fd_ != invalid_handle; }
+  native_handle release() noexcept {
+    native_handle fd = fd_;
+    fd_ = invalid_handle;
     return fd;
   }
   socket_address local_address() const;
@@ -103,10 +101,10 @@ class socket {
   transfer_awaitable send(std::span<std::byte const> buf, int flags = 0) {
     return {detail::op_code::send, fd_, const_cast<std::byte*>(buf.data()), buf.size(), flags};
   }
-  transfer_awaitable recvmsg(msghdr& msg, int flags = 0) {
+  transfer_awaitable recvmsg(message_header& msg, int flags = 0) {
     return {detail::op_code::recvmsg, fd_, msg, flags};
   }
-  transfer_awaitable sendmsg(msghdr& msg, int flags = 0) {
+  transfer_awaitable sendmsg(message_header& msg, int flags = 0) {
     return {detail::op_code::sendmsg, fd_, msg, flags};
   }
   connect_awaitable connect(socket_address const& to) { return {fd_, to}; }
@@ -115,13 +113,15 @@ class socket {
   close_awaitable close() noexcept { return close_awaitable(release()); }
 
  private:
-  int fd_ = -1;
+  native_handle fd_ = invalid_handle;
 };
 
 inline io_result<socket> accept_awaitable::await_resume() {
   int r = finish();
   if (r < 0) return std::error_code(-r, std::system_category());
-  return socket(r);
+  // A Windows SOCKET is a kernel handle, an index into the process's handle
+  // table (at most 2^24 entries), so it travels in the int result intact.
+  return socket(static_cast<native_handle>(r));
 }
 
 // Sends all of `buf` (several sends if the kernel takes less). Returns the

@@ -36,6 +36,8 @@ class backend {
 // Each factory throws std::system_error if the backend cannot start here.
 std::unique_ptr<backend> make_io_uring_backend(loop& owner);
 std::unique_ptr<backend> make_epoll_backend(loop& owner);
+std::unique_ptr<backend> make_kqueue_backend(loop& owner);
+std::unique_ptr<backend> make_iocp_backend(loop& owner);
 
 // The relative wait for `until` as seen at `now`, rounded up to whole
 // microseconds (waking early would only cost a wasted pass).

@@ -12,7 +12,9 @@
 #include <coroutine>
 #include <cstddef>
 #include <exception>
+#include <functional>
 #include <memory>
+#include <type_traits>
 #include <utility>
 
 #include "reactor/cancel.hpp"
@@ -55,16 +57,21 @@ class child_group {
   // a scope widens it to the scope's body too; null keeps the siblings going.
   void cancel_on_failure(cancel_node* target) noexcept { fail_target_ = target; }
 
-  // Starts `t`; `on_value(v)` (or on_value() for void) runs if it returns
-  // normally. Returns the child's shared state.
-  template <class T, class OnValue>
-  std::shared_ptr<child_state> start(task<T> t, OnValue on_value) {
+  // Starts the task `make()` returns; `on_value(v)` (or on_value() for
+  // void) runs if it returns normally. `make` is kept in the child's frame
+  // for the child's whole life, so a lambda coroutine's captures stay valid.
+  template <class Make, class OnValue>
+  std::shared_ptr<child_state> start(Make make, OnValue on_value) {
     auto state = std::make_shared<child_state>();
     ++running_;
-    runner r = run(std::move(t), std::move(on_value), state);
+    runner r = run(std::move(make), std::move(on_value), state);
     r.handle.promise().node = &node_;
     node_.owner().schedule(r.handle);
     return state;
+  }
+  template <class T, class OnValue>
+  std::shared_ptr<child_state> start(task<T> t, OnValue on_value) {
+    return start([t = std::move(t)]() mutable { return std::move(t); }, std::move(on_value));
   }
 
   // Awaitable: resumes when no child is running. Shielded (a cancelled
@@ -78,13 +85,15 @@ class child_group {
   all_ended_awaiter all_ended() noexcept { return {*this}; }
 
  private:
-  template <class T, class OnValue>
-  runner run(task<T> t, OnValue on_value, std::shared_ptr<child_state> state) {
+  template <class Make, class OnValue>
+  runner run(Make make, OnValue on_value, std::shared_ptr<child_state> state) {
+    using T = typename std::invoke_result_t<Make&>::value_type;
     cancel_node node(node_);
     co_await adopt_node{node};
     state->node = &node;
     if (state->cancel_requested) node.cancel();
     try {
+      auto t = make();
       if constexpr (std::is_void_v<T>) {
         co_await std::move(t);
         on_value();

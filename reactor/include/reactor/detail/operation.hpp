@@ -8,11 +8,11 @@
 // per submit, and the loop resumes `waiter` from its ready queue.
 #pragma once
 
-#include <sys/socket.h>
-
 #include <coroutine>
 #include <cstddef>
 #include <cstdint>
+
+#include "reactor/detail/native.hpp"
 
 namespace reactor::detail {
 
@@ -31,11 +31,11 @@ enum class op_code : std::uint8_t {
 
 struct operation {
   op_code code{};
-  int fd = -1;
+  native_handle fd = invalid_handle;
   void* buf = nullptr;
   std::size_t len = 0;
   int flags = 0;
-  msghdr* msg = nullptr;
+  message_header* msg = nullptr;
   sockaddr* addr = nullptr;
   socklen_t addrlen = 0;
   std::uint32_t poll_mask = 0;
@@ -47,6 +47,11 @@ struct operation {
   // Backend bookkeeping (epoll keeps per-fd queues of waiting operations).
   operation* next = nullptr;
   operation* prev = nullptr;
+#if defined(_WIN32)
+  // The IOCP backend's request: the kernel writes the status here, and the
+  // completion packet hands this address back (see backend/iocp.cpp).
+  OVERLAPPED overlapped{};
+#endif
 };
 
 }  // namespace reactor::detail
