@@ -1,0 +1,172 @@
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fcntl.h>
+
+#include <cstring>
+#include <numeric>
+#include <string>
+
+#include "backends.hpp"
+#include "reactor/reactor.hpp"
+
+using namespace reactor;
+using namespace std::chrono_literals;
+
+class Socket : public on_each_backend {};
+REACTORD_ON_EACH_BACKEND(Socket);
+
+namespace {
+std::span<std::byte const> bytes(std::string const& s) { return std::as_bytes(std::span(s)); }
+
+// Echoes one connection until the peer closes it.
+task<void> echo(reactor::socket conn) {
+  std::byte buf[4096];
+  for (;;) {
+    auto n = co_await conn.recv(buf);
+    if (!n || *n == 0) break;
+    if (co_await send_all(conn, std::span(buf, *n))) break;
+  }
+  co_await conn.close();
+}
+}  // namespace
+
+TEST_P(Socket, TcpEchoOverLoopback) {
+  for (char const* ip : {"127.0.0.1", "::1"}) {
+    reactor::socket listener = reactor::socket::listen_tcp(*socket_address::parse(ip));
+    socket_address at = listener.local_address();
+    std::string sent(200'000, '\0');
+    std::iota(sent.begin(), sent.end(), 'a');
+    std::string got = l().run(open_scope([&](scope& s) -> task<std::string> {
+      s.spawn([&]() -> task<void> {
+        auto conn = co_await listener.accept();
+        co_await echo(std::move(conn.value()));
+      });
+      reactor::socket c = reactor::socket::open(at.family(), SOCK_STREAM);
+      EXPECT_FALSE(co_await c.connect(at));
+      std::string received;
+      // Send and receive side by side: 200 kB exceeds the socket buffers.
+      co_await when_all(
+          [&]() -> task<void> {
+            EXPECT_FALSE(co_await send_all(c, bytes(sent)));
+            ::shutdown(c.fd(), SHUT_WR);
+          }(),
+          [&]() -> task<void> {
+            std::byte buf[8192];
+            for (;;) {
+              auto n = co_await c.recv(buf);
+              if (!n || *n == 0) break;
+              received.append(reinterpret_cast<char*>(buf), *n);
+            }
+          }());
+      co_await c.close();
+      co_return received;
+    }));
+    EXPECT_EQ(got.size(), sent.size()) << ip;
+    EXPECT_TRUE(got == sent) << ip;
+  }
+}
+
+TEST_P(Socket, ConnectToAClosedPortReportsConnectionRefused) {
+  // Bind a port, then close it, so nothing listens there.
+  socket_address at;
+  {
+    reactor::socket tmp = reactor::socket::listen_tcp(*socket_address::parse("127.0.0.1"));
+    at = tmp.local_address();
+  }
+  std::error_code ec = l().run([&]() -> task<std::error_code> {
+    reactor::socket c = reactor::socket::open(AF_INET, SOCK_STREAM);
+    co_return co_await c.connect(at);
+  }());
+  EXPECT_EQ(ec, std::errc::connection_refused);
+}
+
+TEST_P(Socket, UdpSendmsgRecvmsgKeepTheSender) {
+  reactor::socket a = reactor::socket::open(AF_INET, SOCK_DGRAM);
+  reactor::socket b = reactor::socket::open(AF_INET, SOCK_DGRAM);
+  auto any = *socket_address::parse("127.0.0.1");
+  ASSERT_EQ(0, ::bind(a.fd(), any.data(), any.size()));
+  ASSERT_EQ(0, ::bind(b.fd(), any.data(), any.size()));
+  socket_address to = b.local_address();
+  socket_address from_expected = a.local_address();
+  char in_buf[16] = {};
+  sockaddr_storage from{};
+  std::size_t got = 0;
+  l().run(open_scope([&](scope& s) -> task<void> {
+    s.spawn([&]() -> task<void> {
+      iovec iov{in_buf, sizeof in_buf};
+      msghdr in{};
+      in.msg_name = &from;
+      in.msg_namelen = sizeof from;
+      in.msg_iov = &iov;
+      in.msg_iovlen = 1;
+      auto n = co_await b.recvmsg(in);
+      got = *n;
+    });
+    co_await sleep_for(1ms);  // the receive is pending first
+    char payload[] = "ping";
+    iovec iov{payload, 4};
+    msghdr out{};
+    out.msg_name = const_cast<sockaddr*>(to.data());
+    out.msg_namelen = to.size();
+    out.msg_iov = &iov;
+    out.msg_iovlen = 1;
+    auto n = co_await a.sendmsg(out);
+    EXPECT_EQ(*n, 4u);
+  }));
+  EXPECT_EQ(got, 4u);
+  EXPECT_EQ(std::string(in_buf, 4), "ping");
+  EXPECT_TRUE(socket_address(reinterpret_cast<sockaddr*>(&from), sizeof(sockaddr_in)) ==
+              from_expected);
+}
+
+TEST_P(Socket, AsyncCloseWithAPendingRecvEndsTheRecvFirst) {
+  int fds[2];
+  ASSERT_EQ(0, ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds));
+  reactor::socket a(fds[0]), b(fds[1]);
+  int a_fd = a.fd();
+  std::error_code recv_error;
+  bool recv_done_before_close_returned = false;
+  l().run(open_scope([&](scope& s) -> task<void> {
+    s.spawn([&]() -> task<void> {
+      std::byte buf[16];
+      auto n = co_await a.recv(buf);  // a's fd, read before close() released it
+      recv_error = n.error();
+    });
+    co_await sleep_for(1ms);
+    co_await reactor::socket(a.release()).close();
+    co_await sleep_for(1ms);
+    recv_done_before_close_returned = s.running() == 0;
+  }));
+  EXPECT_TRUE(recv_done_before_close_returned);
+  EXPECT_EQ(recv_error, std::errc::operation_canceled);
+  EXPECT_EQ(l().stats().operations_in_flight, 0u);
+  EXPECT_EQ(::fcntl(a_fd, F_GETFD), -1) << "the fd was not closed";
+}
+
+TEST_P(Socket, PollReportsReadiness) {
+  int fds[2];
+  ASSERT_EQ(0, ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds));
+  reactor::socket a(fds[0]), b(fds[1]);
+  l().run([&]() -> task<void> {
+    auto w = co_await poll(a.fd(), POLLOUT);
+    EXPECT_TRUE(*w & POLLOUT);
+    co_await open_scope([&](scope& s) -> task<void> {
+      s.spawn([&]() -> task<void> {
+        auto r = co_await poll(a.fd(), POLLIN);
+        EXPECT_TRUE(*r & POLLIN);
+      });
+      co_await sleep_for(1ms);
+      std::byte one[1] = {};
+      co_await b.send(one);
+    });
+    // Closing the peer shows as POLLIN (EOF) or POLLHUP.
+    b = reactor::socket();
+    std::byte drain[8];
+    co_await a.recv(drain);
+    auto h = co_await poll(a.fd(), POLLIN);
+    EXPECT_TRUE(*h & (POLLIN | POLLHUP));
+  }());
+}
