@@ -74,10 +74,11 @@ auto in_child(F fn) -> child_outcome<std::invoke_result_t<F&>> {
 
 inline void print_figure(std::string_view name, double value, std::string_view unit,
                          std::string_view peer, double peer_value, int decimals = 0) {
-  std::printf("%.*s: %.*f %.*s (%.*s: %.*f %.*s, ratio: %.2f)\n", int(name.size()), name.data(),
+  char ratio[32] = "n/a";  // nothing to divide by
+  if (peer_value != 0) std::snprintf(ratio, sizeof ratio, "%.2f", value / peer_value);
+  std::printf("%.*s: %.*f %.*s (%.*s: %.*f %.*s, ratio: %s)\n", int(name.size()), name.data(),
               decimals, value, int(unit.size()), unit.data(), int(peer.size()), peer.data(),
-              decimals, peer_value, int(unit.size()), unit.data(),
-              peer_value != 0 ? value / peer_value : 0.0);
+              decimals, peer_value, int(unit.size()), unit.data(), ratio);
 }
 
 // A figure with no peer beside it (a count, a correctness check).
