@@ -1,0 +1,273 @@
+#include "config/job_file.hpp"
+
+#include <arpa/inet.h>
+#include <glob.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "config/suggest.hpp"
+#include "job_fields.hpp"
+#include "mapping_reader.hpp"
+
+namespace config {
+
+namespace {
+
+using detail::mapping_reader;
+using detail::problems;
+
+std::vector<std::string> const kind_names = {"countdown", "ping", "fetch"};
+
+std::optional<jobs::kind_spec> kind_from_name(std::string const& name) {
+  if (name == "countdown") return jobs::countdown_spec{};
+  if (name == "ping") return jobs::ping_spec{};
+  if (name == "fetch") return jobs::fetch_spec{};
+  return std::nullopt;
+}
+
+// "127.0.0.1:9817", "[::1]:9817" or "off".
+void read_listen(mapping_reader& r, listen_address& out) {
+  std::string s;
+  if (!r.read("status_listen", s)) return;
+  if (s == "off") {
+    out.enabled = false;
+    return;
+  }
+  std::string ip, port;
+  if (s.starts_with('[')) {
+    auto close = s.find("]:");
+    if (close != std::string::npos) {
+      ip = s.substr(1, close - 1);
+      port = s.substr(close + 2);
+    }
+  } else if (auto colon = s.rfind(':'); colon != std::string::npos && s.find(':') == colon) {
+    ip = s.substr(0, colon);
+    port = s.substr(colon + 1);
+  }
+  unsigned char buf[16];
+  bool ip_ok = !ip.empty() && (inet_pton(AF_INET, ip.c_str(), buf) == 1 || inet_pton(AF_INET6, ip.c_str(), buf) == 1);
+  bool port_ok = !port.empty() && port.size() <= 5;
+  for (unsigned char c : port) port_ok = port_ok && std::isdigit(c);
+  if (!ip_ok || !port_ok || std::stoi(port) > 65535) {
+    r.error(r.mark_of("status_listen"),
+            "'status_listen' must be a numeric address and port (127.0.0.1:9817, [::1]:9817; port 0 picks a free "
+            "one) or off, got '" + s + "'");
+    return;
+  }
+  out = listen_address{true, ip, static_cast<std::uint16_t>(std::stoi(port))};
+}
+
+void read_daemon_settings(mapping_reader& r, daemon_settings& out) {
+  read_listen(r, out.status_listen);
+  r.read("shutdown_grace", out.shutdown_grace, std::chrono::seconds(0), std::chrono::hours(1));
+  r.read("max_concurrency", out.max_concurrency, 1, 1'000'000);
+  r.finish();
+}
+
+// A job name is a Prometheus label value and a log field: keep it plain.
+bool valid_job_name(std::string const& name) {
+  if (name.empty() || name.size() > 128) return false;
+  for (unsigned char c : name)
+    if (!std::isalnum(c) && c != '.' && c != '_' && c != '-' && c != ':') return false;
+  return true;
+}
+
+// One loading: the problems of every file, the jobs so far, and where each
+// name was first defined.
+struct loading {
+  std::vector<diagnostic> diagnostics;
+  job_file result;
+  std::map<std::string, std::pair<std::string, int>> first_definition;  // name -> (file, line)
+  // Defaults per kind, already applied to a blank job of that kind.
+  std::map<std::string, jobs::job_spec> prototypes;
+};
+
+jobs::job_spec prototype(loading& l, std::string const& kind) {
+  if (auto it = l.prototypes.find(kind); it != l.prototypes.end()) return it->second;
+  return jobs::job_spec{"", {}, *kind_from_name(kind)};
+}
+
+void read_defaults(loading& l, problems& p, YAML::Node const& node) {
+  mapping_reader kinds(node, "defaults", p);
+  for (auto const& kind : kind_names) {
+    YAML::Node section = kinds.node(kind);
+    if (!section.IsDefined()) continue;
+    mapping_reader r(section, "defaults." + kind, p);
+    if (!r.valid()) continue;
+    jobs::job_spec spec{"", {}, *kind_from_name(kind)};
+    detail::read_job_fields(r, spec);
+    r.finish();
+    l.prototypes[kind] = std::move(spec);
+  }
+  kinds.finish();
+}
+
+void read_job(loading& l, problems& p, YAML::Node const& node, std::size_t index) {
+  mapping_reader r(node, "job #" + std::to_string(index + 1), p);
+  if (!r.valid()) return;
+  std::string name, kind;
+  bool has_name = r.read("name", name);
+  if (!has_name && !r.map()["name"].IsDefined()) r.error(node, "every job needs a 'name'");
+  if (has_name) {
+    if (!valid_job_name(name)) {
+      r.error(r.mark_of("name"), "job names are 1 to 128 letters, digits, '.', '_', '-' or ':', got '" + name + "'");
+    } else {
+      auto mark = r.mark_of("name");
+      auto [it, fresh] = l.first_definition.emplace(name, std::pair(p.file(), mark.line + 1));
+      if (!fresh)
+        r.error(mark, "duplicate job name '" + name + "' (first defined at " + it->second.first + ":" +
+                          std::to_string(it->second.second) + ")");
+    }
+  }
+  mapping_reader job(node, has_name ? "job '" + name + "'" : r.what(), p);
+  job.read("name", name);
+  if (!job.read("kind", kind)) {
+    if (!job.map()["kind"].IsDefined()) job.error(node, "every job needs a 'kind' (countdown, ping or fetch)");
+    return;
+  }
+  if (!kind_from_name(kind)) {
+    std::string message = "unknown kind '" + kind + "'";
+    if (auto near = closest_match(kind, kind_names)) message += "; did you mean '" + *near + "'?";
+    else message += "; expected countdown, ping or fetch";
+    job.error(job.mark_of("kind"), message);
+    return;
+  }
+  jobs::job_spec spec = prototype(l, kind);
+  spec.name = name;
+  detail::read_job_fields(job, spec);
+  job.finish();
+  detail::check_job(job, spec);
+  l.result.jobs.push_back(std::move(spec));
+}
+
+void read_jobs(loading& l, problems& p, YAML::Node const& node) {
+  if (!node.IsSequence()) {
+    p.at(node, "'jobs' must be a list, each item starting with '- name: ...'");
+    return;
+  }
+  std::size_t i = 0;
+  for (auto const& item : node) read_job(l, p, item, i++);
+}
+
+std::optional<YAML::Node> parse_yaml(std::string_view text, problems& p) {
+  try {
+    return YAML::Load(std::string(text));
+  } catch (YAML::Exception const& e) {
+    p.at(e.mark, "not valid YAML: " + e.msg);
+    return std::nullopt;
+  }
+}
+
+std::optional<std::string> read_text(std::filesystem::path const& path, problems& p) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    p.at(YAML::Mark::null_mark(), std::string("cannot open: ") + std::strerror(errno));
+    return std::nullopt;
+  }
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+bool is_blank(YAML::Node const& root) { return !root.IsDefined() || root.IsNull(); }
+
+void read_drop_in(loading& l, std::string const& file) {
+  problems p(l.diagnostics, file);
+  auto text = read_text(file, p);
+  if (!text) return;
+  auto root = parse_yaml(*text, p);
+  if (!root) return;
+  if (is_blank(*root)) {
+    p.at(YAML::Mark(), "the drop-in is empty; expected a mapping with a 'jobs:' list");
+    return;
+  }
+  mapping_reader top(*root, "drop-in", p);
+  if (!top.valid()) return;
+  YAML::Node list = top.node("jobs");
+  top.finish();
+  if (!list.IsDefined()) p.at(root->Mark(), "expected a 'jobs:' list");
+  else read_jobs(l, p, list);
+}
+
+void read_includes(loading& l, problems& p, YAML::Node const& node, std::filesystem::path const& base_dir) {
+  std::vector<YAML::Node> patterns;
+  if (node.IsSequence())
+    for (auto const& n : node) patterns.push_back(n);
+  else
+    patterns.push_back(node);
+  for (auto const& n : patterns) {
+    if (!n.IsScalar()) {
+      p.at(n, "'include' takes a glob such as jobs.d/*.yaml, or a list of them");
+      continue;
+    }
+    std::filesystem::path pattern = n.Scalar();
+    if (pattern.is_relative()) pattern = base_dir / pattern;
+    glob_t g{};
+    int rc = ::glob(pattern.c_str(), GLOB_ERR, nullptr, &g);
+    if (rc == GLOB_NOMATCH) {
+      // An empty drop-in directory is normal.
+    } else if (rc != 0) {
+      p.at(n, "cannot read the drop-ins matching '" + pattern.string() + "'");
+    } else {
+      for (std::size_t i = 0; i < g.gl_pathc; ++i) {  // glob() sorts its answer
+        l.result.drop_ins.push_back(g.gl_pathv[i]);
+        read_drop_in(l, g.gl_pathv[i]);
+      }
+    }
+    globfree(&g);
+  }
+}
+
+job_file parse_main(std::string_view text, std::string const& name, std::filesystem::path const& base_dir,
+                    loading& l) {
+  l.result.path = name;
+  problems p(l.diagnostics, name);
+  auto root = parse_yaml(text, p);
+  if (root && is_blank(*root))
+    p.at(YAML::Mark(), "the job file is empty; expected a mapping with a 'jobs:' list");
+  else if (root) {
+    mapping_reader top(*root, "the job file", p);
+    if (top.valid()) {
+      if (auto d = top.node("daemon"); d.IsDefined()) {
+        mapping_reader r(d, "daemon", p);
+        if (r.valid()) read_daemon_settings(r, l.result.settings);
+      }
+      if (auto d = top.node("defaults"); d.IsDefined()) read_defaults(l, p, d);
+      YAML::Node list = top.node("jobs");
+      YAML::Node include = top.node("include");
+      top.finish();
+      if (list.IsDefined()) read_jobs(l, p, list);
+      else if (!include.IsDefined()) p.at(root->Mark(), "expected a 'jobs:' list");
+      if (include.IsDefined()) read_includes(l, p, include, base_dir);
+    }
+  }
+  if (!l.diagnostics.empty()) throw config_error(std::move(l.diagnostics));
+  return std::move(l.result);
+}
+
+}  // namespace
+
+job_file parse_job_file(std::string_view text, std::string const& name, std::filesystem::path const& base_dir) {
+  loading l;
+  return parse_main(text, name, base_dir, l);
+}
+
+job_file load_job_file(std::filesystem::path const& path) {
+  loading l;
+  problems p(l.diagnostics, path.string());
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    p.at(YAML::Mark::null_mark(), "is a directory; expected a YAML job file");
+    throw config_error(std::move(l.diagnostics));
+  }
+  auto text = read_text(path, p);
+  if (!text) throw config_error(std::move(l.diagnostics));
+  return parse_main(*text, path.string(), path.parent_path(), l);
+}
+
+}  // namespace config

@@ -1,0 +1,79 @@
+// Reading one YAML mapping field by field, collecting problems instead of
+// stopping at the first. Every read names a key, which makes that key
+// "known"; finish() then reports the keys nobody asked for (typos, with a
+// suggestion) and keys written twice. A read of an absent key leaves the
+// output as it was, which is how defaults work: start from the default
+// value, read over it.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/diagnostic.hpp"
+#include "jobs/spec.hpp"
+
+namespace config::detail {
+
+// The problems found in one file.
+class problems {
+ public:
+  problems(std::vector<diagnostic>& out, std::string file) : out_(out), file_(std::move(file)) {}
+  void at(YAML::Mark const& mark, std::string message);
+  void at(YAML::Node const& node, std::string message) { at(node.Mark(), std::move(message)); }
+  std::string const& file() const noexcept { return file_; }
+  std::vector<diagnostic>& all() noexcept { return out_; }
+
+ private:
+  std::vector<diagnostic>& out_;
+  std::string file_;
+};
+
+class mapping_reader {
+ public:
+  // `what` names the mapping in messages: "job 'gateway'", "defaults.ping".
+  mapping_reader(YAML::Node map, std::string what, problems& p);
+
+  bool valid() const noexcept { return valid_; }
+  std::string const& what() const noexcept { return what_; }
+  problems& report() noexcept { return problems_; }
+  YAML::Node const& map() const noexcept { return map_; }
+
+  // Each returns true if the key was present and its value valid.
+  bool read(std::string const& key, std::string& out);
+  bool read(std::string const& key, std::optional<std::string>& out);
+  bool read(std::string const& key, bool& out);
+  bool read(std::string const& key, int& out, int min, int max);
+  bool read(std::string const& key, std::size_t& out, std::size_t min, std::size_t max);
+  bool read(std::string const& key, jobs::duration& out, jobs::duration min, jobs::duration max);
+  bool read(std::string const& key, std::optional<jobs::duration>& out, jobs::duration min,
+            jobs::duration max);
+  bool read_size(std::string const& key, std::size_t& out, std::size_t min, std::size_t max);
+
+  // The raw value, for shapes of their own (lists, maps); an invalid node
+  // if absent. Marks the key known.
+  YAML::Node node(std::string const& key);
+  // Where to point at for a problem with `key`: its value, or the mapping.
+  YAML::Mark mark_of(std::string const& key) const;
+
+  void error(YAML::Node const& at, std::string const& message);
+  void error(YAML::Mark const& at, std::string const& message);
+
+  // Reports unknown keys (with "did you mean") and duplicate keys.
+  void finish();
+
+ private:
+  // The scalar text of `key`, or nullopt (absent, or reported as not a scalar).
+  std::optional<std::string> scalar(std::string const& key, YAML::Node& value);
+
+  YAML::Node map_;
+  std::string what_;
+  problems& problems_;
+  bool valid_ = true;
+  std::vector<std::string> known_;
+};
+
+}  // namespace config::detail

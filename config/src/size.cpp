@@ -1,0 +1,59 @@
+#include "config/size.hpp"
+
+#include <cctype>
+#include <cmath>
+
+namespace config {
+
+namespace {
+struct unit {
+  std::string_view name;
+  long double bytes;
+};
+constexpr unit units[] = {
+    {"B", 1.0L},
+    {"KiB", 1024.0L}, {"MiB", 1024.0L * 1024}, {"GiB", 1024.0L * 1024 * 1024},
+    {"kB", 1e3L}, {"KB", 1e3L}, {"MB", 1e6L}, {"GB", 1e9L},
+};
+constexpr char const* expected = "expected a size such as 512, 64KiB, 10MiB or 1GiB";
+}  // namespace
+
+std::optional<std::size_t> parse_size(std::string_view text, std::string& why) {
+  auto const original = text;
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  std::size_t i = 0;
+  bool seen_digit = false, seen_point = false;
+  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || (text[i] == '.' && !seen_point))) {
+    if (text[i] == '.') seen_point = true;
+    else seen_digit = true;
+    ++i;
+  }
+  if (!seen_digit) {
+    why = "'" + std::string(original) + "' is not a size; " + expected;
+    return std::nullopt;
+  }
+  long double number = std::strtold(std::string(text.substr(0, i)).c_str(), nullptr);
+  std::string_view name = text.substr(i);
+  while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
+  long double factor = 1;
+  if (!name.empty()) {
+    unit const* found = nullptr;
+    for (auto const& u : units)
+      if (u.name == name) found = &u;
+    if (!found) {
+      why = "unknown unit '" + std::string(name) + "' in '" + std::string(original) + "'; " + expected +
+            " (units: B, KiB, MiB, GiB, kB, MB, GB)";
+      return std::nullopt;
+    }
+    factor = found->bytes;
+  }
+  long double bytes = number * factor;
+  if (bytes > 1024.0L * 1024 * 1024 * 1024) {
+    why = "'" + std::string(original) + "' is too large (at most 1024GiB)";
+    return std::nullopt;
+  }
+  return static_cast<std::size_t>(std::floor(bytes));
+}
+
+}  // namespace config

@@ -1,0 +1,309 @@
+// The job file: what it accepts, and that each kind of mistake is reported
+// with its place (line:col) and what was expected, all at once.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "config/job_file.hpp"
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+config::job_file parse(std::string const& text, fs::path base = ".") {
+  return config::parse_job_file(text, "jobs.yaml", base);
+}
+
+// The diagnostics of a file that must be rejected.
+std::vector<config::diagnostic> errors_of(std::string const& text, fs::path base = ".") {
+  try {
+    parse(text, base);
+  } catch (config::config_error const& e) {
+    return e.diagnostics();
+  }
+  ADD_FAILURE() << "accepted:\n" << text;
+  return {};
+}
+
+// Asserts there is an error at line:col whose message contains `words`.
+void expect_error(std::vector<config::diagnostic> const& ds, int line, int col, std::string const& words) {
+  for (auto const& d : ds)
+    if (d.line == line && d.column == col && d.message.find(words) != std::string::npos) return;
+  std::string all;
+  for (auto const& d : ds) all += d.to_string() + "\n";
+  ADD_FAILURE() << "no error at " << line << ":" << col << " containing '" << words << "'; got:\n" << all;
+}
+
+struct temp_dir {
+  fs::path path;
+  temp_dir() {
+    std::string t = (fs::temp_directory_path() / "reactord-config-XXXXXX").string();
+    path = ::mkdtemp(t.data());
+  }
+  ~temp_dir() { fs::remove_all(path); }
+  void write(std::string const& name, std::string const& text) const {
+    fs::create_directories((path / name).parent_path());
+    std::ofstream(path / name) << text;
+  }
+};
+
+}  // namespace
+
+TEST(JobFile, ReadsEveryKindWithItsFields) {
+  auto f = parse(R"(
+jobs:
+  - name: count
+    kind: countdown
+    every: 1m
+    from: 3
+    tick: 250ms
+  - name: lo4
+    kind: ping
+    every: 10s
+    jitter: 2s
+    timeout: 8s
+    fail_after: 3
+    recover_after: 2
+    retest_every: 5s
+    target: 127.0.0.1
+    count: 4
+    interval: 100ms
+    payload_size: 1KiB
+    echo_timeout: 500ms
+    ip: 4
+  - name: web
+    kind: fetch
+    url: http://127.0.0.1:8080/health
+    method: post
+    body: "{}"
+    headers: { X-Probe: reactord }
+    expect_status: [200, 3xx, 401-403]
+    body_contains: ok
+    body_matches: "^ok"
+    max_body: 1MiB
+    verify_tls: false
+    follow_redirects: true
+    ip: any
+)");
+  ASSERT_EQ(f.jobs.size(), 3u);
+  auto const& c = std::get<jobs::countdown_spec>(f.jobs[0].kind);
+  EXPECT_EQ(c.from, 3);
+  EXPECT_EQ(c.tick, 250ms);
+  EXPECT_EQ(f.jobs[0].schedule.interval, 60s);
+  auto const& p = std::get<jobs::ping_spec>(f.jobs[1].kind);
+  EXPECT_EQ(p.target, "127.0.0.1");
+  EXPECT_EQ(p.count, 4);
+  EXPECT_EQ(p.interval, 100ms);
+  EXPECT_EQ(p.payload_size, 1024u);
+  EXPECT_EQ(p.echo_timeout, 500ms);
+  EXPECT_EQ(p.ip, jobs::ip_version::v4);
+  auto const& s = f.jobs[1].schedule;
+  EXPECT_EQ(s.interval, 10s);
+  EXPECT_EQ(s.jitter, 2s);
+  EXPECT_EQ(s.timeout, jobs::duration(8s));
+  EXPECT_EQ(s.fail_after, 3);
+  EXPECT_EQ(s.recover_after, 2);
+  EXPECT_EQ(s.retest_interval, jobs::duration(5s));
+  auto const& w = std::get<jobs::fetch_spec>(f.jobs[2].kind);
+  EXPECT_EQ(w.method, "POST");
+  EXPECT_EQ(w.body, "{}");
+  ASSERT_EQ(w.headers.size(), 1u);
+  EXPECT_EQ(w.headers[0].first, "X-Probe");
+  ASSERT_EQ(w.expected_status.size(), 3u);
+  EXPECT_EQ(w.expected_status[1], (jobs::status_range{300, 399}));
+  EXPECT_EQ(w.expected_status[2], (jobs::status_range{401, 403}));
+  EXPECT_EQ(w.body_contains, "ok");
+  EXPECT_EQ(w.max_body_bytes, 1024u * 1024);
+  EXPECT_FALSE(w.verify_tls);
+  EXPECT_TRUE(w.follow_redirects);
+}
+
+TEST(JobFile, DefaultsApplyPerKindAndJobsOverrideThem) {
+  auto f = parse(R"(
+defaults:
+  ping: { count: 5, every: 30s, interval: 200ms }
+jobs:
+  - { name: a, kind: ping, target: 127.0.0.1 }
+  - { name: b, kind: ping, target: "::1", count: 2 }
+  - { name: c, kind: countdown, from: 1 }
+)");
+  ASSERT_EQ(f.jobs.size(), 3u);
+  EXPECT_EQ(std::get<jobs::ping_spec>(f.jobs[0].kind).count, 5);
+  EXPECT_EQ(f.jobs[0].schedule.interval, 30s);
+  EXPECT_EQ(std::get<jobs::ping_spec>(f.jobs[1].kind).count, 2);
+  EXPECT_EQ(std::get<jobs::ping_spec>(f.jobs[1].kind).interval, 200ms);
+  EXPECT_EQ(f.jobs[2].schedule.interval, 60s);  // ping defaults do not leak into other kinds
+}
+
+TEST(JobFile, DaemonSettingsAreRead) {
+  auto f = parse(R"(
+daemon:
+  status_listen: "[::1]:0"
+  shutdown_grace: 3s
+  max_concurrency: 7
+jobs: []
+)");
+  EXPECT_EQ(f.settings.status_listen, (config::listen_address{true, "::1", 0}));
+  EXPECT_EQ(f.settings.shutdown_grace, 3s);
+  EXPECT_EQ(f.settings.max_concurrency, 7u);
+  EXPECT_FALSE(parse("daemon: { status_listen: off }\njobs: []\n").settings.status_listen.enabled);
+}
+
+TEST(JobFile, UnknownKeyGetsADidYouMean) {
+  auto ds = errors_of(R"(jobs:
+  - name: a
+    kind: ping
+    target: 127.0.0.1
+    intervall: 1s
+)");
+  expect_error(ds, 5, 5, "did you mean 'interval'?");
+}
+
+TEST(JobFile, UnknownKindGetsADidYouMean) {
+  expect_error(errors_of("jobs:\n  - { name: a, kind: pnig }\n"), 2, 22, "did you mean 'ping'?");
+}
+
+TEST(JobFile, EmptyFileIsAnError) {
+  expect_error(errors_of(""), 1, 1, "empty");
+  expect_error(errors_of("# only a comment\n"), 1, 1, "empty");
+}
+
+TEST(JobFile, YamlSyntaxErrorIsLocated) {
+  auto ds = errors_of("jobs:\n  - name: a\n    kind: [ping\n");
+  ASSERT_FALSE(ds.empty());
+  EXPECT_NE(ds[0].message.find("not valid YAML"), std::string::npos);
+  EXPECT_GT(ds[0].line, 0);
+}
+
+TEST(JobFile, EveryProblemIsReportedAtOnce) {
+  auto ds = errors_of(R"(jobs:
+  - name: a
+    kind: ping
+    target: 127.0.0.1
+    count: 0
+    interval: 1ms
+  - name: a
+    kind: fetch
+    url: ftp://127.0.0.1/
+  - name: c
+    kind: countdown
+    from: many
+    tick: 5
+  - name: d
+    kind: fetch
+    url: http://127.0.0.1:99999/
+    verify_tls: maybe
+)");
+  expect_error(ds, 5, 12, "between 1 and 10000");
+  expect_error(ds, 7, 11, "duplicate job name 'a'");
+  expect_error(ds, 9, 10, "http:// or https://");
+  expect_error(ds, 12, 11, "whole number");
+  expect_error(ds, 13, 11, "no unit");
+  expect_error(ds, 16, 10, "port");
+  expect_error(ds, 17, 17, "true or false");
+}
+
+TEST(JobFile, PingIntervalUnderTheFloorIsAnError) {
+  auto ds = errors_of(R"(jobs:
+  - name: fast
+    kind: ping
+    target: 127.0.0.1
+    count: 5
+    interval: 1ms
+)");
+  expect_error(ds, 6, 15, "under the floor");
+}
+
+TEST(JobFile, PingThatCannotFinishWithinItsTimeoutIsAnError) {
+  auto ds = errors_of(R"(jobs:
+  - name: slow
+    kind: ping
+    target: 127.0.0.1
+    every: 5s
+    count: 10
+    interval: 1s
+)");
+  expect_error(ds, 6, 12, "more than the run may last");
+}
+
+TEST(JobFile, MissingRequiredFieldsAreNamed) {
+  auto ds = errors_of(R"(jobs:
+  - kind: ping
+  - name: p
+    kind: ping
+  - name: f
+    kind: fetch
+  - name: k
+)");
+  expect_error(ds, 2, 5, "needs a 'name'");
+  expect_error(ds, 3, 5, "needs a 'target'");
+  expect_error(ds, 5, 5, "needs a 'url'");
+  expect_error(ds, 7, 5, "needs a 'kind'");
+}
+
+TEST(JobFile, WrongShapesAreReported) {
+  auto ds = errors_of(R"(jobs:
+  - name: a
+    kind: fetch
+    url: [http://127.0.0.1/]
+    headers: just-one
+    expect_status: 2xy
+    body_matches: "(unclosed"
+    every: 
+)");
+  expect_error(ds, 4, 10, "single value, not a list");
+  expect_error(ds, 5, 14, "mapping of Header-Name");
+  expect_error(ds, 6, 20, "expect_status");
+  expect_error(ds, 7, 19, "regular expression");
+  expect_error(ds, 8, 5, "'every' has no value");
+}
+
+TEST(JobFile, DuplicateKeyIsReported) {
+  expect_error(errors_of("jobs:\n  - name: a\n    kind: countdown\n    from: 1\n    from: 2\n"), 5, 5, "given twice");
+}
+
+TEST(JobFile, JitterLongerThanThePeriodIsAnError) {
+  expect_error(errors_of("jobs:\n  - { name: a, kind: countdown, from: 1, every: 1s, jitter: 2s }\n"), 2, 61,
+               "must not exceed 'every'");
+}
+
+TEST(JobFile, BadStatusListenIsReported) {
+  expect_error(errors_of("daemon:\n  status_listen: localhost:80\njobs: []\n"), 2, 18, "numeric address");
+}
+
+TEST(JobFile, DropInsAreReadInOrderAndTheirErrorsNameTheirFile) {
+  temp_dir d;
+  d.write("jobs.yaml", "include: jobs.d/*.yaml\njobs:\n  - { name: main, kind: countdown, from: 1 }\n");
+  d.write("jobs.d/b.yaml", "jobs:\n  - { name: b, kind: countdown, from: 1 }\n");
+  d.write("jobs.d/a.yaml", "jobs:\n  - { name: a, kind: countdown, from: 1 }\n");
+  auto f = config::load_job_file(d.path / "jobs.yaml");
+  ASSERT_EQ(f.jobs.size(), 3u);
+  EXPECT_EQ(f.jobs[0].name, "main");
+  EXPECT_EQ(f.jobs[1].name, "a");
+  EXPECT_EQ(f.jobs[2].name, "b");
+  EXPECT_EQ(f.drop_ins.size(), 2u);
+
+  d.write("jobs.d/c.yaml", "jobs:\n  - { name: main, kind: countdown, from: 1 }\n");
+  try {
+    config::load_job_file(d.path / "jobs.yaml");
+    ADD_FAILURE() << "a duplicate across files was accepted";
+  } catch (config::config_error const& e) {
+    ASSERT_EQ(e.diagnostics().size(), 1u);
+    EXPECT_EQ(e.diagnostics()[0].file, (d.path / "jobs.d/c.yaml").string());
+    EXPECT_NE(e.diagnostics()[0].message.find("first defined at"), std::string::npos);
+  }
+}
+
+TEST(JobFile, MissingFileIsReportedNotThrownAsSomethingElse) {
+  try {
+    config::load_job_file("/nonexistent/reactord/jobs.yaml");
+    ADD_FAILURE();
+  } catch (config::config_error const& e) {
+    ASSERT_EQ(e.diagnostics().size(), 1u);
+    EXPECT_NE(e.diagnostics()[0].message.find("cannot open"), std::string::npos);
+  }
+}
