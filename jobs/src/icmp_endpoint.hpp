@@ -1,0 +1,149 @@
+// icmp::endpoint: one ICMP socket shared by every ping run of a loop that
+// pings in its family, and the table that routes replies back to the runs.
+//
+// Opening: an unprivileged ping socket (SOCK_DGRAM, IPPROTO_ICMP /
+// IPPROTO_ICMPV6) if net.ipv4.ping_group_range lets our group use one (the
+// sysctl governs ICMPv6 ping sockets too), else a raw socket (needs
+// CAP_NET_RAW). If neither is allowed, open() fails with one message that
+// names both fixes.
+//
+// Identification: every request carries the endpoint's id, a sequence
+// number unique among the echoes outstanding on this socket, and a per-echo
+// cookie as the first payload bytes. On a ping socket the kernel replaces
+// the id with the socket's "port" (net/ipv4/ping.c) and delivers only the
+// replies that carry it; we bind at open and read that id back with
+// getsockname. A raw socket sees every ICMP packet for the host, so there
+// the id (random per socket) and the cookie filter out other processes'
+// replies. The cookie also rejects a reply to an older echo that used the
+// same sequence number.
+//
+// Rules: claim() a sequence before sending, release() it when the run is
+// over (replies after that are dropped). Listeners are called from drain()
+// on the loop thread, synchronously; they must only record and set events.
+// drain() runs from the reader coroutine (read_replies, run by
+// icmp_service::serve()) and also from send() after a burst of sends, so a
+// receive buffer capped by net.core.rmem_max does not overflow under load.
+#pragma once
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "icmp_packet.hpp"
+#include "reactor/address.hpp"
+#include "reactor/clock.hpp"
+#include "reactor/socket.hpp"
+#include "reactor/task.hpp"
+
+namespace jobs::icmp {
+
+enum class socket_mode { datagram, raw };
+char const* to_string(socket_mode) noexcept;
+
+// What a run implements to hear about its echoes.
+class echo_listener {
+ public:
+  // A reply with the right id, sequence and cookie; `received` is on the
+  // monotonic clock.
+  virtual void on_reply(std::uint32_t echo, reactor::deadline received) = 0;
+  // An ICMP error quoting this echo's request. `what` reads "destination
+  // host unreachable from 127.0.0.1"; `quoted_destination` is the address
+  // the quoted request went to (AF_UNSPEC if the kernel did not say).
+  virtual void on_error(std::uint32_t echo, std::string const& what,
+                        sockaddr_storage const& quoted_destination) = 0;
+
+ protected:
+  ~echo_listener() = default;
+};
+
+class endpoint {
+ public:
+  struct claimed {
+    std::uint16_t sequence = 0;
+    std::uint64_t cookie = 0;
+  };
+
+  // Opens the socket for AF_INET or AF_INET6. On failure returns nullptr
+  // and sets `error` (the message that names both fixes when that is why).
+  static std::unique_ptr<endpoint> open(int family, std::string& error);
+  ~endpoint();
+  endpoint(endpoint const&) = delete;
+
+  int family() const noexcept { return family_; }
+  socket_mode mode() const noexcept { return mode_; }
+  int fd() const noexcept { return socket_.fd(); }
+  std::uint16_t id() const noexcept { return id_; }
+
+  // Reserves a sequence number for echo `echo` of `listener`. Empty when
+  // all 65,536 are outstanding.
+  std::optional<claimed> claim(echo_listener& listener, std::uint32_t echo,
+                               std::size_t payload_size);
+  void release(std::uint16_t sequence) noexcept;
+
+  // Writes the request into `request` (8 + payload bytes) and sends it
+  // without waiting. Returns 0, or -errno (-EAGAIN: wait for POLLOUT and
+  // try again).
+  int send(std::span<std::byte> request, claimed const& c, reactor::socket_address const& to);
+
+  // Reads and dispatches every packet queued now; never blocks. With
+  // `error_queue`, also the error queue (ping sockets' ICMP errors).
+  void drain(bool error_queue);
+
+  // The reader: waits for packets and drains them, until cancelled.
+  reactor::task<void> read_replies();
+
+  // Replies that matched no outstanding echo (stale, or not ours).
+  std::uint64_t unmatched() const noexcept { return unmatched_; }
+
+ private:
+  endpoint(reactor::socket s, int family, socket_mode mode, std::uint16_t id);
+  void dispatch(message const& m, reactor::deadline received, sockaddr_storage const& from);
+  void drain_error_queue();
+
+  struct slot {
+    echo_listener* listener = nullptr;
+    std::uint32_t echo = 0;
+    std::uint32_t payload_size = 0;
+    std::uint64_t cookie = 0;
+  };
+
+  // One received datagram's buffers, for recvmmsg.
+  static constexpr std::size_t batch = 64;
+  // Enough for a raw IPv4 error: IP header (<= 60) + ICMP header (8) +
+  // quoted IP header (<= 60) + quoted echo header (8) + cookie (8). Longer
+  // replies arrive truncated (MSG_TRUNC), which loses only our own pattern.
+  static constexpr std::size_t packet_bytes = 256;
+  struct receive_buffers {
+    std::array<std::array<std::byte, packet_bytes>, batch> data;
+    struct alignas(cmsghdr) control_space {
+      std::array<std::byte, CMSG_SPACE(sizeof(timespec)) + 16> bytes;
+    };
+    std::array<control_space, batch> control;
+    std::array<sockaddr_storage, batch> from;
+    std::array<iovec, batch> iov;
+    std::array<mmsghdr, batch> headers;
+  };
+
+  reactor::socket socket_;
+  int family_;
+  socket_mode mode_;
+  std::uint16_t id_;
+  std::unordered_map<std::uint16_t, slot> outstanding_;
+  std::uint16_t next_sequence_;
+  std::uint64_t cookie_secret_;
+  std::uint64_t cookie_counter_ = 0;
+  unsigned sends_since_drain_ = 0;
+  std::uint64_t unmatched_ = 0;
+  std::unique_ptr<receive_buffers> rx_;
+};
+
+}  // namespace jobs::icmp

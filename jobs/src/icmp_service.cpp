@@ -1,0 +1,42 @@
+#include "icmp_service.hpp"
+
+#include <stdexcept>
+
+#include "reactor/scope.hpp"
+
+namespace jobs {
+
+icmp_service::icmp_service(reactor::loop& loop) : impl_(std::make_unique<impl>(loop)) {}
+
+icmp_service::~icmp_service() = default;
+
+icmp::endpoint* icmp_service::impl::endpoint_for(int family, std::string& error) {
+  std::unique_ptr<icmp::endpoint>& slot = family == AF_INET ? v4 : v6;
+  if (!slot) {
+    slot = icmp::endpoint::open(family, error);
+    if (!slot) return nullptr;
+    opened.push_back(slot.get());
+    opened_another.set();
+  }
+  return slot.get();
+}
+
+reactor::task<void> icmp_service::serve() {
+  impl& self = *impl_;
+  if (self.serving) throw std::logic_error("icmp_service::serve() is already running");
+  self.serving = true;
+  struct serving_flag {
+    impl& self;
+    ~serving_flag() { self.serving = false; }
+  } flag{self};
+  co_await reactor::open_scope([&self](reactor::scope& readers) -> reactor::task<void> {
+    std::size_t started = 0;
+    for (;;) {
+      self.opened_another.clear();
+      while (started < self.opened.size()) readers.spawn(self.opened[started++]->read_replies());
+      co_await self.opened_another.wait();
+    }
+  });
+}
+
+}  // namespace jobs

@@ -1,0 +1,320 @@
+// run_ping: one ping run. Resolves the target, sends spec.count echoes
+// spec.interval apart over the loop's shared ICMP endpoint, and waits until
+// every echo is answered (or failed) or the last one's timeout has passed.
+// The endpoint's reader tells the run about replies and ICMP errors through
+// echo_listener; the run only counts.
+//
+// Counting, per echo: a reply within echo_timeout is received (its RTT
+// kept); a reply after it is late (counted, not received); a second reply is
+// a duplicate; an ICMP error or a failed send fails the echo, and its text
+// is kept (once per distinct text, with a count). Loss is 1 - received/sent.
+// Outcome: success if every echo was answered in time, degraded if some
+// were, failure if none were or the run could not ping at all.
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "icmp_endpoint.hpp"
+#include "icmp_service.hpp"
+#include "jobs/ping.hpp"
+#include "reactor/event.hpp"
+#include "reactor/io.hpp"
+#include "reactor/loop.hpp"
+#include "reactor/sleep.hpp"
+#include "reactor/timer.hpp"
+
+namespace jobs {
+
+namespace {
+
+// The largest payload an IPv4 echo can carry (65535 - 20 - 8).
+constexpr std::size_t max_payload = 65507;
+
+// Resolves `target` to one address of the wanted version.
+//
+// getaddrinfo blocks the loop while it works. That is acceptable only for
+// what it answers without the network: numeric addresses, "localhost" and
+// names in /etc/hosts (nsswitch "files"). A name that needs DNS stalls
+// every job on this loop for the lookup; an asynchronous resolver driven by
+// the reactor's foreign-fd poll is the fix when DNS targets are needed.
+std::optional<reactor::socket_address> resolve(std::string const& target, ip_version ip,
+                                               std::string& error) {
+  addrinfo hints{};
+  hints.ai_family = ip == ip_version::v4 ? AF_INET : ip == ip_version::v6 ? AF_INET6 : AF_UNSPEC;
+  hints.ai_socktype = SOCK_DGRAM;  // one answer per address, not one per socket type
+  hints.ai_flags = AI_NUMERICHOST;
+  addrinfo* found = nullptr;
+  int rc = ::getaddrinfo(target.c_str(), nullptr, &hints, &found);
+  if (rc == EAI_NONAME) {
+    hints.ai_flags = 0;
+    rc = ::getaddrinfo(target.c_str(), nullptr, &hints, &found);
+  }
+  if (rc != 0) {
+    error = "cannot resolve \"" + target + "\"";
+    if (ip != ip_version::any) error += ip == ip_version::v4 ? " to an IPv4 address" : " to an IPv6 address";
+    error += std::string(": ") + (rc == EAI_SYSTEM ? std::strerror(errno) : ::gai_strerror(rc));
+    return std::nullopt;
+  }
+  reactor::socket_address address(found->ai_addr, found->ai_addrlen);
+  ::freeaddrinfo(found);
+  return address;
+}
+
+bool same_host(sockaddr_storage const& a, reactor::socket_address const& b) {
+  if (a.ss_family != b.family()) return false;
+  if (a.ss_family == AF_INET)
+    return reinterpret_cast<sockaddr_in const&>(a).sin_addr.s_addr ==
+           reinterpret_cast<sockaddr_in const*>(b.data())->sin_addr.s_addr;
+  return std::memcmp(&reinterpret_cast<sockaddr_in6 const&>(a).sin6_addr,
+                     &reinterpret_cast<sockaddr_in6 const*>(b.data())->sin6_addr, 16) == 0;
+}
+
+std::string milliseconds(duration d) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3f ms", std::chrono::duration<double, std::milli>(d).count());
+  return text;
+}
+
+class ping_run final : public icmp::echo_listener {
+ public:
+  ping_run(icmp::endpoint& endpoint, ping_spec const& spec, reactor::socket_address target)
+      : endpoint_(endpoint),
+        spec_(spec),
+        target_(target),
+        echoes_(static_cast<std::size_t>(spec.count)),
+        request_(icmp::echo_header_size + spec.payload_size) {
+    all_settled_.run = this;
+    all_settled_.on_fire = [](reactor::timer_node& t) {
+      static_cast<settle_timer&>(t).run->settled_.set();
+    };
+  }
+
+  ~ping_run() {
+    if (loop_) loop_->disarm(all_settled_);
+    for (echo const& e : echoes_)
+      if (e.claimed) endpoint_.release(e.sequence);
+  }
+  ping_run(ping_run const&) = delete;
+
+  // Sends the echoes on schedule, then waits for the answers.
+  reactor::task<void> run(reactor::loop& loop) {
+    loop_ = &loop;
+    reactor::deadline start = reactor::clock::now();
+    for (int k = 0; k < spec_.count; ++k) {
+      if (k > 0) co_await reactor::sleep_until(start + k * spec_.interval);
+      co_await send(static_cast<std::uint32_t>(k));
+    }
+    if (unsettled_ > 0) {
+      loop.arm(all_settled_, echoes_.back().sent + spec_.echo_timeout);
+      co_await settled_.wait();
+    }
+  }
+
+  void on_reply(std::uint32_t index, reactor::deadline received) override {
+    echo& e = echoes_[index];
+    switch (e.state) {
+      case echo_state::pending:
+        e.rtt = std::max(received - e.sent, reactor::clock::duration::zero());
+        if (e.rtt > spec_.echo_timeout) {
+          e.state = echo_state::late;
+          ++late_;
+        } else {
+          e.state = echo_state::answered;
+          ++received_;
+        }
+        settle_one();
+        break;
+      case echo_state::answered:
+      case echo_state::late:
+      case echo_state::failed: ++duplicates_; break;
+      case echo_state::unsent: break;
+    }
+  }
+
+  void on_error(std::uint32_t index, std::string const& what,
+                sockaddr_storage const& quoted_destination) override {
+    // Another run may ping another host with a sequence this one once used;
+    // the quoted destination tells errors meant for it apart.
+    if (quoted_destination.ss_family != AF_UNSPEC && !same_host(quoted_destination, target_)) return;
+    echo& e = echoes_[index];
+    if (e.state != echo_state::pending) return;
+    e.state = echo_state::failed;
+    note_error(what);
+    settle_one();
+  }
+
+  ping_result result() const {
+    ping_result r;
+    r.resolved_address = target_.ip();
+    r.sent = sent_;
+    r.received = received_;
+    r.duplicates = duplicates_;
+    r.late = late_;
+    r.loss_percent = sent_ ? 100.0 * (sent_ - received_) / sent_ : 0.0;
+    for (echo const& e : echoes_)
+      if (e.state == echo_state::answered) r.rtts.push_back(e.rtt);
+    if (!r.rtts.empty()) {
+      auto [low, high] = std::minmax_element(r.rtts.begin(), r.rtts.end());
+      r.rtt_min = *low;
+      r.rtt_max = *high;
+      double sum = 0, squares = 0;
+      for (duration d : r.rtts) {
+        double ns = static_cast<double>(d.count());
+        sum += ns;
+        squares += ns * ns;
+      }
+      double n = static_cast<double>(r.rtts.size());
+      double mean = sum / n;
+      r.rtt_avg = duration(static_cast<duration::rep>(mean));
+      r.rtt_stddev = duration(static_cast<duration::rep>(std::sqrt(std::max(0.0, squares / n - mean * mean))));
+    }
+    for (auto const& [text, count] : errors_)
+      r.errors.push_back(count == 1 ? text : text + " (" + std::to_string(count) + " times)");
+    return r;
+  }
+
+ private:
+  enum class echo_state : std::uint8_t { unsent, pending, answered, late, failed };
+  struct echo {
+    reactor::deadline sent{};
+    duration rtt{};
+    std::uint16_t sequence = 0;
+    bool claimed = false;
+    echo_state state = echo_state::unsent;
+  };
+  struct settle_timer : reactor::timer_node {
+    ping_run* run = nullptr;
+  };
+
+  reactor::task<void> send(std::uint32_t index) {
+    echo& e = echoes_[index];
+    auto claimed = endpoint_.claim(*this, index, spec_.payload_size);
+    ++sent_;
+    e.sent = reactor::clock::now();
+    if (!claimed) {
+      // fping refuses the same way past 65,535 outstanding pings.
+      e.state = echo_state::failed;
+      note_error("not sent: 65,536 echoes already outstanding on the shared ICMP socket");
+      co_return;
+    }
+    e.sequence = claimed->sequence;
+    e.claimed = true;
+    e.state = echo_state::pending;
+    ++unsettled_;
+    // Before the send: on loopback the reply can be dispatched from inside it.
+    for (;;) {
+      int rc = endpoint_.send(request_, *claimed, target_);
+      if (rc != -EAGAIN && rc != -EWOULDBLOCK) {
+        if (rc < 0 && e.state == echo_state::pending) {
+          // EPERM is what a firewall's drop on the output hook looks like.
+          e.state = echo_state::failed;
+          note_error("send failed: " + std::system_category().message(-rc));
+          settle_one();
+        }
+        break;
+      }
+      co_await reactor::poll(endpoint_.fd(), POLLOUT);
+      e.sent = reactor::clock::now();
+    }
+    co_return;
+  }
+
+  void settle_one() {
+    if (--unsettled_ == 0 && sent_ == spec_.count) settled_.set();
+  }
+
+  void note_error(std::string const& text) {
+    for (auto& [known, count] : errors_)
+      if (known == text) {
+        ++count;
+        return;
+      }
+    errors_.emplace_back(text, 1);
+  }
+
+  icmp::endpoint& endpoint_;
+  ping_spec const& spec_;
+  reactor::socket_address target_;
+  std::vector<echo> echoes_;
+  std::vector<std::byte> request_;
+  reactor::loop* loop_ = nullptr;
+  reactor::event settled_;
+  settle_timer all_settled_;
+  int sent_ = 0, received_ = 0, duplicates_ = 0, late_ = 0, unsettled_ = 0;
+  std::vector<std::pair<std::string, int>> errors_;
+};
+
+std::string check_spec(ping_spec const& spec) {
+  if (spec.target.empty()) return "no target";
+  if (spec.count < 1) return "count must be at least 1";
+  if (spec.interval < duration::zero()) return "interval must not be negative";
+  if (spec.echo_timeout <= duration::zero()) return "timeout must be positive";
+  if (spec.payload_size > max_payload)
+    return "payload size " + std::to_string(spec.payload_size) + " exceeds " + std::to_string(max_payload);
+  return {};
+}
+
+}  // namespace
+
+reactor::task<run_result> run_ping(ping_spec const& spec, job_context& ctx) {
+  run_result out;
+  out.kind = "ping";
+  ping_result& details = out.details.emplace<ping_result>();
+  out.result = outcome::failure;
+
+  if (std::string bad = check_spec(spec); !bad.empty()) {
+    out.message = "ping " + spec.target + ": " + bad;
+    co_return out;
+  }
+  std::string error;
+  auto target = resolve(spec.target, spec.ip, error);
+  if (!target) {
+    out.message = error;
+    co_return out;
+  }
+  details.resolved_address = target->ip();
+  icmp_service::impl& service = *ctx.icmp.impl_;
+  if (!service.serving) {
+    out.message = "icmp_service::serve() is not running, so no reply could be read";
+    co_return out;
+  }
+  icmp::endpoint* endpoint = service.endpoint_for(target->family(), error);
+  if (!endpoint) {
+    out.message = error;
+    co_return out;
+  }
+
+  ping_run run(*endpoint, spec, *target);
+  co_await run.run(ctx.loop);
+  details = run.result();
+
+  std::string summary = std::to_string(details.received) + "/" + std::to_string(details.sent) +
+                        " replies from " + details.resolved_address;
+  if (details.late) summary += ", " + std::to_string(details.late) + " late";
+  if (details.duplicates) summary += ", " + std::to_string(details.duplicates) + " duplicates";
+  for (std::string const& e : details.errors) summary += "; " + e;
+  if (!details.rtts.empty())
+    summary += "; rtt min/avg/max/stddev " + milliseconds(details.rtt_min) + " / " +
+               milliseconds(details.rtt_avg) + " / " + milliseconds(details.rtt_max) + " / " +
+               milliseconds(details.rtt_stddev);
+  if (details.received == details.sent)
+    out.result = outcome::success;
+  else if (details.received > 0)
+    out.result = outcome::degraded;
+  else
+    out.result = outcome::failure;
+  out.message = out.result == outcome::success ? std::string() : summary;
+  co_return out;
+}
+
+}  // namespace jobs
