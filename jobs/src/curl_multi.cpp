@@ -1,0 +1,319 @@
+// http_client: libcurl's multi_socket API on the reactor. The rules are in
+// curl_multi.hpp; this file is the callbacks and the watcher coroutines.
+#include "curl_multi.hpp"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+
+#include "reactor/cancel.hpp"
+#include "reactor/error.hpp"
+
+namespace jobs {
+
+namespace {
+
+// curl_global_init is thread-safe only since 7.84 and only on some builds;
+// do it once per process, before the first handle.
+void init_curl_once() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+      throw std::runtime_error("curl_global_init failed");
+  });
+}
+
+// Waits for s.fd to be ready for s.armed, like reactor::poll, except that
+// the poll can also be stopped without cancelling the watcher (when curl
+// changes the mask or closes the socket): it then yields -ECANCELED.
+class socket_poll final : public reactor::cancellable {
+ public:
+  explicit socket_poll(curl_socket& s) noexcept : s_(s) {}
+  bool await_ready() const noexcept { return false; }
+  template <reactor::detail::reactor_promise P>
+  bool await_suspend(std::coroutine_handle<P> h) {
+    node_ = h.promise().node;
+    if (node_->cancelled()) {
+      s_.op.result = -ECANCELED;
+      return false;
+    }
+    s_.op = reactor::detail::operation{};
+    s_.op.code = reactor::detail::op_code::poll;
+    s_.op.fd = s_.fd;
+    s_.op.poll_mask = s_.armed;
+    s_.op.waiter = h;
+    s_.cancel_sent = false;
+    if (node_->owner().submit(s_.op)) return false;
+    node_->set_pending(this);
+    return true;
+  }
+  void request_cancel() noexcept override { stop(node_->owner(), s_); }
+  int await_resume() {
+    if (node_) node_->set_pending(nullptr);
+    s_.armed = 0;
+    if (node_ && node_->cancelled()) throw reactor::cancelled_error();
+    return s_.op.result;
+  }
+
+  // Asks the poll in flight on `s` (if any) to end; once per poll.
+  static void stop(reactor::loop& l, curl_socket& s) noexcept {
+    if (s.armed == 0 || s.cancel_sent) return;
+    s.cancel_sent = true;
+    l.cancel(s.op);
+  }
+
+ private:
+  curl_socket& s_;
+  reactor::cancel_node* node_ = nullptr;
+};
+
+unsigned poll_mask_of(int what) {
+  switch (what) {
+    case CURL_POLL_IN: return POLLIN;
+    case CURL_POLL_OUT: return POLLOUT;
+    case CURL_POLL_INOUT: return POLLIN | POLLOUT;
+    default: return 0;  // CURL_POLL_REMOVE (and CURL_POLL_NONE)
+  }
+}
+
+int curl_events_of(int ready) {
+  int ev = 0;
+  if (ready & POLLIN) ev |= CURL_CSELECT_IN;
+  if (ready & POLLOUT) ev |= CURL_CSELECT_OUT;
+  if (ready & (POLLERR | POLLHUP)) ev |= CURL_CSELECT_ERR;
+  return ev;
+}
+
+}  // namespace
+
+http_client::impl::impl(reactor::loop& l) : loop(l) {
+  init_curl_once();
+  multi = curl_multi_init();
+  if (!multi) throw std::runtime_error("curl_multi_init failed");
+  timer.owner = this;
+  timer.on_fire = [](reactor::timer_node& n) {
+    static_cast<curl_timer&>(n).owner->socket_action(CURL_SOCKET_TIMEOUT, 0);
+  };
+  curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, &impl::on_socket);
+  curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, this);
+  curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, &impl::on_timer);
+  curl_multi_setopt(multi, CURLMOPT_TIMERDATA, this);
+}
+
+http_client::impl::~impl() {
+  // Every run has ended (they live in a scope that ends before the client),
+  // so only idle cached connections remain; cleanup closes them through
+  // on_close, and no watcher is left to poll them.
+  curl_multi_cleanup(multi);
+  loop.disarm(timer);
+  for (CURL* e : idle_easy) curl_easy_cleanup(e);
+  for (auto& [fd, s] : sockets)
+    if (s->owned) ::close(fd);
+}
+
+CURL* http_client::impl::take_easy() {
+  if (idle_easy.empty()) return curl_easy_init();
+  CURL* e = idle_easy.back();
+  idle_easy.pop_back();
+  return e;
+}
+
+void http_client::impl::give_back(CURL* easy) noexcept {
+  if (!easy) return;
+  if (idle_easy.size() >= 256) {
+    curl_easy_cleanup(easy);
+    return;
+  }
+  curl_easy_reset(easy);
+  idle_easy.push_back(easy);
+}
+
+CURLMcode http_client::impl::start(curl_transfer& t) {
+  curl_easy_setopt(t.easy, CURLOPT_PRIVATE, &t);
+  curl_easy_setopt(t.easy, CURLOPT_OPENSOCKETFUNCTION, &impl::on_open);
+  curl_easy_setopt(t.easy, CURLOPT_OPENSOCKETDATA, this);
+  curl_easy_setopt(t.easy, CURLOPT_CLOSESOCKETFUNCTION, &impl::on_close);
+  curl_easy_setopt(t.easy, CURLOPT_CLOSESOCKETDATA, this);
+  // curl_multi_add_handle only sets a 0 ms timeout (through on_timer); the
+  // transfer starts when that timer fires on the loop.
+  return curl_multi_add_handle(multi, t.easy);
+}
+
+void http_client::impl::stop(curl_transfer& t) noexcept {
+  // Removing a transfer mid-flight makes curl close its connection (through
+  // on_close) or keep it, and may call on_socket/on_timer: all deferred.
+  curl_multi_remove_handle(multi, t.easy);
+}
+
+void http_client::impl::socket_action(int fd, int ev_bitmask) {
+  int running = 0;
+  curl_multi_socket_action(multi, fd, ev_bitmask, &running);
+  read_messages();
+}
+
+void http_client::impl::read_messages() {
+  int left = 0;
+  while (CURLMsg* m = curl_multi_info_read(multi, &left)) {
+    if (m->msg != CURLMSG_DONE) continue;
+    curl_transfer* t = nullptr;
+    curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &t);
+    if (!t) continue;
+    t->code = m->data.result;
+    t->done.set();  // resumes its run_fetch from the loop, not here
+  }
+}
+
+reactor::task<void> http_client::impl::watch(std::shared_ptr<curl_socket> s) {
+  // However the watcher ends (curl closed the socket, or serve() was
+  // cancelled), the reactor holds no poll on the fd by then: a socket curl
+  // has closed may now really be closed. One curl still uses stays open
+  // (unwatched) until on_close or the client's destructor.
+  struct unwatch {
+    impl& self;
+    curl_socket& s;
+    ~unwatch() {
+      s.watched = false;
+      if (s.closing) self.close_now(s);
+    }
+  } guard{*this, *s};
+  s->watched = true;
+  while (!s->closing) {
+    if (s->wanted == 0) {
+      s->wake.clear();
+      co_await s->wake.wait();
+      continue;
+    }
+    s->armed = s->wanted;
+    int ready = co_await socket_poll(*s);
+    if (s->closing) break;
+    if (ready == -ECANCELED) continue;  // curl changed the mask: poll again
+    socket_action(s->fd, ready < 0 ? CURL_CSELECT_ERR : curl_events_of(ready));
+  }
+}
+
+void http_client::impl::start_watcher(std::shared_ptr<curl_socket> const& s) {
+  if (s->watched || !watchers) return;
+  s->watched = true;  // so a second call before it starts does not spawn twice
+  watchers->spawn(watch(s));
+}
+
+void http_client::impl::retire(std::shared_ptr<curl_socket> const& s) {
+  s->closing = true;
+  s->wanted = 0;
+  if (s->watched) {
+    socket_poll::stop(loop, *s);
+    s->wake.set();
+  } else {
+    close_now(*s);
+  }
+}
+
+void http_client::impl::close_now(curl_socket& s) noexcept {
+  if (s.fd < 0) return;
+  int fd = std::exchange(s.fd, -1);
+  auto it = sockets.find(fd);
+  if (it != sockets.end() && it->second.get() == &s) sockets.erase(it);
+  if (s.owned) ::close(fd);
+}
+
+int http_client::impl::on_socket(CURL*, curl_socket_t fd, int what, void* clientp, void*) {
+  auto& self = *static_cast<impl*>(clientp);
+  auto it = self.sockets.find(fd);
+  if (it == self.sockets.end()) {
+    // An unknown REMOVE (e.g. a second one after the close) is harmless.
+    if (what == CURL_POLL_REMOVE) return 0;
+    // An fd we did not open: the threaded resolver's socketpair (curl 7.88
+    // asyn-thread.c) is watched too, and curl closes it itself.
+    auto s = std::make_shared<curl_socket>();
+    s->fd = fd;
+    s->owned = false;
+    it = self.sockets.emplace(fd, std::move(s)).first;
+  }
+  std::shared_ptr<curl_socket> s = it->second;
+  if (s->closing) return 0;
+  if (what == CURL_POLL_REMOVE && !s->owned) {
+    // curl may close a foreign fd right after this: stop watching it now,
+    // and forget its number so a new socket can take it.
+    self.sockets.erase(it);
+    self.retire(s);
+    return 0;
+  }
+  s->wanted = poll_mask_of(what);
+  if (s->armed != 0 && s->armed != s->wanted) socket_poll::stop(self.loop, *s);
+  if (s->wanted != 0) {
+    if (s->watched)
+      s->wake.set();
+    else
+      self.start_watcher(s);
+  }
+  return 0;
+}
+
+int http_client::impl::on_timer(CURLM*, long timeout_ms, void* clientp) {
+  auto& self = *static_cast<impl*>(clientp);
+  if (timeout_ms < 0)
+    self.loop.disarm(self.timer);
+  else
+    self.loop.arm(self.timer, reactor::clock::now() + std::chrono::milliseconds(timeout_ms));
+  return 0;
+}
+
+curl_socket_t http_client::impl::on_open(void* clientp, curlsocktype, curl_sockaddr* address) {
+  auto& self = *static_cast<impl*>(clientp);
+  int fd = ::socket(address->family, address->socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                    address->protocol);
+  if (fd < 0) return CURL_SOCKET_BAD;
+  // A foreign fd that had this number was closed by curl without a REMOVE;
+  // its state (and watcher, if any) is stale.
+  if (auto old = self.sockets.find(fd); old != self.sockets.end()) {
+    auto stale = old->second;
+    self.sockets.erase(old);
+    stale->owned = false;
+    self.retire(stale);
+  }
+  auto s = std::make_shared<curl_socket>();
+  s->fd = fd;
+  s->owned = true;
+  self.sockets.emplace(fd, std::move(s));
+  return fd;
+}
+
+int http_client::impl::on_close(void* clientp, curl_socket_t fd) {
+  auto& self = *static_cast<impl*>(clientp);
+  auto it = self.sockets.find(fd);
+  if (it == self.sockets.end()) return ::close(fd);
+  std::shared_ptr<curl_socket> s = it->second;
+  self.retire(s);  // closes now, or once the reactor has let go of it
+  return 0;
+}
+
+// ---- http_client --------------------------------------------------------
+
+http_client::http_client(reactor::loop& loop) : impl_(std::make_unique<impl>(loop)) {}
+http_client::~http_client() = default;
+
+reactor::task<void> http_client::serve() {
+  impl& self = *impl_;
+  co_await reactor::open_scope([&self](reactor::scope& s) -> reactor::task<void> {
+    struct serving {
+      impl& self;
+      ~serving() {
+        self.watchers = nullptr;
+        self.serving.clear();
+      }
+    } guard{self};
+    self.watchers = &s;
+    self.serving.set();
+    for (auto& [fd, sock] : self.sockets)
+      if (sock->wanted != 0 || sock->closing) self.start_watcher(sock);
+    reactor::event never_set;
+    co_await never_set.wait();  // until cancelled
+  });
+}
+
+}  // namespace jobs

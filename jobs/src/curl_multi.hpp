@@ -1,0 +1,112 @@
+// The inside of http_client: one libcurl multi handle driven by the reactor
+// through curl's multi_socket API (libcurl's "multi-event" model).
+//
+// How curl and the reactor talk:
+//  - CURLMOPT_SOCKETFUNCTION says which fds curl wants watched, and for
+//    what. Each fd gets one watcher coroutine (spawned in serve()'s scope)
+//    that waits with the reactor's one-shot poll, calls
+//    curl_multi_socket_action when the fd is ready, and polls again with
+//    whatever mask curl wants by then. A mask change while a poll is in
+//    flight cancels that poll (the watcher re-polls with the new mask).
+//  - CURLMOPT_TIMERFUNCTION sets a timer_node on the loop; when it fires,
+//    curl_multi_socket_action(CURL_SOCKET_TIMEOUT).
+//  - CURLOPT_OPENSOCKETFUNCTION / CURLOPT_CLOSESOCKETFUNCTION give us the
+//    sockets' lifetimes. curl's close is deferred: the fd stays open until
+//    the reactor has let go of it (the pending poll is cancelled and its
+//    completion has arrived), so the kernel never polls a closed or reused
+//    fd number.
+//  - Transfers that end are read with curl_multi_info_read after each
+//    socket_action; each wakes its run_fetch through an event.
+//
+// Re-entrancy: curl's callbacks run inside curl_multi_* calls, so they only
+// record what curl wants and wake coroutines (which the loop resumes later);
+// they never call curl_multi_* themselves.
+#pragma once
+
+#include <curl/curl.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "jobs/fetch.hpp"
+#include "reactor/detail/operation.hpp"
+#include "reactor/event.hpp"
+#include "reactor/loop.hpp"
+#include "reactor/scope.hpp"
+#include "reactor/task.hpp"
+#include "reactor/timer.hpp"
+
+namespace jobs {
+
+// One fd curl uses, as the reactor sees it.
+struct curl_socket {
+  int fd = -1;
+  bool owned = false;    // opened by our OPENSOCKETFUNCTION, so we close it
+  unsigned wanted = 0;   // POLLIN | POLLOUT as curl last asked; 0: not now
+  unsigned armed = 0;    // the mask of the poll in flight; 0: none in flight
+  bool cancel_sent = false;  // the poll in flight was asked to stop
+  bool closing = false;      // curl is done with it: the watcher ends (and closes it)
+  bool watched = false;      // a watcher coroutine runs for it
+  reactor::event wake;       // an idle watcher waits here for a mask or a close
+  reactor::detail::operation op;  // the one poll in flight
+};
+
+// One request in flight: what run_fetch waits for.
+struct curl_transfer {
+  CURL* easy = nullptr;
+  CURLcode code = CURLE_OK;
+  reactor::event done;
+};
+
+struct http_client::impl {
+  explicit impl(reactor::loop& l);
+  ~impl();
+  impl(impl const&) = delete;
+
+  reactor::loop& loop;
+  CURLM* multi = nullptr;
+  reactor::scope* watchers = nullptr;  // serve()'s scope while it runs
+  reactor::event serving;              // set while serve() runs
+  std::unordered_map<int, std::shared_ptr<curl_socket>> sockets;
+  std::vector<CURL*> idle_easy;  // finished handles kept for the next runs
+
+  struct curl_timer : reactor::timer_node {
+    impl* owner = nullptr;
+  } timer;
+
+  // TLS certificate expiry by "scheme://host:port": curl reports
+  // CURLINFO_CERTINFO only for the transfer that made the handshake, so a
+  // run on a reused connection takes it from here.
+  std::map<std::string, std::chrono::system_clock::time_point> cert_expiry;
+
+  // Easy handles: taken from the pool (reset) or new; returned when done.
+  CURL* take_easy();
+  void give_back(CURL* easy) noexcept;
+  // Adds a transfer to the multi handle; the result comes through t.done.
+  CURLMcode start(curl_transfer& t);
+  // Removes it (finished or not); safe to call for a finished transfer.
+  void stop(curl_transfer& t) noexcept;
+
+  // Called from the loop (never from a curl callback).
+  void socket_action(int fd, int ev_bitmask);
+
+  reactor::task<void> watch(std::shared_ptr<curl_socket> s);
+  void start_watcher(std::shared_ptr<curl_socket> const& s);
+  // Ends our interest in `s`: cancels its poll or wakes its watcher, or,
+  // with no watcher left, closes it now.
+  void retire(std::shared_ptr<curl_socket> const& s);
+  void close_now(curl_socket& s) noexcept;
+  void read_messages();
+
+  // curl's callbacks.
+  static int on_socket(CURL* easy, curl_socket_t fd, int what, void* clientp, void* socketp);
+  static int on_timer(CURLM* multi, long timeout_ms, void* clientp);
+  static curl_socket_t on_open(void* clientp, curlsocktype purpose, curl_sockaddr* address);
+  static int on_close(void* clientp, curl_socket_t fd);
+};
+
+}  // namespace jobs

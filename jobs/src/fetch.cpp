@@ -1,0 +1,252 @@
+// run_fetch: one HTTP(S) request on the loop's http_client, checked against
+// the spec's expectations.
+//
+// The run's deadline is the caller's (the scheduler wraps the run in
+// with_timeout): a cancelled run removes its easy handle from the multi
+// handle while unwinding and frees everything, and curl closes or keeps the
+// connection as it sees fit. The body is kept only when an expectation needs
+// it, and never beyond max_body_bytes: the write callback aborts the
+// transfer past it.
+#include <curl/curl.h>
+
+#include <ctime>
+#include <regex>
+#include <string>
+#include <string_view>
+
+#include "curl_multi.hpp"
+#include "jobs/fetch.hpp"
+#include "reactor/clock.hpp"
+
+namespace jobs {
+
+namespace {
+
+// What one request collects while it runs.
+struct request_state {
+  std::size_t max_body = 0;
+  bool keep_body = false;
+  bool too_large = false;
+  std::size_t bytes = 0;
+  std::string body;
+  char error[CURL_ERROR_SIZE] = {};
+};
+
+std::size_t on_body(char* data, std::size_t, std::size_t n, void* userdata) {
+  auto& r = *static_cast<request_state*>(userdata);
+  if (n > r.max_body - r.bytes) {
+    r.too_large = true;
+    return 0;  // curl aborts the transfer with CURLE_WRITE_ERROR
+  }
+  r.bytes += n;
+  if (r.keep_body) r.body.append(data, n);
+  return n;
+}
+
+// The transfer's resources, released however the run ends (cancellation
+// included): the easy handle leaves the multi handle before it is reused.
+struct transfer_guard {
+  http_client::impl& client;
+  curl_transfer t;
+  curl_slist* headers = nullptr;
+  bool added = false;
+  explicit transfer_guard(http_client::impl& c) : client(c) { t.easy = c.take_easy(); }
+  ~transfer_guard() {
+    if (added) client.stop(t);
+    client.give_back(t.easy);
+    curl_slist_free_all(headers);
+  }
+};
+
+std::string describe(std::vector<status_range> const& ranges) {
+  std::string s;
+  for (auto const& r : ranges) {
+    if (!s.empty()) s += ", ";
+    s += std::to_string(r.low);
+    if (r.high != r.low) s += "-" + std::to_string(r.high);
+  }
+  return s;
+}
+
+duration info_time(CURL* e, CURLINFO what) {
+  curl_off_t us = 0;
+  curl_easy_getinfo(e, what, &us);
+  return std::chrono::microseconds(us);
+}
+
+// "Expire date:Jan  1 00:00:00 2030 GMT", as curl 7.88's OpenSSL backend
+// prints it (ASN1_TIME_print) into CURLINFO_CERTINFO.
+std::optional<std::chrono::system_clock::time_point> earliest_expiry(CURL* e) {
+  curl_certinfo* info = nullptr;
+  if (curl_easy_getinfo(e, CURLINFO_CERTINFO, &info) != CURLE_OK || !info) return std::nullopt;
+  std::optional<std::chrono::system_clock::time_point> earliest;
+  for (int i = 0; i < info->num_of_certs; ++i) {
+    for (curl_slist* f = info->certinfo[i]; f; f = f->next) {
+      std::string_view field = f->data;
+      constexpr std::string_view key = "Expire date:";
+      if (!field.starts_with(key)) continue;
+      std::tm tm{};
+      std::string value(field.substr(key.size()));
+      if (!::strptime(value.c_str(), "%b %d %H:%M:%S %Y", &tm)) continue;
+      auto when = std::chrono::system_clock::from_time_t(::timegm(&tm));
+      if (!earliest || when < *earliest) earliest = when;
+    }
+  }
+  return earliest;
+}
+
+// "https://host:port" of the URL the transfer ended at: the key of the
+// certificate cache.
+std::string origin_of(CURL* e) {
+  char* url = nullptr;
+  curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &url);
+  if (!url) return {};
+  std::string_view u = url;
+  auto scheme_end = u.find("://");
+  if (scheme_end == std::string_view::npos) return std::string(u);
+  auto path = u.find('/', scheme_end + 3);
+  return std::string(u.substr(0, path));
+}
+
+// Returns an error message, or empty if the options were accepted.
+std::string configure(CURL* e, fetch_spec const& spec, request_state& r, curl_slist*& headers) {
+  auto set = [&](CURLoption o, auto v) { return curl_easy_setopt(e, o, v) == CURLE_OK; };
+  if (!set(CURLOPT_URL, spec.url.c_str())) return "url: not accepted by curl";
+  // Only http and https, for the first request and for redirects.
+  set(CURLOPT_PROTOCOLS_STR, "http,https");
+  set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  set(CURLOPT_NOSIGNAL, 1L);
+  set(CURLOPT_ERRORBUFFER, r.error);
+  set(CURLOPT_WRITEFUNCTION, &on_body);
+  set(CURLOPT_WRITEDATA, &r);
+  // Refuse a declared Content-Length past the limit before any byte; the
+  // write callback catches the rest (chunked, or no length at all).
+  set(CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(spec.max_body_bytes));
+  set(CURLOPT_FOLLOWLOCATION, spec.follow_redirects ? 1L : 0L);
+  set(CURLOPT_MAXREDIRS, 10L);
+  set(CURLOPT_SSL_VERIFYPEER, spec.verify_tls ? 1L : 0L);
+  set(CURLOPT_SSL_VERIFYHOST, spec.verify_tls ? 2L : 0L);
+  if (!spec.ca_file.empty()) set(CURLOPT_CAINFO, spec.ca_file.c_str());
+  set(CURLOPT_CERTINFO, 1L);
+  switch (spec.ip) {
+    case ip_version::any: set(CURLOPT_IPRESOLVE, long(CURL_IPRESOLVE_WHATEVER)); break;
+    case ip_version::v4: set(CURLOPT_IPRESOLVE, long(CURL_IPRESOLVE_V4)); break;
+    case ip_version::v6: set(CURLOPT_IPRESOLVE, long(CURL_IPRESOLVE_V6)); break;
+  }
+  if (spec.method == "HEAD") {
+    set(CURLOPT_NOBODY, 1L);
+  } else if (spec.method == "POST") {
+    set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(spec.body.size()));
+    set(CURLOPT_COPYPOSTFIELDS, spec.body.c_str());
+  } else if (spec.method != "GET") {
+    return "method: " + spec.method + " is not one of GET, HEAD, POST";
+  }
+  for (auto const& [name, value] : spec.headers) {
+    curl_slist* more = curl_slist_append(headers, (name + ": " + value).c_str());
+    if (!more) return "headers: out of memory";
+    headers = more;
+  }
+  if (headers) set(CURLOPT_HTTPHEADER, headers);
+  return {};
+}
+
+bool status_expected(int status, std::vector<status_range> const& ranges) {
+  for (auto const& r : ranges)
+    if (status >= r.low && status <= r.high) return true;
+  return false;
+}
+
+// Checks the body expectations; returns {name, why} of the first that
+// failed, or an empty name.
+std::pair<std::string, std::string> check_body(fetch_spec const& spec, std::string const& body) {
+  if (spec.body_contains && body.find(*spec.body_contains) == std::string::npos)
+    return {"body_contains", "body does not contain \"" + *spec.body_contains + "\""};
+  try {
+    if (spec.body_matches && !std::regex_search(body, std::regex(*spec.body_matches)))
+      return {"body_matches", "body does not match /" + *spec.body_matches + "/"};
+    if (spec.body_not_matches && std::regex_search(body, std::regex(*spec.body_not_matches)))
+      return {"body_not_matches", "body matches /" + *spec.body_not_matches + "/"};
+  } catch (std::regex_error const& e) {
+    return {"body_matches", std::string("bad regex: ") + e.what()};
+  }
+  return {};
+}
+
+}  // namespace
+
+reactor::task<run_result> run_fetch(fetch_spec const& spec, job_context& ctx) {
+  http_client::impl& client = *ctx.http.impl_;
+  run_result out;
+  out.kind = "fetch";
+  fetch_result& fr = out.details.emplace<fetch_result>();
+  auto fail = [&](std::string what, std::string why) {
+    out.result = outcome::failure;
+    out.message = what + ": " + why;
+    fr.failed_expectation = std::move(what);
+  };
+  // A run started in the same pass as serve() (spawned just before it, say)
+  // waits for it to begin: curl's sockets need its watchers.
+  if (!client.serving.is_set()) co_await client.serving.wait();
+
+  request_state r;
+  r.max_body = spec.max_body_bytes;
+  r.keep_body = spec.body_contains || spec.body_matches || spec.body_not_matches;
+  transfer_guard g(client);
+  if (!g.t.easy) {
+    out.result = outcome::failure;
+    out.message = "curl_easy_init failed";
+    co_return out;
+  }
+  if (std::string bad = configure(g.t.easy, spec, r, g.headers); !bad.empty()) {
+    out.result = outcome::failure;
+    out.message = std::move(bad);
+    co_return out;
+  }
+  if (CURLMcode m = client.start(g.t); m != CURLM_OK) {
+    out.result = outcome::failure;
+    out.message = std::string("curl_multi_add_handle: ") + curl_multi_strerror(m);
+    co_return out;
+  }
+  g.added = true;
+  co_await g.t.done.wait();  // cancellation unwinds through transfer_guard
+
+  CURL* e = g.t.easy;
+  long status = 0;
+  curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+  fr.status = static_cast<int>(status);
+  fr.bytes = r.bytes;
+  fr.dns = info_time(e, CURLINFO_NAMELOOKUP_TIME_T);
+  fr.connect = info_time(e, CURLINFO_CONNECT_TIME_T);
+  fr.tls = info_time(e, CURLINFO_APPCONNECT_TIME_T);
+  fr.first_byte = info_time(e, CURLINFO_STARTTRANSFER_TIME_T);
+  fr.total = info_time(e, CURLINFO_TOTAL_TIME_T);
+  if (spec.url.starts_with("https") || fr.tls.count() > 0) {
+    std::string origin = origin_of(e);
+    if (auto expiry = earliest_expiry(e)) {
+      fr.cert_expiry = expiry;
+      client.cert_expiry[origin] = *expiry;
+    } else if (auto it = client.cert_expiry.find(origin); it != client.cert_expiry.end()) {
+      fr.cert_expiry = it->second;  // a reused connection: no new handshake
+    }
+  }
+
+  CURLcode code = g.t.code;
+  if (r.too_large || code == CURLE_FILESIZE_EXCEEDED) {
+    fail("max_body_bytes", "body larger than " + std::to_string(spec.max_body_bytes) +
+                               " bytes, transfer aborted");
+  } else if (code == CURLE_PEER_FAILED_VERIFICATION) {
+    fail("verify_tls", std::string("TLS verification failed: ") +
+                           (r.error[0] ? r.error : curl_easy_strerror(code)));
+  } else if (code != CURLE_OK) {
+    out.result = outcome::failure;
+    out.message = std::string(curl_easy_strerror(code)) + (r.error[0] ? ": " : "") + r.error;
+  } else if (!status_expected(fr.status, spec.expected_status)) {
+    fail("expected_status", "status " + std::to_string(fr.status) + " is not in " +
+                                describe(spec.expected_status));
+  } else if (auto [what, why] = check_body(spec, r.body); !what.empty()) {
+    fail(std::move(what), std::move(why));
+  }
+  co_return out;
+}
+
+}  // namespace jobs

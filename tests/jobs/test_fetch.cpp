@@ -1,0 +1,240 @@
+// fetch against a real nginx on 127.0.0.1 (plain and TLS): what a run
+// reports, each expectation, connection reuse, cancellation. The hostile
+// servers are in test_fetch_hostile.cpp.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "backends.hpp"
+#include "fetch_harness.hpp"
+#include "nginx_server.hpp"
+
+using namespace std::chrono_literals;
+using jobs::fetch_spec;
+using jobs::outcome;
+using jobs::run_result;
+
+namespace {
+
+class Fetch : public on_each_backend {
+ protected:
+  static void SetUpTestSuite() {
+    nginx_options with_tls;
+    with_tls.tls = true;
+    web_ = new nginx_server(with_tls);
+  }
+  static void TearDownTestSuite() {
+    delete web_;
+    web_ = nullptr;
+  }
+  nginx_server& web() { return *web_; }
+  static nginx_server* web_;
+};
+nginx_server* Fetch::web_ = nullptr;
+REACTORD_ON_EACH_BACKEND(Fetch);
+
+fetch_spec get(std::string url) {
+  fetch_spec s;
+  s.url = std::move(url);
+  return s;
+}
+
+}  // namespace
+
+TEST_P(Fetch, GetFromNginx_ReportsStatusBytesAndPhaseTimings) {
+  run_result r = fetch_once(l(), get(web().url("/1k.bin")));
+  ASSERT_EQ(r.result, outcome::success) << r.message;
+  auto const& f = details(r);
+  EXPECT_EQ(f.status, 200);
+  EXPECT_EQ(f.bytes, 1024u);
+  EXPECT_TRUE(f.failed_expectation.empty());
+  EXPECT_GT(f.total.count(), 0);
+  EXPECT_LE(f.connect, f.first_byte);
+  EXPECT_LE(f.first_byte, f.total);
+  EXPECT_EQ(f.tls.count(), 0);  // plain HTTP has no TLS phase
+  EXPECT_FALSE(f.cert_expiry.has_value());
+}
+
+TEST_P(Fetch, SequentialRuns_ReuseOneConnection) {
+  // nginx counts the requests made over the connection that asks.
+  std::vector<fetch_spec> specs;
+  for (int i = 1; i <= 3; ++i) {
+    fetch_spec s = get(web().url("/conn"));
+    s.body_contains = "requests on this connection: " + std::to_string(i) + "\n";
+    specs.push_back(s);
+  }
+  std::vector<run_result> rs = fetch_in_sequence(l(), specs);
+  for (auto const& r : rs) EXPECT_EQ(r.result, outcome::success) << r.message;
+}
+
+TEST_P(Fetch, HeadRequest_HasStatusAndNoBody) {
+  fetch_spec s = get(web().url("/1k.bin"));
+  s.method = "HEAD";
+  run_result r = fetch_once(l(), s);
+  ASSERT_EQ(r.result, outcome::success) << r.message;
+  EXPECT_EQ(details(r).status, 200);
+  EXPECT_EQ(details(r).bytes, 0u);
+}
+
+TEST_P(Fetch, PostWithBodyAndHeaders_ReachesTheServer) {
+  fetch_spec s = get(web().url("/echo"));
+  s.method = "POST";
+  s.body = "hello";
+  s.headers = {{"X-Probe", "from-the-test"}};
+  s.body_contains = "POST 5 from-the-test\n";
+  run_result r = fetch_once(l(), s);
+  EXPECT_EQ(r.result, outcome::success) << r.message;
+}
+
+TEST_P(Fetch, UnsupportedMethod_FailsWithoutSending) {
+  fetch_spec s = get(web().url("/echo"));
+  s.method = "DELETE";
+  run_result r = fetch_once(l(), s);
+  EXPECT_EQ(r.result, outcome::failure);
+  EXPECT_NE(r.message.find("DELETE"), std::string::npos) << r.message;
+}
+
+TEST_P(Fetch, StatusOutsideExpected_FailsNamingTheStatus) {
+  run_result r = fetch_once(l(), get(web().url("/status/404")));
+  EXPECT_EQ(r.result, outcome::failure);
+  EXPECT_EQ(details(r).status, 404);
+  EXPECT_EQ(details(r).failed_expectation, "expected_status");
+  EXPECT_NE(r.message.find("404"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("200-299"), std::string::npos) << r.message;
+}
+
+TEST_P(Fetch, StatusInExpectedList_Succeeds) {
+  fetch_spec s = get(web().url("/status/404"));
+  s.expected_status = {{200, 200}, {404, 404}};
+  run_result r = fetch_once(l(), s);
+  EXPECT_EQ(r.result, outcome::success) << r.message;
+}
+
+TEST_P(Fetch, BodyExpectations_EachFailsWithItsName) {
+  fetch_spec contains = get(web().url("/index.html"));
+  contains.body_contains = "not in the page";
+  fetch_spec matches = get(web().url("/index.html"));
+  matches.body_matches = "^bye";
+  fetch_spec not_matches = get(web().url("/index.html"));
+  not_matches.body_not_matches = "hel+o";
+  fetch_spec all_hold = get(web().url("/index.html"));
+  all_hold.body_contains = "from nginx";
+  all_hold.body_matches = "^hello\\s+from";
+  all_hold.body_not_matches = "error";
+  auto rs = fetch_in_sequence(l(), {contains, matches, not_matches, all_hold});
+  EXPECT_EQ(details(rs[0]).failed_expectation, "body_contains");
+  EXPECT_EQ(details(rs[1]).failed_expectation, "body_matches");
+  EXPECT_EQ(details(rs[2]).failed_expectation, "body_not_matches");
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(rs[i].result, outcome::failure);
+  EXPECT_EQ(rs[3].result, outcome::success) << rs[3].message;
+}
+
+TEST_P(Fetch, Redirect_NotFollowedByDefault_FollowedWhenAsked) {
+  fetch_spec plain = get(web().url("/redirect"));
+  fetch_spec follow = plain;
+  follow.follow_redirects = true;
+  follow.body_contains = "hello from nginx";
+  auto rs = fetch_in_sequence(l(), {plain, follow});
+  EXPECT_EQ(rs[0].result, outcome::failure);
+  EXPECT_EQ(details(rs[0]).status, 302);
+  EXPECT_EQ(rs[1].result, outcome::success) << rs[1].message;
+  EXPECT_EQ(details(rs[1]).status, 200);
+}
+
+TEST_P(Fetch, BodyPastMaxBodyBytes_FailsAndKeepsNoMore) {
+  fetch_spec s = get(web().url("/1k.bin"));
+  s.max_body_bytes = 100;
+  run_result r = fetch_once(l(), s);
+  EXPECT_EQ(r.result, outcome::failure);
+  EXPECT_EQ(details(r).failed_expectation, "max_body_bytes");
+  EXPECT_LE(details(r).bytes, 100u);
+}
+
+TEST_P(Fetch, NonHttpSchemes_AreRefused) {
+  auto rs = fetch_in_sequence(l(), {get("file:///etc/hostname"), get("ftp://127.0.0.1:1/"),
+                                    get("gopher://127.0.0.1:1/")});
+  for (auto const& r : rs) {
+    EXPECT_EQ(r.result, outcome::failure);
+    EXPECT_NE(r.message.find("protocol"), std::string::npos) << r.message;
+  }
+}
+
+TEST_P(Fetch, ClosedPort_FailsWithConnectionRefused) {
+  // A port nginx just freed: nothing listens there.
+  std::uint16_t port;
+  {
+    nginx_server gone;
+    port = gone.port();
+  }
+  run_result r = fetch_once(l(), get("http://127.0.0.1:" + std::to_string(port) + "/"));
+  EXPECT_EQ(r.result, outcome::failure);
+  EXPECT_NE(r.message.find("onnect"), std::string::npos) << r.message;
+}
+
+TEST_P(Fetch, SelfSignedTls_FailsWithoutCaFile_SucceedsWithIt) {
+  fetch_spec no_ca = get(web().tls_url("/index.html"));
+  fetch_spec with_ca = no_ca;
+  with_ca.ca_file = web().ca_file();
+  fetch_spec unverified = no_ca;
+  unverified.verify_tls = false;
+  auto rs = fetch_in_sequence(l(), {no_ca, with_ca, unverified});
+  EXPECT_EQ(rs[0].result, outcome::failure);
+  EXPECT_EQ(details(rs[0]).failed_expectation, "verify_tls") << rs[0].message;
+  EXPECT_EQ(rs[1].result, outcome::success) << rs[1].message;
+  EXPECT_GT(details(rs[1]).tls, details(rs[1]).connect);
+  EXPECT_EQ(rs[2].result, outcome::success) << rs[2].message;
+}
+
+TEST_P(Fetch, TlsCertificateExpiry_ReportedAlsoOnReusedConnection) {
+  fetch_spec s = get(web().tls_url("/index.html"));
+  s.ca_file = web().ca_file();
+  auto rs = fetch_in_sequence(l(), {s, s});
+  auto now = std::chrono::system_clock::now();
+  for (auto const& r : rs) {
+    ASSERT_EQ(r.result, outcome::success) << r.message;
+    ASSERT_TRUE(details(r).cert_expiry.has_value());
+    // The certificate was made for 30 days, minutes ago.
+    auto left = *details(r).cert_expiry - now;
+    EXPECT_GT(left, std::chrono::hours(24 * 29));
+    EXPECT_LT(left, std::chrono::hours(24 * 31));
+  }
+}
+
+TEST_P(Fetch, CertificateForAnotherName_FailsVerification) {
+  fetch_spec s = get(web().wrong_name_url("/index.html"));
+  s.ca_file = web().ca_file();
+  run_result r = fetch_once(l(), s);
+  EXPECT_EQ(r.result, outcome::failure);
+  EXPECT_EQ(details(r).failed_expectation, "verify_tls") << r.message;
+}
+
+TEST_P(Fetch, ManyConcurrentRuns_AllSucceedOverFewConnections) {
+  std::vector<fetch_spec> specs(200, get(web().url("/conn")));
+  for (auto& s : specs) s.body_matches = "requests on this connection: [0-9]+";
+  auto rs = fetch_concurrently(l(), specs, 32);
+  int ok = 0;
+  for (auto const& r : rs) ok += r.result == outcome::success;
+  EXPECT_EQ(ok, 200);
+}
+
+TEST_P(Fetch, RunStartedBeforeServe_WaitsForIt) {
+  std::optional<run_result> r;
+  l().run([](reactor::loop& l, fetch_spec spec, std::optional<run_result>& r) -> reactor::task<void> {
+    jobs::http_client http(l);
+    jobs::job_context ctx{l, no_icmp(), http, {}};
+    co_await reactor::open_scope([&](reactor::scope& s) -> reactor::task<void> {
+      s.spawn([](fetch_spec spec, jobs::job_context& ctx,
+                 std::optional<run_result>& r) -> reactor::task<void> {
+        r = co_await jobs::run_fetch(spec, ctx);
+      }(spec, ctx, r));
+      co_await reactor::sleep_for(20ms);  // the run is waiting by now
+      auto serving = s.spawn(http.serve());
+      while (!r) co_await reactor::sleep_for(5ms);
+      serving.cancel();
+    });
+  }(l(), get(web().url("/index.html")), r));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->result, outcome::success) << r->message;
+}

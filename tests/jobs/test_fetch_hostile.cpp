@@ -1,0 +1,186 @@
+// fetch against servers that misbehave: each run ends within its deadline
+// with the right error and bounded memory, and a fetch of a healthy nginx
+// running beside it on the same loop completes on time meanwhile.
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "backends.hpp"
+#include "fetch_harness.hpp"
+#include "hostile_server.hpp"
+#include "nginx_server.hpp"
+
+using namespace std::chrono_literals;
+using jobs::fetch_spec;
+using jobs::outcome;
+using jobs::run_result;
+using behaviour = hostile_server::behaviour;
+
+namespace {
+
+class FetchHostile : public on_each_backend {
+ protected:
+  static void SetUpTestSuite() { web_ = new nginx_server(); }
+  static void TearDownTestSuite() {
+    delete web_;
+    web_ = nullptr;
+  }
+  static nginx_server* web_;
+
+  struct outcome_pair {
+    std::optional<run_result> hostile;  // nullopt: its deadline passed
+    std::chrono::steady_clock::duration hostile_took{};
+    int healthy_ok = 0;  // nginx fetches that succeeded meanwhile
+    int healthy_runs = 0;
+  };
+
+  // Runs `spec` (under `timeout`) while a second coroutine fetches nginx
+  // once every 50 ms until the hostile run has ended.
+  outcome_pair run_beside_nginx(fetch_spec spec, std::chrono::milliseconds timeout) {
+    outcome_pair out;
+    with_http_client(l(), [&](jobs::job_context& ctx) -> reactor::task<void> {
+      bool hostile_done = false;
+      auto hostile = [&]() -> reactor::task<void> {
+        auto start = std::chrono::steady_clock::now();
+        out.hostile = co_await fetch_until(spec, ctx, reactor::clock::now() + timeout);
+        out.hostile_took = std::chrono::steady_clock::now() - start;
+        hostile_done = true;
+      };
+      auto healthy = [&]() -> reactor::task<void> {
+        fetch_spec ok;
+        ok.url = web_->url("/index.html");
+        while (!hostile_done) {
+          auto r = co_await fetch_until(ok, ctx, reactor::clock::now() + 5s);
+          ++out.healthy_runs;
+          out.healthy_ok += r && r->result == outcome::success;
+          co_await reactor::sleep_for(50ms);
+        }
+      };
+      co_await reactor::when_all(hostile(), healthy());
+    });
+    return out;
+  }
+
+  static fetch_spec get(std::string url) {
+    fetch_spec s;
+    s.url = std::move(url);
+    return s;
+  }
+
+  static long peak_rss_kib() {
+    rusage u{};
+    ::getrusage(RUSAGE_SELF, &u);
+    return u.ru_maxrss;
+  }
+
+  // Generous: a noisy shared machine may be slow, but never by seconds.
+  static constexpr auto slack = 5s;
+};
+nginx_server* FetchHostile::web_ = nullptr;
+REACTORD_ON_EACH_BACKEND(FetchHostile);
+
+}  // namespace
+
+TEST_P(FetchHostile, ConnectionReset_FailsWithResetError) {
+  hostile_server server(behaviour::reset);
+  auto o = run_beside_nginx(get(server.url()), 5000ms);
+  ASSERT_TRUE(o.hostile.has_value()) << "a reset must fail the run, not time it out";
+  EXPECT_EQ(o.hostile->result, outcome::failure);
+  EXPECT_NE(o.hostile->message.find("reset"), std::string::npos) << o.hostile->message;
+  EXPECT_EQ(o.healthy_ok, o.healthy_runs);
+}
+
+TEST_P(FetchHostile, AcceptAndHang_TimesOutWhileOthersComplete) {
+  hostile_server server(behaviour::hang);
+  auto o = run_beside_nginx(get(server.url()), 1500ms);
+  EXPECT_FALSE(o.hostile.has_value()) << o.hostile->message;
+  EXPECT_GE(o.hostile_took, 1500ms);
+  EXPECT_LT(o.hostile_took, 1500ms + slack);
+  EXPECT_GE(o.healthy_runs, 3);
+  EXPECT_EQ(o.healthy_ok, o.healthy_runs);
+  EXPECT_EQ(server.accepted(), 1);
+}
+
+TEST_P(FetchHostile, OneBytePerSecond_TimesOutWhileOthersComplete) {
+  hostile_server server(behaviour::drip);
+  auto o = run_beside_nginx(get(server.url()), 2500ms);
+  EXPECT_FALSE(o.hostile.has_value()) << o.hostile->message;
+  EXPECT_LT(o.hostile_took, 2500ms + slack);
+  EXPECT_GE(o.healthy_runs, 3);
+  EXPECT_EQ(o.healthy_ok, o.healthy_runs);
+}
+
+TEST_P(FetchHostile, TenGigabyteBodyWithLength_RefusedBeforeReadingIt) {
+  hostile_server server(behaviour::huge_body_length);
+  fetch_spec s = get(server.url());
+  s.max_body_bytes = 1 << 20;
+  long rss_before = peak_rss_kib();
+  auto o = run_beside_nginx(s, 20000ms);
+  ASSERT_TRUE(o.hostile.has_value());
+  EXPECT_EQ(o.hostile->result, outcome::failure);
+  EXPECT_EQ(details(*o.hostile).failed_expectation, "max_body_bytes") << o.hostile->message;
+  EXPECT_LE(details(*o.hostile).bytes, s.max_body_bytes);
+  EXPECT_LT(peak_rss_kib() - rss_before, 64 * 1024) << "KiB of peak RSS grown";
+  EXPECT_EQ(o.healthy_ok, o.healthy_runs);
+}
+
+TEST_P(FetchHostile, TenGigabyteStreamedBody_AbortedAtMaxBodyBytes) {
+  hostile_server server(behaviour::huge_body_stream);
+  fetch_spec s = get(server.url());
+  s.max_body_bytes = 4 << 20;
+  s.body_contains = "never there";  // makes the client keep the body: still bounded
+  long rss_before = peak_rss_kib();
+  auto o = run_beside_nginx(s, 20000ms);
+  ASSERT_TRUE(o.hostile.has_value());
+  EXPECT_EQ(o.hostile->result, outcome::failure);
+  EXPECT_EQ(details(*o.hostile).failed_expectation, "max_body_bytes") << o.hostile->message;
+  EXPECT_LE(details(*o.hostile).bytes, s.max_body_bytes);
+  // It got close to the limit (the abort came from the size, not an error).
+  EXPECT_GT(details(*o.hostile).bytes, s.max_body_bytes / 2);
+  EXPECT_LT(server.bytes_sent(), hostile_server::ten_gb / 100);
+  EXPECT_LT(peak_rss_kib() - rss_before, 64 * 1024) << "KiB of peak RSS grown";
+  EXPECT_EQ(o.healthy_ok, o.healthy_runs);
+}
+
+TEST_P(FetchHostile, WrongStatus_FailsNamingExpectedStatus) {
+  hostile_server server(behaviour::wrong_status);
+  auto o = run_beside_nginx(get(server.url()), 5000ms);
+  ASSERT_TRUE(o.hostile.has_value());
+  EXPECT_EQ(o.hostile->result, outcome::failure);
+  EXPECT_EQ(details(*o.hostile).status, 503);
+  EXPECT_EQ(details(*o.hostile).failed_expectation, "expected_status");
+  EXPECT_NE(o.hostile->message.find("503"), std::string::npos) << o.hostile->message;
+}
+
+TEST_P(FetchHostile, PlainTextWhereTlsExpected_FailsTheHandshake) {
+  hostile_server server(behaviour::not_tls);
+  auto o = run_beside_nginx(get(server.url("https")), 5000ms);
+  ASSERT_TRUE(o.hostile.has_value());
+  EXPECT_EQ(o.hostile->result, outcome::failure);
+  EXPECT_NE(o.hostile->message.find("SSL"), std::string::npos) << o.hostile->message;
+  EXPECT_EQ(o.healthy_ok, o.healthy_runs);
+}
+
+TEST_P(FetchHostile, CancelledRun_LeavesTheClientUsable) {
+  // Many runs cancelled mid-transfer (hung and dripping servers), then the
+  // same client fetches nginx: no handle, socket or poll was left behind.
+  hostile_server hang(behaviour::hang);
+  hostile_server drip(behaviour::drip);
+  int timed_out = 0;
+  std::optional<run_result> after;
+  with_http_client(l(), [&](jobs::job_context& ctx) -> reactor::task<void> {
+    std::vector<reactor::task<std::optional<run_result>>> runs;
+    for (int i = 0; i < 10; ++i) {
+      runs.push_back(fetch_until(get(hang.url()), ctx, reactor::clock::now() + 300ms));
+      runs.push_back(fetch_until(get(drip.url()), ctx, reactor::clock::now() + 300ms));
+    }
+    for (auto& r : co_await reactor::when_all(std::move(runs))) timed_out += !r.has_value();
+    after = co_await fetch_until(get(web_->url("/index.html")), ctx, reactor::clock::now() + 5s);
+  });
+  EXPECT_EQ(timed_out, 20);
+  ASSERT_TRUE(after.has_value());
+  EXPECT_EQ(after->result, outcome::success) << after->message;
+}
