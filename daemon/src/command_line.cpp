@@ -1,0 +1,55 @@
+#include "command_line.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#ifndef REACTORD_VERSION
+#define REACTORD_VERSION "unknown"
+#endif
+
+namespace reactord {
+
+std::variant<command_line, int> parse_command_line(int argc, char** argv) {
+  command_line c;
+  CLI::App app("reactord: periodic ping, fetch and countdown jobs on an io_uring/epoll reactor", "reactord");
+  app.set_version_flag("--version", std::string("reactord ") + REACTORD_VERSION);
+
+  std::string config, positional;
+  app.add_option("--config,-c", config, "The YAML job file (default: /etc/reactord/jobs.yaml, else a built-in one)");
+  app.add_option("file", positional, "Same as --config FILE");
+  app.add_flag("--check", c.check, "Validate the job file, print every error, exit 0 or 1");
+  app.add_flag("--once", c.once, "Run every job once, log the results, exit 0 if all succeeded");
+
+  std::string backend = "auto", format = "text";
+  app.add_option("--backend", backend, "Reactor backend: auto, io_uring or epoll")
+      ->check(CLI::IsMember({"auto", "io_uring", "epoll"}))
+      ->default_str("auto");
+  app.add_option("--log-format", format, "Log lines as text or as JSON objects")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->default_str("text");
+  app.add_option("--log-file", c.log_file, "Log to this file (rotated at 10 MiB, 5 kept) instead of stdout");
+  app.add_option("--log-level", c.log_level, "trace, debug, info, warn, error, critical or off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+      ->default_str("info");
+  std::size_t n = 0;
+  auto* schedule = app.add_option("--print-schedule", n, "Print the next N run instants of each job, then exit")
+                       ->check(CLI::Range(std::size_t(1), std::size_t(10000)));
+  try {
+    app.parse(argc, argv);
+  } catch (CLI::ParseError const& e) {
+    return app.exit(e);
+  }
+  if (!config.empty() && !positional.empty()) {
+    std::cerr << "reactord: give the job file once, either as --config FILE or as FILE\n";
+    return 2;
+  }
+  if (!config.empty()) c.config = config;
+  if (!positional.empty()) c.config = positional;
+  if (*schedule) c.print_schedule = n;
+  c.backend = backend == "auto" ? reactor::backend_kind::automatic : *reactor::parse_backend_kind(backend);
+  c.format = format == "json" ? log_format::json : log_format::text;
+  return c;
+}
+
+}  // namespace reactord

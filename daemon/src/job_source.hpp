@@ -1,0 +1,26 @@
+// Where the jobs come from: a file on disk (re-read on every reload), or
+// the built-in default text. Loading throws config::config_error.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "config/job_file.hpp"
+
+namespace reactord {
+
+class job_source {
+ public:
+  // `path` empty: the built-in default job file.
+  explicit job_source(std::optional<std::string> path) : path_(std::move(path)) {}
+  // --config, else /etc/reactord/jobs.yaml if it exists, else the built-in one.
+  static job_source choose(std::optional<std::string> const& config_flag);
+
+  config::job_file load() const;
+  std::string name() const;
+
+ private:
+  std::optional<std::string> path_;
+};
+
+}  // namespace reactord

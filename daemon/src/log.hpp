@@ -1,0 +1,95 @@
+// The daemon's log: one spdlog asynchronous logger, written to as
+// structured records (a message plus named fields) and rendered as text
+// (`message key=value ...`) or as one JSON object per line.
+//
+// Rules:
+//  - The loop never blocks on logging: records go through a bounded queue to
+//    one writer thread; when the queue is full the oldest record is dropped
+//    and counted (dropped()), and the daemon reports the count.
+//  - When stdout is the journal (JOURNAL_STREAM names stdout's device and
+//    inode), each line starts with its syslog priority (`<6>`), so
+//    `journalctl -p warning` works; the journal adds its own timestamp.
+//  - A log file that cannot be opened, or a disk that fills up, is reported
+//    on stderr (rate-limited) and never stops the jobs.
+//  - The JSON field names are stable: ts, level, msg, then the record's own
+//    fields (README lists them).
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace spdlog {
+class logger;
+namespace details {
+class thread_pool;
+}
+}  // namespace spdlog
+
+namespace reactord {
+
+enum class log_format { text, json };
+enum class log_level { debug, info, warning, error };
+
+struct log_options {
+  log_format style = log_format::text;
+  std::string file;              // empty: stdout
+  std::string min_level = "info";  // trace, debug, info, warn, error, critical, off
+  std::size_t queue_size = 8192;   // records waiting for the writer thread
+  std::size_t file_max_bytes = 10 * 1024 * 1024;
+  std::size_t file_max_count = 5;  // rotated files kept besides the live one
+};
+
+struct field {
+  std::string_view key;
+  std::variant<std::string_view, std::string, long long, double, bool> value;
+  field(std::string_view k, std::string_view v) : key(k), value(v) {}
+  field(std::string_view k, char const* v) : key(k), value(std::string_view(v)) {}
+  field(std::string_view k, std::string v) : key(k), value(std::move(v)) {}
+  field(std::string_view k, double v) : key(k), value(v) {}
+  field(std::string_view k, bool v) : key(k), value(v) {}
+  template <class I>
+    requires std::is_integral_v<I>
+  field(std::string_view k, I v) : key(k), value(static_cast<long long>(v)) {}
+};
+
+class event_log {
+ public:
+  // Starts the writer thread: construct it after the signal mask is set
+  // (the reactor's signal_source), so that thread inherits it.
+  explicit event_log(log_options const& o);
+  ~event_log();  // flushes and stops the writer thread
+  event_log(event_log const&) = delete;
+
+  void write(log_level lv, std::string_view message, std::vector<field> const& fields = {});
+  void info(std::string_view m, std::vector<field> const& f = {}) { write(log_level::info, m, f); }
+  void warn(std::string_view m, std::vector<field> const& f = {}) { write(log_level::warning, m, f); }
+  void error(std::string_view m, std::vector<field> const& f = {}) { write(log_level::error, m, f); }
+
+  // Records dropped because the queue was full, since start.
+  std::uint64_t dropped() const;
+  // Write failures of the sink (full disk, file removed ...), since start.
+  std::uint64_t write_errors() const;
+  void flush();
+  log_format style() const noexcept { return style_; }
+
+ private:
+  struct sink_errors;
+  log_format style_;
+  std::shared_ptr<spdlog::details::thread_pool> pool_;  // the writer thread and its queue
+  std::shared_ptr<sink_errors> errors_;
+  std::shared_ptr<spdlog::logger> logger_;
+};
+
+// The text or JSON body of a record (what follows the timestamp and level).
+// Exposed for tests.
+std::string render(log_format style, std::string_view message, std::vector<field> const& fields);
+
+// True if stdout is connected to the journal (JOURNAL_STREAM matches it).
+bool stdout_is_journal();
+
+}  // namespace reactord

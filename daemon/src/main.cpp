@@ -1,0 +1,122 @@
+// reactord's entry point: read the command line and the job file, then run
+// one of the modes (--check, --print-schedule, --once, or the service).
+// Start-up errors are thrown by the layers below and caught here, once,
+// with a clear message and exit status 1.
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+
+#include "command_line.hpp"
+#include "config/job_file.hpp"
+#include "job_source.hpp"
+#include "jobs/scheduler.hpp"
+#include "log.hpp"
+#include "once.hpp"
+#include "reactor/loop.hpp"
+#include "reactor/signal.hpp"
+#include "result_log.hpp"
+#include "service.hpp"
+
+#ifndef REACTORD_VERSION
+#define REACTORD_VERSION "unknown"
+#endif
+
+namespace {
+
+using namespace reactord;
+
+void print_errors(config::config_error const& e) {
+  for (auto const& d : e.diagnostics()) std::cerr << d.to_string() << "\n";
+  std::cerr << e.diagnostics().size() << (e.diagnostics().size() == 1 ? " error" : " errors") << "\n";
+}
+
+// --print-schedule N: wall-clock instants, from the scheduler's own plan.
+reactor::task<void> print_schedule(std::vector<jobs::job_spec> specs, std::size_t n, event_log& log) {
+  reactor::loop& l = (co_await reactor::this_node()).owner();
+  result_log sink(log);
+  jobs::scheduler s(l, {}, sink);
+  s.apply(std::move(specs));
+  auto steady_now = reactor::clock::now();
+  auto wall_now = std::chrono::system_clock::now();
+  for (auto const& [name, instants] : s.next_runs(n)) {
+    std::cout << name << ":";
+    for (auto when : instants) {
+      auto wall = wall_now + std::chrono::duration_cast<std::chrono::system_clock::duration>(when - steady_now);
+      auto t = std::chrono::system_clock::to_time_t(wall);
+      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(wall.time_since_epoch()).count() % 1000;
+      std::tm tm{};
+      gmtime_r(&t, &tm);
+      char buf[96];
+      std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+      std::cout << " " << buf;
+    }
+    std::cout << "\n";
+  }
+  std::cout.flush();
+  co_return;
+}
+
+int run(command_line const& cli) {
+  job_source source = job_source::choose(cli.config);
+  config::job_file file;
+  try {
+    file = source.load();
+  } catch (config::config_error const& e) {
+    print_errors(e);
+    return 1;
+  }
+  if (cli.check) {
+    std::cout << source.name() << ": ok, " << file.jobs.size() << " jobs";
+    if (!file.drop_ins.empty()) std::cout << " (with " << file.drop_ins.size() << " drop-ins)";
+    std::cout << "\n";
+    return 0;
+  }
+
+  // Before any thread starts (the log's writer thread), so that every
+  // thread inherits the blocked mask and signals reach only the signalfd.
+  reactor::signal_source signals{SIGTERM, SIGINT, SIGHUP};
+  event_log log(log_options{cli.format, cli.log_file, cli.log_level});
+
+  std::optional<reactor::loop> loop;
+  try {
+    loop.emplace(reactor::loop_options{cli.backend});
+  } catch (std::system_error const& e) {
+    log.error("cannot start the reactor", {{"backend", reactor::to_string(cli.backend)}, {"error", e.what()}});
+    return 1;
+  }
+  std::vector<field> first_line = {{"version", REACTORD_VERSION},
+                                   {"job_file", source.name()},
+                                   {"jobs", file.jobs.size()},
+                                   {"backend", loop->backend_name()}};
+  if (!file.drop_ins.empty()) first_line.emplace_back("drop_ins", file.drop_ins.size());
+  if (!loop->fallback_reason().empty())
+    first_line.emplace_back("backend_fallback", std::string_view(loop->fallback_reason()));
+  log.info("reactord starting", first_line);
+
+  if (cli.print_schedule) {
+    loop->run(print_schedule(std::move(file.jobs), *cli.print_schedule, log));
+    return 0;
+  }
+  if (cli.once) {
+    result_log sink(log);
+    bool ok = loop->run(run_each_job_once(file.jobs, sink));
+    log.info(ok ? "once: every job succeeded" : "once: some jobs did not succeed",
+             {{"results", sink.results()}, {"unsuccessful", sink.unsuccessful()}});
+    return ok ? 0 : 1;
+  }
+  return loop->run(run_service(source, std::move(file), log, signals));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto parsed = reactord::parse_command_line(argc, argv);
+  if (auto const* code = std::get_if<int>(&parsed)) return *code;
+  try {
+    return run(std::get<reactord::command_line>(parsed));
+  } catch (std::exception const& e) {
+    std::cerr << "reactord: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,224 @@
+#include "metrics.hpp"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+
+namespace reactord {
+
+namespace {
+
+std::string label_value(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+std::string number(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.9g", v);
+  return buf;
+}
+
+double seconds(jobs::duration d) { return std::chrono::duration<double>(d).count(); }
+
+// A metric family: its HELP and TYPE once, then its samples.
+class family {
+ public:
+  family(std::string& out, char const* name, char const* type, char const* help) : out_(out), name_(name) {
+    out_ += "# HELP ";
+    out_ += name;
+    out_ += ' ';
+    out_ += help;
+    out_ += "\n# TYPE ";
+    out_ += name;
+    out_ += ' ';
+    out_ += type;
+    out_ += '\n';
+  }
+  void sample(std::string const& labels, double v) {
+    out_ += name_;
+    if (!labels.empty()) out_ += "{" + labels + "}";
+    out_ += ' ';
+    out_ += number(v);
+    out_ += '\n';
+  }
+
+ private:
+  std::string& out_;
+  char const* name_;
+};
+
+std::string job_labels(jobs::job_status const& j) {
+  return "job=\"" + label_value(j.name) + "\",kind=\"" + j.kind + "\"";
+}
+
+std::uint64_t resident_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  std::uint64_t size = 0, resident = 0;
+  statm >> size >> resident;
+  return resident * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+}
+
+double cpu_seconds() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+}  // namespace
+
+std::string render_metrics(std::vector<jobs::job_status> const& js, process_figures const& p) {
+  std::string out;
+  out.reserve(512 + js.size() * 900);
+  {
+    family f(out, "reactord_job_runs_total", "counter", "Runs finished, per job.");
+    for (auto const& j : js) f.sample(job_labels(j), double(j.runs));
+  }
+  {
+    family f(out, "reactord_job_failures_total", "counter", "Runs that did not succeed, per job.");
+    for (auto const& j : js) f.sample(job_labels(j), double(j.failures));
+  }
+  {
+    family f(out, "reactord_job_skipped_total", "counter", "Slots skipped because the previous run was still going.");
+    for (auto const& j : js) f.sample(job_labels(j), double(j.skipped));
+  }
+  {
+    family f(out, "reactord_job_state", "gauge", "1 for the job's current state (unknown, up, degraded, down).");
+    for (auto const& j : js)
+      for (auto s : {jobs::job_state::unknown, jobs::job_state::up, jobs::job_state::degraded, jobs::job_state::down})
+        f.sample(job_labels(j) + ",state=\"" + jobs::to_string(s) + "\"", j.state == s ? 1 : 0);
+  }
+  {
+    family f(out, "reactord_job_running", "gauge", "1 while a run of the job is in flight.");
+    for (auto const& j : js) f.sample(job_labels(j), j.running ? 1 : 0);
+  }
+  {
+    family f(out, "reactord_job_last_outcome", "gauge",
+             "1 for the outcome of the job's last run (success, degraded, failure, timeout, cancelled).");
+    for (auto const& j : js)
+      if (j.last)
+        for (auto o : {jobs::outcome::success, jobs::outcome::degraded, jobs::outcome::failure, jobs::outcome::timeout,
+                       jobs::outcome::cancelled})
+          f.sample(job_labels(j) + ",outcome=\"" + jobs::to_string(o) + "\"", j.last->result == o ? 1 : 0);
+  }
+  {
+    family f(out, "reactord_job_last_duration_seconds", "gauge", "How long the job's last run took.");
+    for (auto const& j : js)
+      if (j.last) f.sample(job_labels(j), seconds(j.last->took));
+  }
+  {
+    family f(out, "reactord_job_last_lateness_seconds", "gauge", "How late the job's last run started.");
+    for (auto const& j : js)
+      if (j.last) f.sample(job_labels(j), seconds(j.last->lateness));
+  }
+  {
+    family f(out, "reactord_ping_loss_ratio", "gauge", "Share of echoes lost in the last run (0 to 1).");
+    for (auto const& j : js)
+      if (j.last)
+        if (auto const* r = std::get_if<jobs::ping_result>(&j.last->details)) f.sample(job_labels(j), r->loss_percent / 100);
+  }
+  {
+    family f(out, "reactord_ping_rtt_seconds", "gauge", "Round-trip time of the last run (min, avg, max, stddev).");
+    for (auto const& j : js)
+      if (j.last)
+        if (auto const* r = std::get_if<jobs::ping_result>(&j.last->details); r && r->received > 0) {
+          f.sample(job_labels(j) + ",stat=\"min\"", seconds(r->rtt_min));
+          f.sample(job_labels(j) + ",stat=\"avg\"", seconds(r->rtt_avg));
+          f.sample(job_labels(j) + ",stat=\"max\"", seconds(r->rtt_max));
+          f.sample(job_labels(j) + ",stat=\"stddev\"", seconds(r->rtt_stddev));
+        }
+  }
+  {
+    family f(out, "reactord_fetch_status_code", "gauge", "HTTP status of the last run (0: no response).");
+    for (auto const& j : js)
+      if (j.last)
+        if (auto const* r = std::get_if<jobs::fetch_result>(&j.last->details)) f.sample(job_labels(j), r->status);
+  }
+  {
+    family f(out, "reactord_fetch_body_bytes", "gauge", "Body bytes received in the last run.");
+    for (auto const& j : js)
+      if (j.last)
+        if (auto const* r = std::get_if<jobs::fetch_result>(&j.last->details)) f.sample(job_labels(j), double(r->bytes));
+  }
+  {
+    family f(out, "reactord_fetch_phase_seconds", "gauge",
+             "Time from the start of the last request to the end of each phase.");
+    for (auto const& j : js)
+      if (j.last)
+        if (auto const* r = std::get_if<jobs::fetch_result>(&j.last->details)) {
+          f.sample(job_labels(j) + ",phase=\"dns\"", seconds(r->dns));
+          f.sample(job_labels(j) + ",phase=\"connect\"", seconds(r->connect));
+          f.sample(job_labels(j) + ",phase=\"tls\"", seconds(r->tls));
+          f.sample(job_labels(j) + ",phase=\"first_byte\"", seconds(r->first_byte));
+          f.sample(job_labels(j) + ",phase=\"total\"", seconds(r->total));
+        }
+  }
+  {
+    family f(out, "reactord_fetch_cert_expiry_timestamp_seconds", "gauge",
+             "When the earliest certificate of the last TLS chain expires (Unix time).");
+    for (auto const& j : js)
+      if (j.last)
+        if (auto const* r = std::get_if<jobs::fetch_result>(&j.last->details); r && r->cert_expiry)
+          f.sample(job_labels(j), std::chrono::duration<double>(r->cert_expiry->time_since_epoch()).count());
+  }
+  family(out, "reactord_jobs", "gauge", "Jobs configured.").sample("", double(js.size()));
+  family(out, "reactord_backend_info", "gauge", "The reactor backend in use.")
+      .sample("backend=\"" + label_value(p.backend) + "\"", 1);
+  family(out, "reactord_uptime_seconds", "gauge", "Seconds since start.").sample("", p.uptime_seconds);
+  family(out, "reactord_process_resident_memory_bytes", "gauge", "Resident memory.").sample("", double(resident_bytes()));
+  family(out, "reactord_process_cpu_seconds_total", "counter", "User and system CPU time.").sample("", cpu_seconds());
+  family(out, "reactord_log_dropped_total", "counter", "Log records dropped because the log queue was full.")
+      .sample("", double(p.log_dropped));
+  family(out, "reactord_log_write_errors_total", "counter", "Failed log writes (full disk, unwritable file).")
+      .sample("", double(p.log_write_errors));
+  {
+    family f(out, "reactord_reloads_total", "counter", "Reloads (SIGHUP), by result.");
+    f.sample("result=\"ok\"", double(p.reloads_ok));
+    f.sample("result=\"failed\"", double(p.reloads_failed));
+  }
+  family(out, "reactord_loop_passes_total", "counter", "Passes of the event loop.").sample("", double(p.loop.passes));
+  family(out, "reactord_loop_timers_fired_total", "counter", "Timers fired by the event loop.")
+      .sample("", double(p.loop.timers_fired));
+  {
+    family f(out, "reactord_status_requests_total", "counter", "Requests to this endpoint, by answer.");
+    f.sample("code=\"200\"", double(p.requests.ok));
+    f.sample("code=\"400\"", double(p.requests.bad));
+    f.sample("code=\"404\"", double(p.requests.not_found));
+    f.sample("code=\"408\"", double(p.requests.timed_out));
+    f.sample("code=\"refused\"", double(p.requests.refused));
+  }
+  return out;
+}
+
+std::string render_healthz(std::vector<jobs::job_status> const& js, process_figures const& p) {
+  std::size_t count[4] = {0, 0, 0, 0};
+  std::size_t running = 0;
+  for (auto const& j : js) {
+    ++count[static_cast<int>(j.state)];
+    running += j.running;
+  }
+  std::string out = "{\"status\":\"ok\",\"backend\":\"" + label_value(p.backend) + "\"";
+  out += ",\"uptime_seconds\":" + number(p.uptime_seconds);
+  out += ",\"jobs\":" + std::to_string(js.size());
+  out += ",\"up\":" + std::to_string(count[static_cast<int>(jobs::job_state::up)]);
+  out += ",\"degraded\":" + std::to_string(count[static_cast<int>(jobs::job_state::degraded)]);
+  out += ",\"down\":" + std::to_string(count[static_cast<int>(jobs::job_state::down)]);
+  out += ",\"unknown\":" + std::to_string(count[static_cast<int>(jobs::job_state::unknown)]);
+  out += ",\"running\":" + std::to_string(running);
+  out += ",\"log_dropped\":" + std::to_string(p.log_dropped);
+  out += "}\n";
+  return out;
+}
+
+}  // namespace reactord

@@ -1,0 +1,67 @@
+#include "once.hpp"
+
+#include "jobs/context.hpp"
+#include "jobs/countdown.hpp"
+#include "jobs/fetch.hpp"
+#include "jobs/ping.hpp"
+#include "reactor/scope.hpp"
+#include "reactor/timeout.hpp"
+#include "reactor/when.hpp"
+
+namespace reactord {
+
+namespace {
+
+reactor::task<jobs::run_result> run_kind(jobs::job_spec const& spec, jobs::job_context& ctx) {
+  if (auto const* c = std::get_if<jobs::countdown_spec>(&spec.kind)) co_return co_await jobs::run_countdown(*c, ctx);
+  if (auto const* p = std::get_if<jobs::ping_spec>(&spec.kind)) co_return co_await jobs::run_ping(*p, ctx);
+  co_return co_await jobs::run_fetch(std::get<jobs::fetch_spec>(spec.kind), ctx);
+}
+
+reactor::task<void> run_one(jobs::job_spec const& spec, jobs::icmp_service& icmp, jobs::http_client& http,
+                            jobs::result_sink& sink, bool& all_ok) {
+  reactor::loop& l = (co_await reactor::this_node()).owner();
+  jobs::job_context ctx{l, icmp, http, [&](std::string const& m) { sink.on_event(spec.name, m); }};
+  auto start = reactor::clock::now();
+  auto limit = spec.schedule.timeout.value_or(jobs::default_timeout(spec.schedule));
+  jobs::run_result r;
+  try {
+    r = co_await reactor::with_timeout(start + limit, run_kind(spec, ctx));
+  } catch (reactor::timeout_error const&) {
+    r.result = jobs::outcome::timeout;
+    r.message = "no result within the run's timeout";
+  } catch (reactor::cancelled_error const&) {
+    throw;
+  } catch (std::exception const& e) {
+    r.result = jobs::outcome::failure;
+    r.message = e.what();
+  }
+  r.job = spec.name;
+  r.kind = jobs::kind_name(spec.kind);
+  r.scheduled = r.started = start;
+  r.lateness = {};
+  r.took = reactor::clock::now() - start;
+  if (r.result != jobs::outcome::success) all_ok = false;
+  sink.on_result(r);
+}
+
+}  // namespace
+
+reactor::task<bool> run_each_job_once(std::vector<jobs::job_spec> const& specs, jobs::result_sink& sink) {
+  reactor::loop& l = (co_await reactor::this_node()).owner();
+  jobs::icmp_service icmp(l);
+  jobs::http_client http(l);
+  bool all_ok = true;
+  co_await reactor::open_scope([&](reactor::scope& services) -> reactor::task<void> {
+    services.spawn(icmp.serve());
+    services.spawn(http.serve());
+    std::vector<reactor::task<void>> runs;
+    runs.reserve(specs.size());
+    for (auto const& spec : specs) runs.push_back(run_one(spec, icmp, http, sink, all_ok));
+    co_await reactor::when_all(std::move(runs));
+    services.cancel();
+  });
+  co_return all_ok;
+}
+
+}  // namespace reactord

@@ -1,0 +1,90 @@
+#include "result_log.hpp"
+
+#include <chrono>
+
+namespace reactord {
+
+namespace {
+double ms(jobs::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+log_level level_of(jobs::outcome o) {
+  switch (o) {
+    case jobs::outcome::success: return log_level::info;
+    case jobs::outcome::cancelled: return log_level::info;
+    case jobs::outcome::degraded: return log_level::warning;
+    case jobs::outcome::failure:
+    case jobs::outcome::timeout: return log_level::error;
+  }
+  return log_level::info;
+}
+}  // namespace
+
+std::vector<field> result_fields(jobs::run_result const& r) {
+  std::vector<field> f = {
+      {"job", std::string_view(r.job)},
+      {"kind", std::string_view(r.kind)},
+      {"outcome", jobs::to_string(r.result)},
+      {"took_ms", ms(r.took)},
+      {"late_ms", ms(r.lateness)},
+  };
+  if (!r.message.empty()) f.emplace_back("reason", std::string_view(r.message));
+  if (auto const* c = std::get_if<jobs::countdown_result>(&r.details)) {
+    f.emplace_back("ticks", c->ticks);
+  } else if (auto const* p = std::get_if<jobs::ping_result>(&r.details)) {
+    f.emplace_back("address", std::string_view(p->resolved_address));
+    f.emplace_back("sent", p->sent);
+    f.emplace_back("received", p->received);
+    f.emplace_back("loss_pct", p->loss_percent);
+    if (p->received > 0) {
+      f.emplace_back("rtt_min_ms", ms(p->rtt_min));
+      f.emplace_back("rtt_avg_ms", ms(p->rtt_avg));
+      f.emplace_back("rtt_max_ms", ms(p->rtt_max));
+      f.emplace_back("rtt_stddev_ms", ms(p->rtt_stddev));
+    }
+    if (p->duplicates) f.emplace_back("duplicates", p->duplicates);
+    if (p->late) f.emplace_back("late_replies", p->late);
+    if (!p->errors.empty()) f.emplace_back("icmp_error", std::string_view(p->errors.front()));
+  } else if (auto const* h = std::get_if<jobs::fetch_result>(&r.details)) {
+    f.emplace_back("status", h->status);
+    f.emplace_back("bytes", h->bytes);
+    f.emplace_back("dns_ms", ms(h->dns));
+    f.emplace_back("connect_ms", ms(h->connect));
+    f.emplace_back("tls_ms", ms(h->tls));
+    f.emplace_back("first_byte_ms", ms(h->first_byte));
+    f.emplace_back("total_ms", ms(h->total));
+    if (h->cert_expiry) {
+      auto left = *h->cert_expiry - std::chrono::system_clock::now();
+      f.emplace_back("cert_days_left", std::chrono::duration<double, std::ratio<86400>>(left).count());
+    }
+    if (!h->failed_expectation.empty()) f.emplace_back("failed_expectation", std::string_view(h->failed_expectation));
+  }
+  return f;
+}
+
+void result_log::on_result(jobs::run_result const& r) {
+  ++results_;
+  if (r.result != jobs::outcome::success) ++unsuccessful_;
+  log_.write(level_of(r.result), "result", result_fields(r));
+}
+
+void result_log::on_state_change(jobs::state_change const& c) {
+  log_level lv = c.to == jobs::job_state::down       ? log_level::error
+                 : c.to == jobs::job_state::degraded ? log_level::warning
+                                                     : log_level::info;
+  std::vector<field> f = {{"job", std::string_view(c.job)},
+                          {"from", jobs::to_string(c.from)},
+                          {"to", jobs::to_string(c.to)}};
+  if (!c.reason.empty()) f.emplace_back("reason", std::string_view(c.reason));
+  log_.write(lv, "state", f);
+}
+
+void result_log::on_event(std::string const& job, std::string const& message) {
+  log_.info("event", {{"job", std::string_view(job)}, {"event", std::string_view(message)}});
+}
+
+void result_log::on_skipped(std::string const& job, reactor::deadline) {
+  log_.warn("skipped", {{"job", std::string_view(job)},
+                        {"reason", "the previous run was still going when this slot came"}});
+}
+
+}  // namespace reactord

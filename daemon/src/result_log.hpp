@@ -1,0 +1,32 @@
+// The result sink that writes the log: one line per run result, per state
+// change, per countdown event and per skipped slot; nothing else, so an
+// idle daemon is silent. Field names are stable (README lists them).
+#pragma once
+
+#include "jobs/scheduler.hpp"
+#include "log.hpp"
+
+namespace reactord {
+
+class result_log final : public jobs::result_sink {
+ public:
+  explicit result_log(event_log& log) : log_(log) {}
+  void on_result(jobs::run_result const& r) override;
+  void on_state_change(jobs::state_change const& c) override;
+  void on_event(std::string const& job, std::string const& message) override;
+  void on_skipped(std::string const& job, reactor::deadline slot) override;
+
+  // Outcomes seen since start, for --once's exit status.
+  std::uint64_t results() const noexcept { return results_; }
+  std::uint64_t unsuccessful() const noexcept { return unsuccessful_; }
+
+ private:
+  event_log& log_;
+  std::uint64_t results_ = 0;
+  std::uint64_t unsuccessful_ = 0;
+};
+
+// The fields of a result, for the log line (also used by --once).
+std::vector<field> result_fields(jobs::run_result const& r);
+
+}  // namespace reactord

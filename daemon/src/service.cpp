@@ -1,0 +1,177 @@
+#include "service.hpp"
+
+#include <csignal>
+#include <cstring>
+
+#include "jobs/scheduler.hpp"
+#include "metrics.hpp"
+#include "reactor/address.hpp"
+#include "reactor/loop.hpp"
+#include "reactor/scope.hpp"
+#include "reactor/sleep.hpp"
+#include "reactor/socket.hpp"
+#include "result_log.hpp"
+#include "status_endpoint.hpp"
+
+namespace reactord {
+
+namespace {
+
+// What the running daemon holds, for the pages and the reload.
+struct running_state {
+  reactor::loop& loop;
+  event_log& log;
+  job_source const& source;
+  config::daemon_settings settings;
+  jobs::scheduler& scheduler;
+  service_notifier notifier;
+  status_counters requests;
+  std::uint64_t reloads_ok = 0, reloads_failed = 0;
+  reactor::deadline started = reactor::clock::now();
+
+  process_figures figures() const {
+    process_figures p;
+    p.backend = std::string(loop.backend_name());
+    p.uptime_seconds = std::chrono::duration<double>(reactor::clock::now() - started).count();
+    p.log_dropped = log.dropped();
+    p.log_write_errors = log.write_errors();
+    p.reloads_ok = reloads_ok;
+    p.reloads_failed = reloads_failed;
+    p.loop = loop.stats();
+    p.requests = requests;
+    return p;
+  }
+
+  // "42 jobs: 40 up, 1 degraded, 1 down" for STATUS= and the log.
+  std::string summary() const {
+    std::size_t n[4] = {0, 0, 0, 0};
+    auto all = scheduler.status();
+    for (auto const& j : all) ++n[static_cast<int>(j.state)];
+    std::string s = std::to_string(all.size()) + " jobs: " + std::to_string(n[1]) + " up, " + std::to_string(n[2]) +
+                    " degraded, " + std::to_string(n[3]) + " down";
+    if (n[0]) s += ", " + std::to_string(n[0]) + " not run yet";
+    return s;
+  }
+
+  void reload() {
+    log.info("reload requested", {{"job_file", source.name()}});
+    notifier.reloading();
+    try {
+      config::job_file f = source.load();
+      if (!(f.settings == settings))
+        log.warn("daemon settings changed in the job file; they apply at the next restart");
+      auto jobs = f.jobs.size();
+      auto s = scheduler.apply(std::move(f.jobs));
+      ++reloads_ok;
+      log.info("reload: " + std::to_string(s.added) + " added, " + std::to_string(s.changed) + " changed, " +
+                   std::to_string(s.removed) + " removed, " + std::to_string(s.unchanged) + " unchanged",
+               {{"added", s.added}, {"changed", s.changed}, {"removed", s.removed}, {"unchanged", s.unchanged},
+                {"jobs", jobs}});
+    } catch (config::config_error const& e) {
+      ++reloads_failed;
+      for (auto const& d : e.diagnostics())
+        log.error("reload rejected", {{"file", std::string_view(d.file)},
+                                      {"line", d.line},
+                                      {"column", d.column},
+                                      {"error", std::string_view(d.message)}});
+      log.error("reload failed: " + std::to_string(e.diagnostics().size()) + " errors; the " +
+                    std::to_string(scheduler.job_count()) + " running jobs are kept unchanged",
+                {{"errors", e.diagnostics().size()}});
+    }
+    notifier.ready(summary());
+  }
+};
+
+// Reports log drops and keeps STATUS= current, without a word when nothing
+// changed.
+reactor::task<void> housekeeping(running_state& st) {
+  std::uint64_t reported_drops = 0;
+  std::string last_status;
+  for (;;) {
+    co_await reactor::sleep_for(std::chrono::seconds(10));
+    if (auto d = st.log.dropped(); d != reported_drops) {
+      st.log.warn("log queue overflowed; records were dropped",
+                  {{"dropped", d - reported_drops}, {"dropped_total", d}});
+      reported_drops = d;
+    }
+    if (auto s = st.summary(); s != last_status) {
+      st.notifier.status(s);
+      last_status = std::move(s);
+    }
+  }
+}
+
+std::optional<reactor::socket> open_status_listener(config::listen_address const& a, event_log& log) {
+  if (!a.enabled) {
+    log.info("status endpoint off");
+    return std::nullopt;
+  }
+  auto addr = reactor::socket_address::parse(a.ip, a.port);
+  if (!addr) {
+    log.error("status endpoint: not an address", {{"address", std::string_view(a.ip)}});
+    return std::nullopt;
+  }
+  try {
+    auto s = reactor::socket::listen_tcp(*addr);
+    log.info("status endpoint listening", {{"address", s.local_address().to_string()}});
+    return s;
+  } catch (std::system_error const& e) {
+    // The jobs matter more than their dashboard: run without it.
+    log.error("status endpoint cannot listen; running without it",
+              {{"address", addr->to_string()}, {"error", e.what()}});
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
+reactor::task<int> run_service(job_source const& source, config::job_file first, event_log& log,
+                               reactor::signal_source& signals) {
+  reactor::loop& l = (co_await reactor::this_node()).owner();
+  result_log sink(log);
+  jobs::scheduler scheduler(l, jobs::scheduler_options{first.settings.max_concurrency}, sink);
+  running_state st{l, log, source, first.settings, scheduler, {}, {}};
+  scheduler.apply(std::move(first.jobs));
+
+  auto listener = open_status_listener(st.settings.status_listen, log);
+  status_pages pages{[&st] { return render_healthz(st.scheduler.status(), st.figures()); },
+                     [&st] { return render_metrics(st.scheduler.status(), st.figures()); }};
+
+  int signo = 0;
+  co_await reactor::open_scope([&](reactor::scope& s) -> reactor::task<void> {
+    s.spawn(scheduler.run());
+    if (listener) s.spawn(serve_status(*listener, pages, st.requests));
+    if (auto period = service_notifier::watchdog_period()) {
+      log.info("systemd watchdog on", {{"ping_every_ms", std::chrono::duration<double, std::milli>(*period).count()}});
+      s.spawn(watchdog_loop(st.notifier, *period));
+    }
+    s.spawn(housekeeping(st));
+    st.notifier.ready(st.summary());
+    log.info("ready", {{"jobs", scheduler.job_count()}});
+
+    for (;;) {
+      auto next = co_await signals.next();
+      if (!next) {
+        log.error("reading signals failed; stopping", {{"error", next.error().message()}});
+        break;
+      }
+      signo = *next;
+      if (signo == SIGHUP) {
+        st.reload();
+        continue;
+      }
+      break;
+    }
+    auto grace = st.settings.shutdown_grace;
+    log.info("stopping", {{"signal", signo ? sigabbrev_np(signo) : "none"},
+                          {"grace_ms", std::chrono::duration<double, std::milli>(grace).count()}});
+    st.notifier.stopping("stopping: letting runs in flight finish");
+    co_await scheduler.drain(reactor::clock::now() + std::chrono::duration_cast<reactor::clock::duration>(grace));
+    s.cancel();  // the endpoint, the watchdog, housekeeping (the scheduler has returned)
+  });
+  if (listener) co_await listener->close();
+  log.info("stopped");
+  co_return 0;
+}
+
+}  // namespace reactord
