@@ -208,7 +208,7 @@ void read_includes(loading& l, problems& p, YAML::Node const& node, std::filesys
     std::filesystem::path pattern = n.Scalar();
     if (pattern.is_relative()) pattern = base_dir / pattern;
     glob_t g{};
-    int rc = ::glob(pattern.c_str(), GLOB_ERR, nullptr, &g);
+    int rc = ::glob(pattern.c_str(), 0, nullptr, &g);  // a missing directory is no drop-ins
     if (rc == GLOB_NOMATCH) {
       // An empty drop-in directory is normal.
     } else if (rc != 0) {
