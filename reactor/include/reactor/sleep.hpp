@@ -36,6 +36,10 @@ class sleep_awaitable final : public cancellable {
   }
 
   void request_cancel() noexcept override {
+    // Once the timer has left the heap it has fired (or is about to, in this
+    // pass), and that already queues the waiter; queueing it again would
+    // resume it twice, the second time after its frame is gone.
+    if (!timer_.armed()) return;
     node_->owner().disarm(timer_);
     node_->owner().schedule(waiter_);
   }
