@@ -87,19 +87,9 @@ bool counts_as_failure(outcome o) noexcept {
   return o == outcome::failure || o == outcome::timeout;
 }
 
-// TEMPORARY, until jobs/src/ping.cpp lands (icmp_service and run_ping are
-// declared but not yet defined, so the scheduler cannot own the service or
-// call the kind). Replaced by `run_ping(*p, ctx)` and an owned icmp_service.
-reactor::task<run_result> run_ping_until_ping_lands(ping_spec const&, job_context&) {
-  run_result r;
-  r.result = outcome::failure;
-  r.message = "the ping kind is not built into this reactord yet";
-  co_return r;
-}
-
 reactor::task<run_result> run_kind(kind_spec const& kind, job_context& ctx) {
   if (auto const* c = std::get_if<countdown_spec>(&kind)) return run_countdown(*c, ctx);
-  if (auto const* p = std::get_if<ping_spec>(&kind)) return run_ping_until_ping_lands(*p, ctx);
+  if (auto const* p = std::get_if<ping_spec>(&kind)) return run_ping(*p, ctx);
   return run_fetch(std::get<fetch_spec>(kind), ctx);
 }
 
@@ -147,7 +137,7 @@ struct scheduler::impl {
   };
 
   impl(reactor::loop& l, scheduler_options o, result_sink& s)
-      : loop(l), options(o), sink(s), http(l) {}
+      : loop(l), options(o), sink(s), icmp(l), http(l) {}
 
   ~impl() {
     for (auto& j : jobs) loop.disarm(*j);
@@ -156,10 +146,7 @@ struct scheduler::impl {
   reactor::loop& loop;
   scheduler_options options;
   result_sink& sink;
-  // TEMPORARY (see run_ping_until_ping_lands): stands in for the owned
-  // icmp_service, which no run reads until ping lands.
-  alignas(std::max_align_t) unsigned char icmp_stand_in[1] = {};
-  icmp_service& icmp = reinterpret_cast<icmp_service&>(icmp_stand_in);
+  icmp_service icmp;
   http_client http;
 
   std::vector<std::unique_ptr<job_entry>> jobs;  // in the order apply() was given
@@ -451,6 +438,7 @@ reactor::task<void> scheduler::run() {
   s.cancel_new_runs = nullptr;
   s.stopped.clear();
   co_await reactor::open_scope([&s](reactor::scope& sc) -> reactor::task<void> {
+    sc.spawn(s.icmp.serve());
     sc.spawn(s.http.serve());
     // However the body ends (drain, or run() cancelled), no timer may fire
     // into a scope that is closing, and nothing may be spawned into it.
