@@ -30,12 +30,23 @@ void print_errors(config::config_error const& e) {
   std::cerr << e.diagnostics().size() << (e.diagnostics().size() == 1 ? " error" : " errors") << "\n";
 }
 
-// --print-schedule N: wall-clock instants, from the scheduler's own plan.
-reactor::task<void> print_schedule(std::vector<jobs::job_spec> specs, std::size_t n, event_log& log) {
+// --print-schedule runs no job, so nothing reaches this sink.
+class no_results final : public jobs::result_sink {
+ public:
+  void on_result(jobs::run_result const&) override {}
+  void on_state_change(jobs::state_change const&) override {}
+  void on_event(std::string const&, std::string const&) override {}
+  void on_skipped(std::string const&, reactor::deadline) override {}
+};
+
+// --print-schedule N: wall-clock instants (UTC), from the scheduler's own
+// plan, on stdout; a header line names the job file.
+reactor::task<void> print_schedule(std::string const& file, std::vector<jobs::job_spec> specs, std::size_t n) {
   reactor::loop& l = (co_await reactor::this_node()).owner();
-  result_log sink(log);
+  no_results sink;
   jobs::scheduler s(l, {}, sink);
   s.apply(std::move(specs));
+  std::cout << "# the next " << n << " runs of each job in " << file << " (" << s.job_count() << " jobs), UTC\n";
   auto steady_now = reactor::clock::now();
   auto wall_now = std::chrono::system_clock::now();
   for (auto const& [name, instants] : s.next_runs(n)) {
@@ -66,6 +77,11 @@ int run(command_line const& cli) {
     print_errors(e);
     return 1;
   }
+  if (cli.print_schedule) {
+    reactor::loop loop(reactor::loop_options{cli.backend});
+    loop.run(print_schedule(source.name(), std::move(file.jobs), *cli.print_schedule));
+    return 0;
+  }
   if (cli.check) {
     std::cout << source.name() << ": ok, " << file.jobs.size() << " jobs";
     if (!file.drop_ins.empty()) std::cout << " (with " << file.drop_ins.size() << " drop-ins)";
@@ -94,10 +110,6 @@ int run(command_line const& cli) {
     first_line.emplace_back("backend_fallback", std::string_view(loop->fallback_reason()));
   log.info("reactord starting", first_line);
 
-  if (cli.print_schedule) {
-    loop->run(print_schedule(std::move(file.jobs), *cli.print_schedule, log));
-    return 0;
-  }
   if (cli.once) {
     result_log sink(log);
     bool ok = loop->run(run_each_job_once(file.jobs, sink));

@@ -1,0 +1,78 @@
+// reactord --check and --print-schedule: validate or preview, then exit.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "daemon_process.hpp"
+#include "test_support.hpp"
+
+TEST(Check, GoodFileExitsZeroAndCountsJobs) {
+  temp_dir d;
+  auto f = d.write("jobs.yaml", "jobs:\n  - { name: a, kind: countdown, from: 1 }\n  - { name: b, kind: ping, target: 127.0.0.1 }\n");
+  daemon_process p({"--check", f});
+  EXPECT_EQ(p.wait_exit(), 0) << p.all_output();
+  EXPECT_TRUE(p.wait_for("ok, 2 jobs", std::chrono::milliseconds(100))) << p.all_output();
+}
+
+TEST(Check, BrokenFileExitsOneWithEveryErrorLocated) {
+  temp_dir d;
+  auto f = d.write("jobs.yaml", R"(jobs:
+  - name: a
+    kind: ping
+    target: 127.0.0.1
+    intervall: 1s
+  - name: a
+    kind: fetch
+    url: ftp://127.0.0.1/
+)");
+  daemon_process p({"--check", "--config", f});
+  EXPECT_EQ(p.wait_exit(), 1) << p.all_output();
+  std::string err;
+  for (auto const& l : p.err_lines()) err += l + "\n";
+  EXPECT_NE(err.find(f + ":5:5: job 'a': unknown key 'intervall'; did you mean 'interval'?"), std::string::npos) << err;
+  EXPECT_NE(err.find(f + ":6:11: "), std::string::npos) << err;  // duplicate name
+  EXPECT_NE(err.find(f + ":8:10: "), std::string::npos) << err;  // bad URL
+  EXPECT_NE(err.find("3 errors"), std::string::npos) << err;
+}
+
+TEST(Check, EmptyFileIsAnError) {
+  temp_dir d;
+  auto f = d.write("jobs.yaml", "");
+  daemon_process p({"--check", f});
+  EXPECT_EQ(p.wait_exit(), 1);
+  ASSERT_FALSE(p.err_lines().empty());
+  EXPECT_NE(p.err_lines()[0].find(":1:1: the job file is empty"), std::string::npos) << p.all_output();
+}
+
+TEST(Check, ExampleJobFileIsValid) {
+  daemon_process p({"--check", std::string(REACTORD_SOURCE_DIR) + "/systemd/jobs.example.yaml"});
+  EXPECT_EQ(p.wait_exit(), 0) << p.all_output();
+}
+
+TEST(Check, UnknownFlagIsAUsageError) {
+  daemon_process p({"--frobnicate"});
+  EXPECT_NE(p.wait_exit(), 0);
+}
+
+TEST(PrintSchedule, PrintsNInstantsPerJobAndExits) {
+  temp_dir d;
+  auto f = d.write("jobs.yaml", "jobs:\n  - { name: a, kind: countdown, from: 1, every: 1m }\n  - { name: b, kind: countdown, from: 1, every: 2h }\n");
+  daemon_process p({"--config", f, "--print-schedule", "3"});
+  EXPECT_EQ(p.wait_exit(), 0) << p.all_output();
+  auto a = p.wait_for("a: ", std::chrono::milliseconds(100));
+  auto b = p.wait_for("b: ", std::chrono::milliseconds(100));
+  ASSERT_TRUE(a && b) << p.all_output();
+  // Three ISO instants each: "2026-..Z" three times.
+  EXPECT_EQ(std::count(a->begin(), a->end(), 'Z'), 3) << *a;
+  EXPECT_EQ(std::count(b->begin(), b->end(), 'Z'), 3) << *b;
+}
+
+TEST(DefaultJobFile, IsUsedAndNamedInTheFirstLineWithoutAConfig) {
+  if (std::filesystem::exists("/etc/reactord/jobs.yaml")) GTEST_SKIP() << "/etc/reactord/jobs.yaml exists here";
+  daemon_process p({"--print-schedule", "1"});
+  EXPECT_EQ(p.wait_exit(), 0) << p.all_output();
+  ASSERT_FALSE(p.out_lines().empty());
+  EXPECT_NE(p.out_lines()[0].find("<built-in default job file> (4 jobs)"), std::string::npos) << p.all_output();
+  for (auto job : {"countdown:", "ping-loopback-v4:", "ping-loopback-v6:", "own-status:"})
+    EXPECT_TRUE(p.wait_for(job, std::chrono::milliseconds(100))) << job << "\n" << p.all_output();
+}
