@@ -10,6 +10,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "reactor/cancel.hpp"
 #include "reactor/error.hpp"
@@ -111,30 +112,58 @@ http_client::impl::~impl() {
   // on_close, and no watcher is left to poll them.
   curl_multi_cleanup(multi);
   loop.disarm(timer);
-  for (CURL* e : idle_easy) curl_easy_cleanup(e);
+  for (pooled_easy& e : idle_easy) {
+    curl_easy_cleanup(e.easy);
+    curl_slist_free_all(e.headers);
+  }
   for (auto& [fd, s] : sockets)
     if (s->owned) ::close(fd);
 }
 
-CURL* http_client::impl::take_easy() {
-  if (idle_easy.empty()) return curl_easy_init();
-  CURL* e = idle_easy.back();
+pooled_easy http_client::impl::take_easy(fetch_spec const& spec) {
+  // The most recently returned handles first; a short look is enough when
+  // one spec runs many times at once (a benchmark, a busy job).
+  std::size_t looked = 0;
+  for (auto it = idle_easy.rbegin(); it != idle_easy.rend() && looked < 8; ++it, ++looked) {
+    if (it->configured_for && *it->configured_for == spec) {
+      pooled_easy e = std::move(*it);
+      idle_easy.erase(std::next(it).base());
+      return e;
+    }
+  }
+  if (idle_easy.empty()) return pooled_easy{curl_easy_init(), nullptr, std::nullopt};
+  pooled_easy e = std::move(idle_easy.back());
   idle_easy.pop_back();
+  if (e.configured_for) {
+    curl_easy_reset(e.easy);
+    curl_slist_free_all(std::exchange(e.headers, nullptr));
+    e.configured_for.reset();
+  }
   return e;
 }
 
-void http_client::impl::give_back(CURL* easy) noexcept {
-  if (!easy) return;
+void http_client::impl::give_back(pooled_easy e) noexcept {
+  if (!e.easy) return;
+  // These pointed into the finished run's frame.
+  curl_easy_setopt(e.easy, CURLOPT_ERRORBUFFER, nullptr);
+  curl_easy_setopt(e.easy, CURLOPT_WRITEDATA, nullptr);
+  curl_easy_setopt(e.easy, CURLOPT_PRIVATE, nullptr);
+  if (!e.configured_for) {
+    curl_easy_reset(e.easy);
+    curl_slist_free_all(std::exchange(e.headers, nullptr));
+  }
   if (idle_easy.size() >= 256) {
-    curl_easy_cleanup(easy);
+    curl_easy_cleanup(e.easy);
+    curl_slist_free_all(e.headers);
     return;
   }
-  curl_easy_reset(easy);
-  idle_easy.push_back(easy);
+  idle_easy.push_back(std::move(e));
 }
 
 CURLMcode http_client::impl::start(curl_transfer& t) {
   curl_easy_setopt(t.easy, CURLOPT_PRIVATE, &t);
+  // Set on every run, even of a pooled handle: cheap, and a handle must
+  // never open a socket we do not own.
   curl_easy_setopt(t.easy, CURLOPT_OPENSOCKETFUNCTION, &impl::on_open);
   curl_easy_setopt(t.easy, CURLOPT_OPENSOCKETDATA, this);
   curl_easy_setopt(t.easy, CURLOPT_CLOSESOCKETFUNCTION, &impl::on_close);

@@ -28,6 +28,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -55,6 +56,16 @@ struct curl_socket {
   reactor::detail::operation op;  // the one poll in flight
 };
 
+// An easy handle between runs, with the spec its options were set for. A
+// run of an equal spec (the usual case: a job sends the same request every
+// interval) reuses the options as they are, skipping curl_easy_reset and
+// the setopt calls.
+struct pooled_easy {
+  CURL* easy = nullptr;
+  curl_slist* headers = nullptr;            // CURLOPT_HTTPHEADER points here
+  std::optional<fetch_spec> configured_for;  // empty: fresh or reset
+};
+
 // One request in flight: what run_fetch waits for.
 struct curl_transfer {
   CURL* easy = nullptr;
@@ -72,7 +83,7 @@ struct http_client::impl {
   reactor::scope* watchers = nullptr;  // serve()'s scope while it runs
   reactor::event serving;              // set while serve() runs
   std::unordered_map<int, std::shared_ptr<curl_socket>> sockets;
-  std::vector<CURL*> idle_easy;  // finished handles kept for the next runs
+  std::vector<pooled_easy> idle_easy;  // finished handles kept for the next runs
 
   struct curl_timer : reactor::timer_node {
     impl* owner = nullptr;
@@ -83,9 +94,11 @@ struct http_client::impl {
   // run on a reused connection takes it from here.
   std::map<std::string, std::chrono::system_clock::time_point> cert_expiry;
 
-  // Easy handles: taken from the pool (reset) or new; returned when done.
-  CURL* take_easy();
-  void give_back(CURL* easy) noexcept;
+  // Easy handles: from the pool (one set for an equal spec if there is one,
+  // else a reset one) or new; returned when the run ends. A handle given
+  // back without configured_for is reset.
+  pooled_easy take_easy(fetch_spec const& spec);
+  void give_back(pooled_easy e) noexcept;
   // Adds a transfer to the multi handle; the result comes through t.done.
   CURLMcode start(curl_transfer& t);
   // Removes it (finished or not); safe to call for a finished transfer.

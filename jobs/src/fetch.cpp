@@ -47,14 +47,16 @@ std::size_t on_body(char* data, std::size_t, std::size_t n, void* userdata) {
 // included): the easy handle leaves the multi handle before it is reused.
 struct transfer_guard {
   http_client::impl& client;
+  pooled_easy handle;
   curl_transfer t;
-  curl_slist* headers = nullptr;
   bool added = false;
-  explicit transfer_guard(http_client::impl& c) : client(c) { t.easy = c.take_easy(); }
+  transfer_guard(http_client::impl& c, fetch_spec const& spec)
+      : client(c), handle(c.take_easy(spec)) {
+    t.easy = handle.easy;
+  }
   ~transfer_guard() {
     if (added) client.stop(t);
-    client.give_back(t.easy);
-    curl_slist_free_all(headers);
+    client.give_back(std::move(handle));
   }
 };
 
@@ -109,16 +111,15 @@ std::string origin_of(CURL* e) {
 }
 
 // Returns an error message, or empty if the options were accepted.
-std::string configure(CURL* e, fetch_spec const& spec, request_state& r, curl_slist*& headers) {
+// The options that follow from the spec alone (kept by a pooled handle).
+std::string configure(CURL* e, fetch_spec const& spec, curl_slist*& headers) {
   auto set = [&](CURLoption o, auto v) { return curl_easy_setopt(e, o, v) == CURLE_OK; };
   if (!set(CURLOPT_URL, spec.url.c_str())) return "url: not accepted by curl";
   // Only http and https, for the first request and for redirects.
   set(CURLOPT_PROTOCOLS_STR, "http,https");
   set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   set(CURLOPT_NOSIGNAL, 1L);
-  set(CURLOPT_ERRORBUFFER, r.error);
   set(CURLOPT_WRITEFUNCTION, &on_body);
-  set(CURLOPT_WRITEDATA, &r);
   // Refuse a declared Content-Length past the limit before any byte; the
   // write callback catches the rest (chunked, or no length at all).
   set(CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(spec.max_body_bytes));
@@ -191,17 +192,23 @@ reactor::task<run_result> run_fetch(fetch_spec const& spec, job_context& ctx) {
   request_state r;
   r.max_body = spec.max_body_bytes;
   r.keep_body = spec.body_contains || spec.body_matches || spec.body_not_matches;
-  transfer_guard g(client);
+  transfer_guard g(client, spec);
   if (!g.t.easy) {
     out.result = outcome::failure;
     out.message = "curl_easy_init failed";
     co_return out;
   }
-  if (std::string bad = configure(g.t.easy, spec, r, g.headers); !bad.empty()) {
-    out.result = outcome::failure;
-    out.message = std::move(bad);
-    co_return out;
+  if (!g.handle.configured_for) {
+    if (std::string bad = configure(g.t.easy, spec, g.handle.headers); !bad.empty()) {
+      out.result = outcome::failure;
+      out.message = std::move(bad);
+      co_return out;
+    }
+    g.handle.configured_for = spec;
   }
+  // The options that point into this run's frame.
+  curl_easy_setopt(g.t.easy, CURLOPT_ERRORBUFFER, r.error);
+  curl_easy_setopt(g.t.easy, CURLOPT_WRITEDATA, &r);
   if (CURLMcode m = client.start(g.t); m != CURLM_OK) {
     out.result = outcome::failure;
     out.message = std::string("curl_multi_add_handle: ") + curl_multi_strerror(m);
