@@ -38,6 +38,13 @@ std::uint64_t mix(std::uint64_t x) {
   return x ^ (x >> 31);
 }
 
+// The errnos an ICMP error becomes as a socket's pending error
+// (icmp_err_convert in net/ipv4/icmp.c, icmpv6_err_convert).
+bool is_icmp_errno(int e) {
+  return e == EHOSTUNREACH || e == ENETUNREACH || e == ECONNREFUSED || e == EACCES ||
+         e == EPROTO || e == ENOPROTOOPT || e == EMSGSIZE || e == EOPNOTSUPP;
+}
+
 std::string errno_text(int e) { return std::system_category().message(e); }
 
 std::string ping_group_range() {
@@ -208,6 +215,15 @@ int endpoint::send(std::span<std::byte> request, claimed const& c,
   // loop pass per echo, and on loopback the reply is queued by the time
   // sendto returns.
   ssize_t n = ::sendto(fd(), request.data(), request.size(), MSG_DONTWAIT, to.data(), to.size());
+  if (n < 0 && mode_ == socket_mode::datagram && is_icmp_errno(errno)) {
+    // With IP_RECVERR, an ICMP error for any echo on this shared ping
+    // socket also sets the socket's pending error (net/ipv4/ping.c,
+    // ping_err), and the next send returns it instead of sending
+    // (sock_alloc_send_pskb). That error belongs to another echo, and its
+    // details wait on the error queue; this send goes again, once. A real
+    // routing error fails the same way again and nothing is sent.
+    n = ::sendto(fd(), request.data(), request.size(), MSG_DONTWAIT, to.data(), to.size());
+  }
   if (n < 0) return -errno;
   if (++sends_since_drain_ >= batch) drain(false);
   return 0;
@@ -258,6 +274,11 @@ void endpoint::drain(bool error_queue) {
 }
 
 void endpoint::drain_error_queue() {
+  // The pending error that came with each queued ICMP error: read and drop
+  // it here, so it does not fail another run's next send.
+  int pending = 0;
+  socklen_t pending_size = sizeof pending;
+  ::getsockopt(fd(), SOL_SOCKET, SO_ERROR, &pending, &pending_size);
   std::array<std::byte, packet_bytes> data;
   alignas(cmsghdr) std::array<std::byte, 512> control;
   for (;;) {

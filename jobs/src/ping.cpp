@@ -136,7 +136,8 @@ class ping_run final : public icmp::echo_listener {
         break;
       case echo_state::answered:
       case echo_state::late:
-      case echo_state::failed: ++duplicates_; break;
+      case echo_state::failed:
+      case echo_state::send_failed: ++duplicates_; break;
       case echo_state::unsent: break;
     }
   }
@@ -147,6 +148,16 @@ class ping_run final : public icmp::echo_listener {
     // the quoted destination tells errors meant for it apart.
     if (quoted_destination.ss_family != AF_UNSPEC && !same_host(quoted_destination, target_)) return;
     echo& e = echoes_[index];
+    if (e.state == echo_state::send_failed) {
+      // The ICMP error says more than the send's errno did: a firewall's
+      // reject on the output hook makes sendmsg fail with EPERM and also
+      // sends us the error it rejected with.
+      forget_error(e.send_error);
+      e.state = echo_state::failed;
+      note_error(what);
+      settle_one();
+      return;
+    }
     if (e.state != echo_state::pending) return;
     e.state = echo_state::failed;
     note_error(what);
@@ -184,12 +195,13 @@ class ping_run final : public icmp::echo_listener {
   }
 
  private:
-  enum class echo_state : std::uint8_t { unsent, pending, answered, late, failed };
+  enum class echo_state : std::uint8_t { unsent, pending, answered, late, failed, send_failed };
   struct echo {
     reactor::deadline sent{};
     duration rtt{};
     std::uint16_t sequence = 0;
     bool claimed = false;
+    std::string send_error;  // while state is send_failed
     echo_state state = echo_state::unsent;
   };
   struct settle_timer : reactor::timer_node {
@@ -214,23 +226,33 @@ class ping_run final : public icmp::echo_listener {
     // Before the send: on loopback the reply can be dispatched from inside it.
     for (;;) {
       int rc = endpoint_.send(request_, *claimed, target_);
-      if (rc != -EAGAIN && rc != -EWOULDBLOCK) {
-        if (rc < 0 && e.state == echo_state::pending) {
-          // EPERM is what a firewall's drop on the output hook looks like.
-          e.state = echo_state::failed;
-          note_error("send failed: " + std::system_category().message(-rc));
-          settle_one();
-        }
-        break;
+      if (rc == -EAGAIN || rc == -EWOULDBLOCK) {
+        co_await reactor::poll(endpoint_.fd(), POLLOUT);
+        e.sent = reactor::clock::now();
+        continue;
       }
-      co_await reactor::poll(endpoint_.fd(), POLLOUT);
-      e.sent = reactor::clock::now();
+      if (rc < 0 && e.state == echo_state::pending) {
+        // Not sent (EPERM is what a firewall's drop on the output hook looks
+        // like). An ICMP error for it may still come and say more, so the
+        // echo stays open until its timeout like an unanswered one.
+        e.state = echo_state::send_failed;
+        e.send_error = "send failed: " + std::system_category().message(-rc);
+        note_error(e.send_error);
+      }
+      break;
     }
-    co_return;
   }
 
   void settle_one() {
     if (--unsettled_ == 0 && sent_ == spec_.count) settled_.set();
+  }
+
+  void forget_error(std::string const& text) {
+    for (auto it = errors_.begin(); it != errors_.end(); ++it)
+      if (it->first == text) {
+        if (--it->second == 0) errors_.erase(it);
+        return;
+      }
   }
 
   void note_error(std::string const& text) {
@@ -284,10 +306,6 @@ reactor::task<run_result> run_ping(ping_spec const& spec, job_context& ctx) {
   }
   details.resolved_address = target->ip();
   icmp_service::impl& service = *ctx.icmp.impl_;
-  if (!service.serving) {
-    out.message = "icmp_service::serve() is not running, so no reply could be read";
-    co_return out;
-  }
   icmp::endpoint* endpoint = service.endpoint_for(target->family(), error);
   if (!endpoint) {
     out.message = error;
@@ -313,6 +331,10 @@ reactor::task<run_result> run_ping(ping_spec const& spec, job_context& ctx) {
     out.result = outcome::degraded;
   else
     out.result = outcome::failure;
+  // Checked at the end, not the start: the owner may spawn serve() and the
+  // first runs in the same pass, and serve() starts a pass later.
+  if (!service.serving && details.received == 0 && details.late == 0)
+    summary += "; icmp_service::serve() is not running, so no reply could be read";
   out.message = out.result == outcome::success ? std::string() : summary;
   co_return out;
 }

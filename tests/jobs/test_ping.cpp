@@ -1,0 +1,375 @@
+// ping: ICMP and ICMPv6 echo over the loop's shared sockets, in each socket
+// mode (ping socket, raw socket, neither allowed), on every backend.
+//
+// Every case that needs a mode, a firewall rule or a sysctl runs in a forked
+// child inside a fresh network namespace (netns.hpp); the host's settings
+// are never touched. Bounds on timings and loss are generous: this runs on a
+// shared 2-core machine.
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "backends.hpp"
+#include "jobs/fetch.hpp"
+#include "jobs/ping.hpp"
+#include "netns.hpp"
+#include "reactor/reactor.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using jobs::outcome;
+using jobs::ping_result;
+using jobs::ping_spec;
+using jobs::run_result;
+
+enum class icmp_access { datagram, raw };
+
+std::string access_name(icmp_access a) { return a == icmp_access::datagram ? "datagram" : "raw"; }
+
+// In a child: a fresh namespace where exactly one socket mode works. For
+// datagram, ping sockets are allowed and CAP_NET_RAW is dropped (so a raw
+// socket would fail); for raw, ping sockets are off ("1 0") and we keep
+// root's CAP_NET_RAW.
+bool enter_namespace_with(netns::findings& f, icmp_access a) {
+  if (!netns::enter_fresh_namespace(f)) return false;
+  if (a == icmp_access::datagram)
+    return netns::set_ping_group_range(f, "0 2147483647") && netns::drop_cap_net_raw(f);
+  return netns::set_ping_group_range(f, "1 0");
+}
+
+reactor::task<void> ping_into(ping_spec spec, jobs::job_context& ctx, run_result& out) {
+  out = co_await jobs::run_ping(spec, ctx);
+}
+
+// Runs every spec at once on one loop, with the service's serve() beside
+// them as the scheduler runs it, and returns the results in spec order.
+std::vector<run_result> ping_all(reactor::backend_kind backend, std::vector<ping_spec> const& specs) {
+  reactor::loop l(reactor::loop_options{backend});
+  jobs::icmp_service icmp(l);
+  jobs::http_client http(l);
+  jobs::job_context ctx{l, icmp, http, [](std::string const&) {}};
+  std::vector<run_result> results(specs.size());
+  l.run(reactor::open_scope([&](reactor::scope& s) -> reactor::task<void> {
+    s.spawn(icmp.serve());
+    co_await reactor::open_scope([&](reactor::scope& runs) -> reactor::task<void> {
+      for (std::size_t i = 0; i < specs.size(); ++i) runs.spawn(ping_into(specs[i], ctx, results[i]));
+      co_return;
+    });
+    s.cancel();
+  }));
+  return results;
+}
+
+run_result ping_one(reactor::backend_kind backend, ping_spec const& spec) {
+  return ping_all(backend, {spec}).front();
+}
+
+ping_result const& details(run_result const& r) { return std::get<ping_result>(r.details); }
+
+std::string describe(run_result const& r) {
+  ping_result const& p = details(r);
+  return std::string(jobs::to_string(r.result)) + " sent=" + std::to_string(p.sent) +
+         " received=" + std::to_string(p.received) + " late=" + std::to_string(p.late) +
+         " duplicates=" + std::to_string(p.duplicates) + " message=\"" + r.message + "\"";
+}
+
+ping_spec spec_for(std::string target, int count, jobs::duration interval,
+                   jobs::duration echo_timeout = 1s) {
+  ping_spec s;
+  s.target = std::move(target);
+  s.count = count;
+  s.interval = interval;
+  s.echo_timeout = echo_timeout;
+  return s;
+}
+
+// Checks a run where every echo should have been answered.
+void expect_all_answered(netns::findings& f, run_result const& r, int count,
+                         std::string const& address) {
+  ping_result const& p = details(r);
+  std::string what = describe(r);
+  f.expect(r.result == outcome::success, "outcome: " + what);
+  f.expect(p.sent == count && p.received == count, "counts: " + what);
+  f.expect(p.loss_percent == 0, "loss " + std::to_string(p.loss_percent) + ": " + what);
+  f.expect(p.duplicates == 0 && p.late == 0, "duplicates or late: " + what);
+  f.expect(p.resolved_address == address, "resolved " + p.resolved_address + ", wanted " + address);
+  f.expect(p.rtts.size() == static_cast<std::size_t>(count), "one RTT per reply: " + what);
+  f.expect(p.rtt_min > 0ns && p.rtt_min <= p.rtt_avg && p.rtt_avg <= p.rtt_max && p.rtt_max < 1s,
+           "RTT min/avg/max out of order or bounds: " + what);
+  f.expect(p.rtt_stddev <= p.rtt_max - p.rtt_min + 1ns, "stddev wider than the range: " + what);
+  f.expect(p.errors.empty(), "errors: " + what);
+}
+
+// The number in "counter packets N" of the nftables rule set.
+long dropped_by_nft() {
+  std::string rules = netns::command_output("nft list ruleset 2>&1");
+  std::smatch m;
+  if (!std::regex_search(rules, m, std::regex("counter packets ([0-9]+)"))) return -1;
+  return std::stol(m[1]);
+}
+
+class PingInNamespace
+    : public ::testing::TestWithParam<std::tuple<reactor::backend_kind, icmp_access>> {
+ protected:
+  void SetUp() override {
+    if (!netns::can_make_namespaces()) GTEST_SKIP() << "needs root to make network namespaces";
+  }
+  reactor::backend_kind backend() const { return std::get<0>(GetParam()); }
+  icmp_access access() const { return std::get<1>(GetParam()); }
+};
+
+TEST_P(PingInNamespace, EchoToIpv4Loopback_EveryReplyCountedWithItsRtt) {
+  auto report = netns::run_in_child([&] {
+    netns::findings f;
+    if (!enter_namespace_with(f, access())) return f.text;
+    expect_all_answered(f, ping_one(backend(), spec_for("127.0.0.1", 5, 20ms)), 5, "127.0.0.1");
+    // By name, from /etc/hosts.
+    ping_spec by_name = spec_for("localhost", 2, 10ms);
+    by_name.ip = jobs::ip_version::v4;
+    expect_all_answered(f, ping_one(backend(), by_name), 2, "127.0.0.1");
+    return f.text;
+  });
+  EXPECT_EQ(report, "");
+}
+
+TEST_P(PingInNamespace, EchoToIpv6Loopback_EveryReplyCounted) {
+  auto report = netns::run_in_child([&] {
+    netns::findings f;
+    if (!enter_namespace_with(f, access())) return f.text;
+    expect_all_answered(f, ping_one(backend(), spec_for("::1", 4, 20ms)), 4, "::1");
+    return f.text;
+  });
+  EXPECT_EQ(report, "");
+}
+
+TEST_P(PingInNamespace, PayloadSizesFromZeroToLarge_AllAnswered) {
+  auto report = netns::run_in_child([&] {
+    netns::findings f;
+    if (!enter_namespace_with(f, access())) return f.text;
+    for (std::size_t size : {0, 1, 7, 8, 9, 56, 1400, 8000}) {
+      ping_spec s = spec_for("127.0.0.1", 2, 5ms);
+      s.payload_size = size;
+      run_result r = ping_one(backend(), s);
+      f.expect(details(r).received == 2, "payload " + std::to_string(size) + ": " + describe(r));
+    }
+    return f.text;
+  });
+  EXPECT_EQ(report, "");
+}
+
+TEST_P(PingInNamespace, FirewallDropsAShare_ReportedLossMatchesDroppedPackets) {
+  auto report = netns::run_in_child([&] {
+    netns::findings f;
+    if (!enter_namespace_with(f, access())) return f.text;
+    // Every ICMP packet leaving (requests and the kernel's replies alike)
+    // has a 1 in 10 chance of being dropped, and the counter says how many
+    // were. Each echo can be dropped at most once: a dropped request has no
+    // reply. A dropped request fails its send with EPERM (the output hook's
+    // verdict reaches sendmsg); a dropped reply is simply never seen.
+    if (!netns::run_command(f, "nft add table ip loss") ||
+        !netns::run_command(f, "nft add chain ip loss out '{ type filter hook output priority 0; }'") ||
+        !netns::run_command(f, "nft add rule ip loss out meta l4proto icmp numgen random mod 10 == 0 counter drop"))
+      return f.text;
+    constexpr int count = 300;
+    run_result r = ping_one(backend(), spec_for("127.0.0.1", count, 1ms));
+    ping_result const& p = details(r);
+    long dropped = dropped_by_nft();
+    std::fprintf(stderr, "loss %.1f%%, %d of %d lost, nft dropped %ld\n", p.loss_percent,
+                 p.sent - p.received, p.sent, dropped);
+    f.expect(p.sent == count, "sent: " + describe(r));
+    f.expect(p.sent - p.received == dropped,
+             "lost " + std::to_string(p.sent - p.received) + " but nft dropped " + std::to_string(dropped));
+    // About 19% expected (1 - 0.9 * 0.9); far outside this means we miscount.
+    f.expect(p.loss_percent > 3 && p.loss_percent < 45, "loss out of bounds: " + describe(r));
+    f.expect(r.result == outcome::degraded, "outcome: " + describe(r));
+    f.expect(p.rtts.size() == static_cast<std::size_t>(p.received), "rtts: " + describe(r));
+    return f.text;
+  });
+  EXPECT_EQ(report, "");
+}
+
+TEST_P(PingInNamespace, FirewallRejectsWithHostUnreachable_ErrorReportedAsSuch) {
+  auto report = netns::run_in_child([&] {
+    netns::findings f;
+    if (!enter_namespace_with(f, access())) return f.text;
+    if (!netns::run_command(f, "nft add table ip refuse") ||
+        !netns::run_command(f, "nft add chain ip refuse out '{ type filter hook output priority 0; }'") ||
+        !netns::run_command(f, "nft add rule ip refuse out ip daddr 127.0.0.2 icmp type echo-request reject with icmp type host-unreachable"))
+      return f.text;
+    auto results = ping_all(backend(), {spec_for("127.0.0.2", 3, 10ms), spec_for("127.0.0.3", 3, 10ms)});
+    run_result const& refused = results[0];
+    ping_result const& p = details(refused);
+    f.expect(refused.result == outcome::failure, "outcome: " + describe(refused));
+    f.expect(p.sent == 3 && p.received == 0, "counts: " + describe(refused));
+    f.expect(p.errors.size() == 1 && p.errors[0].find("destination host unreachable from") == 0 &&
+                 p.errors[0].find("(3 times)") != std::string::npos,
+             "errors: " + describe(refused) + " errors[0]=" + (p.errors.empty() ? "" : p.errors[0]));
+    // The run beside it, to an address the rule does not match, is untouched.
+    expect_all_answered(f, results[1], 3, "127.0.0.3");
+    return f.text;
+  });
+  EXPECT_EQ(report, "");
+}
+
+TEST_P(PingInNamespace, ManyRunsShareOneSocket_EachReplyReachesItsOwnRun) {
+  auto report = netns::run_in_child([&] {
+    netns::findings f;
+    if (!enter_namespace_with(f, access())) return f.text;
+    // Replies from .31 to .40 are dropped as they leave, silently: their
+    // runs must see nothing, so a reply routed to the wrong run shows up as
+    // a "received" there (or as a missing one elsewhere).
+    if (!netns::run_command(f, "nft add table ip silence") ||
+        !netns::run_command(f, "nft add chain ip silence out '{ type filter hook output priority 0; }'") ||
+        !netns::run_command(f, "nft add rule ip silence out ip saddr 127.0.0.31-127.0.0.40 icmp type echo-reply drop"))
+      return f.text;
+    std::vector<ping_spec> specs;
+    std::size_t const sizes[] = {0, 3, 8, 56, 120};
+    for (int host = 1; host <= 40; ++host) {
+      ping_spec s = spec_for("127.0.0." + std::to_string(host), 10, 5ms, 300ms);
+      s.payload_size = sizes[host % 5];
+      specs.push_back(s);
+    }
+    auto results = ping_all(backend(), specs);
+    for (int host = 1; host <= 40; ++host) {
+      run_result const& r = results[host - 1];
+      std::string address = "127.0.0." + std::to_string(host);
+      if (host <= 30) {
+        expect_all_answered(f, r, 10, address);
+      } else {
+        f.expect(r.result == outcome::failure && details(r).received == 0 && details(r).late == 0 &&
+                     details(r).duplicates == 0,
+                 address + " should hear nothing: " + describe(r));
+      }
+    }
+    return f.text;
+  });
+  EXPECT_EQ(report, "");
+}
+
+TEST_P(PingInNamespace, ReplyAfterItsTimeout_CountedLateNotReceived) {
+  auto report = netns::run_in_child([&] {
+    netns::findings f;
+    if (!enter_namespace_with(f, access())) return f.text;
+    // A 1 µs timeout no loopback reply can meet; the 30 ms between echoes
+    // give the reader time to see the earlier ones before the run ends.
+    run_result r = ping_one(backend(), spec_for("127.0.0.1", 4, 30ms, 1us));
+    ping_result const& p = details(r);
+    f.expect(p.received == 0 && p.late >= 1 && p.late <= 4, "late replies: " + describe(r));
+    f.expect(p.loss_percent == 100, "loss: " + describe(r));
+    f.expect(r.result == outcome::failure, "outcome: " + describe(r));
+    return f.text;
+  });
+  EXPECT_EQ(report, "");
+}
+
+std::string case_name(::testing::TestParamInfo<std::tuple<reactor::backend_kind, icmp_access>> const& info) {
+  return std::string(reactor::to_string(std::get<0>(info.param))) + "_" +
+         access_name(std::get<1>(info.param));
+}
+
+INSTANTIATE_TEST_SUITE_P(backend_and_socket, PingInNamespace,
+                         ::testing::Combine(::testing::ValuesIn(reactor::available_backends()),
+                                            ::testing::Values(icmp_access::datagram, icmp_access::raw)),
+                         case_name);
+
+class Ping : public on_each_backend {};
+REACTORD_ON_EACH_BACKEND(Ping);
+
+TEST_P(Ping, NeitherPingSocketNorRaw_OneErrorNamingBothFixes) {
+  if (!netns::can_make_namespaces()) GTEST_SKIP() << "needs root to make network namespaces";
+  reactor::backend_kind backend = GetParam();
+  auto report = netns::run_in_child([&] {
+    netns::findings f;
+    if (!netns::enter_fresh_namespace(f) || !netns::set_ping_group_range(f, "1 0") ||
+        !netns::become_nobody(f))
+      return f.text;
+    auto results = ping_all(backend, {spec_for("127.0.0.1", 2, 10ms), spec_for("::1", 2, 10ms)});
+    for (run_result const& r : results) {
+      f.expect(r.result == outcome::failure, "outcome: " + describe(r));
+      f.expect(details(r).sent == 0, "sent without a socket: " + describe(r));
+      for (char const* fix : {"net.ipv4.ping_group_range", "CAP_NET_RAW", "AmbientCapabilities=CAP_NET_RAW"})
+        f.expect(r.message.find(fix) != std::string::npos,
+                 std::string("message does not name ") + fix + ": " + r.message);
+    }
+    std::fprintf(stderr, "the error reads: %s\n", results[0].message.c_str());
+    return f.text;
+  });
+  EXPECT_EQ(report, "");
+}
+
+TEST_P(Ping, NameThatDoesNotResolve_FailsWithResolverError) {
+  if (!netns::can_make_namespaces()) GTEST_SKIP() << "needs root to make network namespaces";
+  reactor::backend_kind backend = GetParam();
+  // In an empty namespace, so the resolver's DNS query cannot leave the host.
+  auto report = netns::run_in_child([&] {
+    netns::findings f;
+    if (!netns::enter_fresh_namespace(f)) return f.text;
+    run_result r = ping_one(backend, spec_for("no-such-host.invalid", 1, 1ms));
+    f.expect(r.result == outcome::failure, "outcome: " + describe(r));
+    f.expect(r.message.find("cannot resolve \"no-such-host.invalid\"") == 0, "message: " + r.message);
+    return f.text;
+  });
+  EXPECT_EQ(report, "");
+}
+
+TEST_P(Ping, Ipv4AddressWithIpVersion6_FailsToResolve) {
+  ping_spec s = spec_for("127.0.0.1", 1, 1ms);
+  s.ip = jobs::ip_version::v6;
+  run_result r = ping_one(GetParam(), s);
+  EXPECT_EQ(r.result, outcome::failure);
+  EXPECT_NE(r.message.find("to an IPv6 address"), std::string::npos) << r.message;
+}
+
+TEST_P(Ping, SpecWithZeroCount_RejectedBeforeSending) {
+  run_result r = ping_one(GetParam(), spec_for("127.0.0.1", 0, 1ms));
+  EXPECT_EQ(r.result, outcome::failure);
+  EXPECT_NE(r.message.find("count must be at least 1"), std::string::npos) << r.message;
+  EXPECT_EQ(details(r).sent, 0);
+}
+
+TEST_P(Ping, WithoutServeRunning_FailsSayingSo) {
+  reactor::loop& l = this->l();
+  jobs::icmp_service icmp(l);
+  jobs::http_client http(l);
+  jobs::job_context ctx{l, icmp, http, [](std::string const&) {}};
+  ping_spec s = spec_for("127.0.0.1", 1, 1ms, 50ms);
+  run_result r = l.run(jobs::run_ping(s, ctx));
+  EXPECT_EQ(r.result, outcome::failure);
+  EXPECT_NE(r.message.find("serve() is not running"), std::string::npos) << r.message;
+}
+
+TEST_P(Ping, CancelledMidRun_LaterRunsOnTheSameSocketStillWork) {
+  if (!netns::can_make_namespaces()) GTEST_SKIP() << "needs root to make network namespaces";
+  reactor::backend_kind backend = GetParam();
+  auto report = netns::run_in_child([&] {
+    netns::findings f;
+    if (!enter_namespace_with(f, icmp_access::datagram)) return f.text;
+    reactor::loop l(reactor::loop_options{backend});
+    jobs::icmp_service icmp(l);
+    jobs::http_client http(l);
+    jobs::job_context ctx{l, icmp, http, [](std::string const&) {}};
+    run_result after;
+    bool cut_short = false;
+    l.run(reactor::open_scope([&](reactor::scope& s) -> reactor::task<void> {
+      s.spawn(icmp.serve());
+      ping_spec slow = spec_for("127.0.0.1", 100, 10ms);
+      try {
+        co_await reactor::with_timeout(reactor::clock::now() + 50ms, jobs::run_ping(slow, ctx));
+      } catch (reactor::timeout_error const&) {
+        cut_short = true;
+      }
+      after = co_await jobs::run_ping(spec_for("127.0.0.1", 3, 5ms), ctx);
+      s.cancel();
+    }));
+    f.expect(cut_short, "the 1 s run was not cut short by its 50 ms deadline");
+    expect_all_answered(f, after, 3, "127.0.0.1");
+    return f.text;
+  });
+  EXPECT_EQ(report, "");
+}
+
+}  // namespace
