@@ -10,7 +10,7 @@
 namespace reactor {
 
 socket_address::socket_address(sockaddr const* sa, socklen_t len) {
-  if (len > sizeof storage_) len = sizeof storage_;
+  if (len > static_cast<socklen_t>(sizeof storage_)) len = sizeof storage_;
   std::memcpy(&storage_, sa, len);
   len_ = len;
 }

@@ -65,7 +65,7 @@ int open_native(int family, int type, int protocol) {
 #endif
 
 [[noreturn]] void throw_errno(char const* what) {
-  throw std::system_error(last_error(), std::system_category(), what);
+  throw std::system_error(last_error(), errno_category(), what);
 }
 
 }  // namespace

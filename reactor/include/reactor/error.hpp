@@ -22,6 +22,19 @@ struct timeout_error : std::runtime_error {
   timeout_error() : std::runtime_error("deadline exceeded") {}
 };
 
+// The category of the errno values I/O results carry. On POSIX that is the
+// system category (the OS's own codes are errno values). On Windows the
+// system category means Win32 error codes (libstdc++ 13+) or fails to map to
+// std::errc at all (libstdc++ 12), and the reactor reports POSIX errno names
+// there too (see detail/native.hpp), so the generic category is the right one.
+inline std::error_category const& errno_category() noexcept {
+#if defined(_WIN32)
+  return std::generic_category();
+#else
+  return std::system_category();
+#endif
+}
+
 // The result of one I/O operation: a value (byte count, ready mask, new
 // socket) on success, an error code otherwise. Never both.
 template <class T>
@@ -31,7 +44,7 @@ class io_result {
   io_result(std::error_code error) : error_(error) {}
   // For integral results: a syscall-style int (>= 0, or -errno).
   static io_result from_syscall(int res) {
-    if (res < 0) return std::error_code(-res, std::system_category());
+    if (res < 0) return std::error_code(-res, errno_category());
     return static_cast<T>(res);
   }
 

@@ -29,7 +29,7 @@ class connect_awaitable final : public detail::io_awaitable_base {
   // Empty on success.
   std::error_code await_resume() {
     int r = finish();
-    return r < 0 ? std::error_code(-r, std::system_category()) : std::error_code();
+    return r < 0 ? std::error_code(-r, errno_category()) : std::error_code();
   }
 
  private:
@@ -118,7 +118,7 @@ class socket {
 
 inline io_result<socket> accept_awaitable::await_resume() {
   int r = finish();
-  if (r < 0) return std::error_code(-r, std::system_category());
+  if (r < 0) return std::error_code(-r, errno_category());
   // A Windows SOCKET is a kernel handle, an index into the process's handle
   // table (at most 2^24 entries), so it travels in the int result intact.
   return socket(static_cast<native_handle>(r));

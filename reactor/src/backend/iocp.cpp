@@ -48,6 +48,7 @@
 #include "backend/afd.hpp"
 #include "backend/backend.hpp"
 #include "backend/win32_error.hpp"
+#include "reactor/error.hpp"
 
 namespace reactor::detail {
 namespace {
@@ -59,7 +60,7 @@ constexpr ULONG entries_per_wait = 256;
 constexpr DWORD accept_address_size = sizeof(sockaddr_storage) + 16;
 
 std::system_error win32_error(char const* what, DWORD error = ::GetLastError()) {
-  return std::system_error(errno_from_winsock(static_cast<int>(error)), std::system_category(),
+  return std::system_error(errno_from_winsock(static_cast<int>(error)), errno_category(),
                            what);
 }
 

@@ -71,13 +71,11 @@ inline int errno_from_winsock(int error) {
     case ERROR_NETWORK_UNREACHABLE: return ENETUNREACH;
     case ERROR_PORT_UNREACHABLE: return ECONNREFUSED;
     case ERROR_SEM_TIMEOUT: return ETIMEDOUT;
-    case ERROR_INVALID_HANDLE: return EBADF;
     case ERROR_NOT_FOUND: return ENOENT;
     case ERROR_NOT_SUPPORTED: return EOPNOTSUPP;
     case ERROR_INVALID_FUNCTION: return EOPNOTSUPP;
     case ERROR_MORE_DATA: return EMSGSIZE;
     case ERROR_ACCESS_DENIED: return EACCES;
-    case ERROR_NOT_ENOUGH_MEMORY: return ENOMEM;
     default: return EIO;
   }
 }
