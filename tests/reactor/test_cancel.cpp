@@ -1,10 +1,15 @@
+#if !defined(_WIN32)
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#endif
+
+#include <tuple>
 
 #include "backends.hpp"
 #include "reactor/reactor.hpp"
+#include "test_sockets.hpp"
 
 using namespace reactor;
 using namespace std::chrono_literals;
@@ -15,12 +20,7 @@ REACTORD_ON_EACH_BACKEND(Cancel);
 namespace {
 struct socket_pair {
   reactor::socket a, b;
-  socket_pair() {
-    int fds[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) != 0) throw 1;
-    a = reactor::socket(fds[0]);
-    b = reactor::socket(fds[1]);
-  }
+  socket_pair() { std::tie(a, b) = connected_pair(); }
 };
 
 // Cancels `victim` after `after`, from a sibling.
@@ -95,6 +95,8 @@ TEST_P(Cancel, CancelWhilePollPending_ResumesAfterKernelRelease) {
   EXPECT_EQ(in_flight_at_resume, 0u);
 }
 
+// POSIX only: it relies on Linux dropping SYNs to a full accept queue.
+#if !defined(_WIN32)
 TEST_P(Cancel, CancelWhileConnectPending_ResumesAfterKernelRelease) {
   // A listener whose accept queue is full drops further SYNs, so a connect
   // to it stays pending (loopback only).
@@ -128,6 +130,7 @@ TEST_P(Cancel, CancelWhileConnectPending_ResumesAfterKernelRelease) {
   ASSERT_FALSE(connect_finished) << "the connect was not pending; the test proves nothing";
   EXPECT_EQ(in_flight_at_resume, 0u);
 }
+#endif
 
 TEST_P(Cancel, CancellationIsSticky) {
   int awaits_that_threw = 0;

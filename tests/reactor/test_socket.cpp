@@ -1,9 +1,10 @@
+#if !defined(_WIN32)
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <fcntl.h>
+#endif
 
 #include <cstring>
 #include <numeric>
@@ -11,6 +12,7 @@
 
 #include "backends.hpp"
 #include "reactor/reactor.hpp"
+#include "test_sockets.hpp"
 
 using namespace reactor;
 using namespace std::chrono_literals;
@@ -51,7 +53,7 @@ TEST_P(Socket, TcpEchoOverLoopback) {
       co_await when_all(
           [&]() -> task<void> {
             EXPECT_FALSE(co_await send_all(c, bytes(sent)));
-            ::shutdown(c.fd(), SHUT_WR);
+            ::shutdown(c.fd(), shut_wr);
           }(),
           [&]() -> task<void> {
             std::byte buf[8192];
@@ -96,23 +98,41 @@ TEST_P(Socket, UdpSendmsgRecvmsgKeepTheSender) {
   std::size_t got = 0;
   l().run(open_scope([&](scope& s) -> task<void> {
     s.spawn([&]() -> task<void> {
+#if defined(_WIN32)
+      WSABUF iov{sizeof in_buf, in_buf};
+      WSAMSG in{};
+      in.name = reinterpret_cast<sockaddr*>(&from);
+      in.namelen = sizeof from;
+      in.lpBuffers = &iov;
+      in.dwBufferCount = 1;
+#else
       iovec iov{in_buf, sizeof in_buf};
       msghdr in{};
       in.msg_name = &from;
       in.msg_namelen = sizeof from;
       in.msg_iov = &iov;
       in.msg_iovlen = 1;
+#endif
       auto n = co_await b.recvmsg(in);
       got = *n;
     });
     co_await sleep_for(1ms);  // the receive is pending first
     char payload[] = "ping";
+#if defined(_WIN32)
+    WSABUF iov{4, payload};
+    WSAMSG out{};
+    out.name = const_cast<sockaddr*>(to.data());
+    out.namelen = to.size();
+    out.lpBuffers = &iov;
+    out.dwBufferCount = 1;
+#else
     iovec iov{payload, 4};
     msghdr out{};
     out.msg_name = const_cast<sockaddr*>(to.data());
     out.msg_namelen = to.size();
     out.msg_iov = &iov;
     out.msg_iovlen = 1;
+#endif
     auto n = co_await a.sendmsg(out);
     EXPECT_EQ(*n, 4u);
   }));
@@ -123,10 +143,8 @@ TEST_P(Socket, UdpSendmsgRecvmsgKeepTheSender) {
 }
 
 TEST_P(Socket, AsyncCloseWithAPendingRecvEndsTheRecvFirst) {
-  int fds[2];
-  ASSERT_EQ(0, ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds));
-  reactor::socket a(fds[0]), b(fds[1]);
-  int a_fd = a.fd();
+  auto [a, b] = connected_pair();
+  native_handle a_fd = a.fd();
   std::error_code recv_error;
   bool recv_done_before_close_returned = false;
   l().run(open_scope([&](scope& s) -> task<void> {
@@ -143,13 +161,18 @@ TEST_P(Socket, AsyncCloseWithAPendingRecvEndsTheRecvFirst) {
   EXPECT_TRUE(recv_done_before_close_returned);
   EXPECT_EQ(recv_error, std::errc::operation_canceled);
   EXPECT_EQ(l().stats().operations_in_flight, 0u);
+#if defined(_WIN32)
+  int type = 0;
+  int type_len = sizeof type;
+  EXPECT_NE(::getsockopt(a_fd, SOL_SOCKET, SO_TYPE, reinterpret_cast<char*>(&type), &type_len), 0)
+      << "the socket was not closed";
+#else
   EXPECT_EQ(::fcntl(a_fd, F_GETFD), -1) << "the fd was not closed";
+#endif
 }
 
 TEST_P(Socket, PollReportsReadiness) {
-  int fds[2];
-  ASSERT_EQ(0, ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds));
-  reactor::socket a(fds[0]), b(fds[1]);
+  auto [a, b] = connected_pair();
   l().run([&]() -> task<void> {
     auto w = co_await poll(a.fd(), POLLOUT);
     EXPECT_TRUE(*w & POLLOUT);

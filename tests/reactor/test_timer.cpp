@@ -4,6 +4,7 @@
 
 #include "backends.hpp"
 #include "reactor/reactor.hpp"
+#include "test_sockets.hpp"
 
 using namespace reactor;
 using namespace std::chrono_literals;
@@ -111,9 +112,7 @@ TEST_P(Timer, ZeroDelayRearmDoesNotStarveIo) {
     ++s.fired;
     s.owner->arm(s, clock::now());
   };
-  int fds[2];
-  ASSERT_EQ(0, ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds));
-  reactor::socket a(fds[0]), b(fds[1]);
+  auto [a, b] = connected_pair();
   l().arm(spin, clock::now());
   // The receiver waits first, so the bytes arrive as a completion while the
   // timer keeps the loop busy.
