@@ -101,6 +101,26 @@ reactor::task<void> housekeeping(running_state& st) {
   }
 }
 
+// Reloads on SIGHUP; on SIGTERM or SIGINT drains the scheduler and returns.
+reactor::task<void> handle_signals(running_state& st, reactor::signal_source& signals) {
+  int signo = 0;
+  for (;;) {
+    auto next = co_await signals.next();
+    if (!next) {
+      st.log.error("reading signals failed; stopping", {{"error", next.error().message()}});
+      break;
+    }
+    signo = *next;
+    if (signo != SIGHUP) break;
+    st.reload();
+  }
+  auto grace = st.settings.shutdown_grace;
+  st.log.info("stopping", {{"signal", signo ? sigabbrev_np(signo) : "none"},
+                           {"grace_ms", std::chrono::duration<double, std::milli>(grace).count()}});
+  st.notifier.stopping("stopping: letting runs in flight finish");
+  co_await st.scheduler.drain(reactor::clock::now() + std::chrono::duration_cast<reactor::clock::duration>(grace));
+}
+
 std::optional<reactor::socket> open_status_listener(config::listen_address const& a, event_log& log) {
   if (!a.enabled) {
     log.info("status endpoint off");
@@ -137,37 +157,23 @@ reactor::task<int> run_service(job_source const& source, config::job_file first,
   status_pages pages{[&st] { return render_healthz(st.scheduler.status(), st.figures()); },
                      [&st] { return render_metrics(st.scheduler.status(), st.figures()); }};
 
-  int signo = 0;
   co_await reactor::open_scope([&](reactor::scope& s) -> reactor::task<void> {
-    s.spawn(scheduler.run());
     if (listener) s.spawn(serve_status(*listener, pages, st.requests));
     if (auto period = service_notifier::watchdog_period()) {
       log.info("systemd watchdog on", {{"ping_every_ms", std::chrono::duration<double, std::milli>(*period).count()}});
       s.spawn(watchdog_loop(st.notifier, *period));
     }
     s.spawn(housekeeping(st));
+    s.spawn(handle_signals(st, signals));
     st.notifier.ready(st.summary());
     log.info("ready", {{"jobs", scheduler.job_count()}});
-
-    for (;;) {
-      auto next = co_await signals.next();
-      if (!next) {
-        log.error("reading signals failed; stopping", {{"error", next.error().message()}});
-        break;
-      }
-      signo = *next;
-      if (signo == SIGHUP) {
-        st.reload();
-        continue;
-      }
-      break;
-    }
-    auto grace = st.settings.shutdown_grace;
-    log.info("stopping", {{"signal", signo ? sigabbrev_np(signo) : "none"},
-                          {"grace_ms", std::chrono::duration<double, std::milli>(grace).count()}});
-    st.notifier.stopping("stopping: letting runs in flight finish");
-    co_await scheduler.drain(reactor::clock::now() + std::chrono::duration_cast<reactor::clock::duration>(grace));
-    s.cancel();  // the endpoint, the watchdog, housekeeping (the scheduler has returned)
+    // Returns once handle_signals has drained it. The scheduler runs in the
+    // body rather than as a child so that it has ended, not merely been
+    // told to end, before the other children are cancelled: cancelling a
+    // waiter whose event was already set would resume it twice
+    // (reactor/event.hpp, waiter::request_cancel).
+    co_await scheduler.run();
+    s.cancel();  // the endpoint, the watchdog, housekeeping
   });
   if (listener) co_await listener->close();
   log.info("stopped");
