@@ -21,6 +21,7 @@
 #include "../tests/jobs/nginx_server.hpp"
 #include "jobs/context.hpp"
 #include "jobs/fetch.hpp"
+#include "jobs/ping.hpp"
 #include "measure.hpp"
 #include "reactor/reactor.hpp"
 
@@ -90,9 +91,8 @@ long reactord_fetch(reactor::backend_kind backend, std::string const& url, long 
   reactor::loop l(reactor::loop_options{backend});
   return l.run([](reactor::loop& l, std::string url, long requests) -> reactor::task<long> {
     jobs::http_client http(l);
-    // run_fetch never touches the ICMP service; the context needs one.
-    alignas(std::max_align_t) static unsigned char no_icmp[64];
-    jobs::job_context ctx{l, *reinterpret_cast<jobs::icmp_service*>(no_icmp), http, {}};
+    jobs::icmp_service icmp(l);  // opens nothing: fetches do not use it
+    jobs::job_context ctx{l, icmp, http, {}};
     jobs::fetch_spec spec;
     spec.url = url;
     long started = 0, failures = 0;

@@ -12,15 +12,8 @@
 
 #include "jobs/context.hpp"
 #include "jobs/fetch.hpp"
+#include "jobs/ping.hpp"
 #include "reactor/reactor.hpp"
-
-// run_fetch never touches the ICMP service; the context still needs one.
-// (A reference to storage that is never used as an icmp_service, so these
-// tests do not depend on the ping kind being linked.)
-inline jobs::icmp_service& no_icmp() {
-  alignas(std::max_align_t) static unsigned char unused[64];
-  return *reinterpret_cast<jobs::icmp_service*>(unused);
-}
 
 inline jobs::fetch_result const& details(jobs::run_result const& r) {
   static jobs::fetch_result const none;
@@ -34,7 +27,8 @@ template <class Body>
 void with_http_client(reactor::loop& l, Body body) {
   l.run([](reactor::loop& l, Body body) -> reactor::task<void> {
     jobs::http_client http(l);
-    jobs::job_context ctx{l, no_icmp(), http, {}};
+    jobs::icmp_service icmp(l);  // opens nothing: fetches do not use it
+    jobs::job_context ctx{l, icmp, http, {}};
     co_await reactor::open_scope([&](reactor::scope& s) -> reactor::task<void> {
       s.spawn(http.serve());
       co_await body(ctx);

@@ -69,6 +69,15 @@ TEST_P(Fetch, SequentialRuns_ReuseOneConnection) {
   for (auto const& r : rs) EXPECT_EQ(r.result, outcome::success) << r.message;
 }
 
+TEST_P(Fetch, HostName_ResolvedThroughCurlsResolver) {
+  // "localhost" goes through curl's resolver (whose threaded variant hands
+  // us a socketpair fd we did not open), unlike a numeric address.
+  fetch_spec s = get("http://localhost:" + std::to_string(web().port()) + "/index.html");
+  s.ip = jobs::ip_version::v4;
+  run_result r = fetch_once(l(), s);
+  EXPECT_EQ(r.result, outcome::success) << r.message;
+}
+
 TEST_P(Fetch, HeadRequest_HasStatusAndNoBody) {
   fetch_spec s = get(web().url("/1k.bin"));
   s.method = "HEAD";
@@ -223,7 +232,8 @@ TEST_P(Fetch, RunStartedBeforeServe_WaitsForIt) {
   std::optional<run_result> r;
   l().run([](reactor::loop& l, fetch_spec spec, std::optional<run_result>& r) -> reactor::task<void> {
     jobs::http_client http(l);
-    jobs::job_context ctx{l, no_icmp(), http, {}};
+    jobs::icmp_service icmp(l);
+    jobs::job_context ctx{l, icmp, http, {}};
     co_await reactor::open_scope([&](reactor::scope& s) -> reactor::task<void> {
       s.spawn([](fetch_spec spec, jobs::job_context& ctx,
                  std::optional<run_result>& r) -> reactor::task<void> {
