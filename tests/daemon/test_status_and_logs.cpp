@@ -1,0 +1,161 @@
+// The status endpoint and the log formats, end to end on each backend.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <csignal>
+
+#include "daemon_process.hpp"
+#include "nginx_server.hpp"
+#include "test_support.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+std::string read_text(std::string const& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+}  // namespace
+
+class StatusAndLogs : public on_each_daemon_backend {
+ protected:
+  temp_dir dir;
+  std::vector<std::string> args(std::string const& file) { return {"--config", file, "--backend", backend()}; }
+};
+REACTORD_DAEMON_ON_EACH_BACKEND(StatusAndLogs);
+
+TEST_P(StatusAndLogs, MetricsAndHealthzAnswerWhileAThousandJobsRun) {
+  std::string text = "daemon: { status_listen: 127.0.0.1:0 }\njobs:\n";
+  for (int i = 0; i < 1000; ++i)
+    text += "  - { name: j" + std::to_string(i) + ", kind: countdown, from: 1, tick: 10ms, every: 1s, jitter: 1s }\n";
+  auto f = dir.write("jobs.yaml", text);
+  daemon_process d(args(f));
+  auto listening = d.wait_for("status endpoint listening");
+  ASSERT_TRUE(listening) << d.all_output();
+  auto port = port_in(*listening);
+  ASSERT_TRUE(d.wait_for("result job=j999")) << "the jobs run";
+
+  auto health = http_get(port, "/healthz");
+  ASSERT_NE(health.find("HTTP/1.1 200 OK"), std::string::npos) << health;
+  auto body = health.substr(health.find("\r\n\r\n") + 4);
+  auto keys = json_check::object_keys(body.substr(0, body.find_last_not_of('\n') + 1));
+  ASSERT_TRUE(keys) << body;
+  EXPECT_TRUE(keys->count("backend") && keys->count("uptime_seconds") && keys->count("jobs")) << body;
+  EXPECT_NE(body.find("\"jobs\":1000"), std::string::npos) << body;
+  EXPECT_NE(body.find("\"backend\":\"" + backend() + "\""), std::string::npos) << body;
+
+  auto metrics = http_get(port, "/metrics");
+  ASSERT_NE(metrics.find("HTTP/1.1 200 OK"), std::string::npos) << metrics.substr(0, 200);
+  EXPECT_NE(metrics.find("# TYPE reactord_job_runs_total counter"), std::string::npos);
+  EXPECT_NE(metrics.find("reactord_job_runs_total{job=\"j999\",kind=\"countdown\"}"), std::string::npos);
+  EXPECT_NE(metrics.find("reactord_jobs 1000"), std::string::npos);
+  EXPECT_NE(metrics.find("reactord_job_last_outcome{job=\"j999\",kind=\"countdown\",outcome=\"success\"} 1"),
+            std::string::npos);
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait_exit(), 0) << "exit after 1000 jobs";
+}
+
+TEST_P(StatusAndLogs, BadOversizedAndSilentRequestsAreAnsweredWithoutDisturbingTheJobs) {
+  auto f = dir.write("jobs.yaml", R"(daemon: { status_listen: 127.0.0.1:0 }
+jobs:
+  - { name: steady, kind: countdown, from: 0, every: 100ms }
+)");
+  daemon_process d(args(f));
+  auto listening = d.wait_for("status endpoint listening");
+  ASSERT_TRUE(listening) << d.all_output();
+  auto port = port_in(*listening);
+  EXPECT_NE(http_exchange(port, "NONSENSE\x01\r\n\r\n").find("HTTP/1.1 400"), std::string::npos);
+  EXPECT_NE(http_exchange(port, "GET / HTTP/1.1\r\nX: " + std::string(20000, 'a') + "\r\n\r\n").find("HTTP/1.1 400"),
+            std::string::npos);
+  EXPECT_NE(http_get(port, "/nothing").find("HTTP/1.1 404"), std::string::npos);
+  // A client that connects and says nothing is answered 408 and dropped
+  // (after 5 s), while the job keeps its 100 ms schedule.
+  auto before = d.count("result job=steady");
+  EXPECT_NE(http_exchange(port, "").find("HTTP/1.1 408"), std::string::npos);
+  d.read_for(300ms);
+  EXPECT_GT(d.count("result job=steady"), before + 5) << "the job ran while the client was silent";
+  auto metrics = http_get(port, "/metrics");
+  EXPECT_NE(metrics.find("reactord_status_requests_total{code=\"400\"} 2"), std::string::npos);
+  EXPECT_NE(metrics.find("reactord_status_requests_total{code=\"408\"} 1"), std::string::npos);
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait_exit(), 0);
+}
+
+TEST_P(StatusAndLogs, JsonLogLinesEachParseWithStableFieldNames) {
+  auto f = dir.write("jobs.yaml", "daemon: { status_listen: off }\njobs:\n  - { name: a, kind: countdown, from: 1, tick: 10ms, every: 1h }\n");
+  daemon_process d({"--config", f, "--backend", backend(), "--log-format", "json"});
+  ASSERT_TRUE(d.wait_for("\"msg\":\"result\"")) << d.all_output();
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait_exit(), 0);
+  ASSERT_GE(d.out_lines().size(), 4u);
+  for (auto const& line : d.out_lines()) {
+    auto keys = json_check::object_keys(line);
+    ASSERT_TRUE(keys) << "not JSON: " << line;
+    EXPECT_TRUE(keys->count("ts") && keys->count("level") && keys->count("msg")) << line;
+  }
+  auto result = *d.wait_for("\"msg\":\"result\"", 0ms);
+  auto keys = *json_check::object_keys(result);
+  for (auto k : {"job", "kind", "outcome", "took_ms", "late_ms", "ticks"}) EXPECT_TRUE(keys.count(k)) << k << ": " << result;
+}
+
+TEST_P(StatusAndLogs, JournalStdoutGetsSyslogPriorityPrefixes) {
+  auto f = dir.write("jobs.yaml", R"(daemon: { status_listen: off }
+jobs:
+  - { name: fails, kind: fetch, url: "http://127.0.0.1:1/", every: 1h }
+)");
+  // JOURNAL_STREAM must name stdout itself: set it in the child, from the
+  // pipe it really writes to.
+  daemon_process d(args(f), {}, [] {
+    struct stat st{};
+    ::fstat(STDOUT_FILENO, &st);
+    ::setenv("JOURNAL_STREAM", (std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino)).c_str(), 1);
+  });
+  ASSERT_TRUE(d.wait_for("result job=fails")) << d.all_output();
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait_exit(), 0);
+  EXPECT_EQ(d.out_lines().at(0).rfind("<6>info reactord starting", 0), 0u) << d.all_output();
+  EXPECT_EQ(d.wait_for("result job=fails", 0ms)->rfind("<3>error result", 0), 0u) << d.all_output();
+}
+
+TEST_P(StatusAndLogs, UnwritableLogFileIsReportedAndTheJobsStillRun) {
+  auto f = dir.write("jobs.yaml", R"(daemon: { status_listen: off }
+jobs:
+  - { name: a, kind: countdown, from: 0, every: 100ms }
+)");
+  // Its "directory" is a regular file: neither it nor the log can be made.
+  dir.write("not-a-dir", "");
+  daemon_process d({"--config", f, "--backend", backend(), "--log-file", (dir.path / "not-a-dir/x.log").string()});
+  ASSERT_TRUE(d.wait_for("result job=a")) << d.all_output();
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait_exit(), 0);
+  ASSERT_FALSE(d.err_lines().empty());
+  EXPECT_NE(d.err_lines()[0].find("cannot open log file"), std::string::npos) << d.all_output();
+}
+
+TEST_P(StatusAndLogs, LogFileReceivesTheLines) {
+  auto f = dir.write("jobs.yaml", "daemon: { status_listen: off }\njobs:\n  - { name: a, kind: countdown, from: 0, every: 1h }\n");
+  auto log = (dir.path / "reactord.log").string();
+  daemon_process d({"--config", f, "--backend", backend(), "--log-file", log});
+  for (int i = 0; i < 200 && read_text(log).find("result job=a") == std::string::npos; ++i)
+    std::this_thread::sleep_for(50ms);
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait_exit(), 0);
+  auto text = read_text(log);
+  EXPECT_NE(text.find("reactord starting"), std::string::npos) << text;
+  EXPECT_NE(text.find("result job=a"), std::string::npos) << text;
+  EXPECT_TRUE(d.out_lines().empty()) << d.all_output();
+}
+
+TEST_P(StatusAndLogs, FetchAgainstALocalNginxSucceeds) {
+  nginx_server web;
+  auto f = dir.write("jobs.yaml", "daemon: { status_listen: off }\njobs:\n  - { name: web, kind: fetch, url: \"" +
+                                      web.url("/index.html") + "\", body_contains: hello, every: 1h }\n");
+  daemon_process once({"--once", "--config", f, "--backend", backend()});
+  EXPECT_EQ(once.wait_exit(), 0) << once.all_output();
+  auto line = once.wait_for("result job=web", 0ms);
+  ASSERT_TRUE(line) << once.all_output();
+  EXPECT_NE(line->find("outcome=success"), std::string::npos) << *line;
+  EXPECT_NE(line->find("status=200"), std::string::npos) << *line;
+}
