@@ -1,0 +1,331 @@
+// The kqueue backend (macOS, the BSDs): a readiness backend with the shape
+// of epoll.cpp. An operation first tries its syscall at once (non-blocking
+// sockets); if that would block, it joins its fd's queue and the fd's read
+// or write filter is added. When kevent reports the filter, the queued
+// operations retry in FIFO order until one would block again.
+//
+// Choices, and why:
+//  - Level-triggered filters (no EV_CLEAR), deleted as soon as nothing
+//    waits in that direction: the same interest rule as epoll.cpp, so a
+//    later close() of the fd (by us or by libcurl) leaves nothing behind; a
+//    close() also drops the kernel's knotes, so a failed EV_DELETE with
+//    ENOENT/EBADF is expected and ignored.
+//  - The earliest timer is kevent's own timeout (a timespec, so deadlines
+//    keep sub-millisecond precision); no EVFILT_TIMER per timer.
+//  - post(): EVFILT_USER with EV_CLEAR, fired with NOTE_TRIGGER.
+//  - Cancellation is immediate (nothing is in flight in the kernel between
+//    readiness and the syscall), but still completes through the loop.
+//  - macOS has no accept4, SOCK_NONBLOCK or MSG_NOSIGNAL: accept is
+//    followed by fcntl there, and a send to a closed peer relies on the
+//    process ignoring SIGPIPE (or SO_NOSIGPIPE on the socket).
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/event.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+#include <vector>
+
+#include "backend/backend.hpp"
+
+namespace reactor::detail {
+namespace {
+
+#if defined(MSG_NOSIGNAL)
+constexpr int no_sigpipe = MSG_NOSIGNAL;
+#else
+constexpr int no_sigpipe = 0;
+#endif
+
+constexpr uintptr_t wake_ident = 0;  // EVFILT_USER's ident (its own namespace)
+
+// A FIFO of waiting operations, linked through operation::next/prev.
+struct op_queue {
+  operation* head = nullptr;
+  operation* tail = nullptr;
+  bool empty() const { return !head; }
+  void push(operation& op) {
+    op.next = nullptr;
+    op.prev = tail;
+    (tail ? tail->next : head) = &op;
+    tail = &op;
+  }
+  bool contains(operation& op) const {
+    for (operation* o = head; o; o = o->next)
+      if (o == &op) return true;
+    return false;
+  }
+  void unlink(operation& op) {
+    (op.prev ? op.prev->next : head) = op.next;
+    (op.next ? op.next->prev : tail) = op.prev;
+    op.next = op.prev = nullptr;
+  }
+};
+
+struct fd_state {
+  op_queue readers;  // recv, recvmsg, accept, read
+  op_queue writers;  // send, sendmsg, connect, write
+  op_queue pollers;  // poll (foreign fds)
+  bool reading = false;  // EVFILT_READ is in the kqueue
+  bool writing = false;  // EVFILT_WRITE is in the kqueue
+};
+
+bool is_writer(op_code c) {
+  return c == op_code::send || c == op_code::sendmsg || c == op_code::connect ||
+         c == op_code::write;
+}
+
+int accept_non_blocking(operation& op) {
+  socklen_t* len = op.addr ? &op.addrlen : nullptr;
+#if defined(SOCK_NONBLOCK)
+  return ::accept4(op.fd, op.addr, len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+#else
+  int fd = ::accept(op.fd, op.addr, len);
+  if (fd >= 0) {
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+    ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+  }
+  return fd;
+#endif
+}
+
+// Performs the operation's syscall; returns the result or -errno.
+int attempt(operation& op) {
+  ssize_t r = 0;
+  switch (op.code) {
+    case op_code::recv: r = ::recv(op.fd, op.buf, op.len, op.flags | MSG_DONTWAIT); break;
+    case op_code::send:
+      r = ::send(op.fd, op.buf, op.len, op.flags | MSG_DONTWAIT | no_sigpipe);
+      break;
+    case op_code::recvmsg: r = ::recvmsg(op.fd, op.msg, op.flags | MSG_DONTWAIT); break;
+    case op_code::sendmsg:
+      r = ::sendmsg(op.fd, op.msg, op.flags | MSG_DONTWAIT | no_sigpipe);
+      break;
+    case op_code::accept:
+      op.addrlen = sizeof(sockaddr_storage);
+      r = accept_non_blocking(op);
+      break;
+    case op_code::read: r = ::read(op.fd, op.buf, op.len); break;
+    case op_code::write: r = ::write(op.fd, op.buf, op.len); break;
+    case op_code::connect: {
+      // Only reached once the fd is writable after EINPROGRESS.
+      int err = 0;
+      socklen_t len = sizeof err;
+      if (::getsockopt(op.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) return -errno;
+      return err ? -err : 0;
+    }
+    case op_code::poll:
+    case op_code::cancel_fd: return -EINVAL;  // never attempted; see submit and on_ready
+  }
+  return r < 0 ? -errno : static_cast<int>(r);
+}
+
+bool would_block(int res) { return res == -EAGAIN || res == -EWOULDBLOCK; }
+
+class kqueue_backend final : public backend {
+ public:
+  explicit kqueue_backend(loop& owner) : loop_(owner) {
+    kq_ = ::kqueue();
+    if (kq_ < 0) throw std::system_error(errno, std::system_category(), "kqueue");
+    ::fcntl(kq_, F_SETFD, FD_CLOEXEC);
+    struct kevent wake_filter;
+    EV_SET(&wake_filter, wake_ident, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, nullptr);
+    if (::kevent(kq_, &wake_filter, 1, nullptr, 0, nullptr) < 0) {
+      int e = errno;
+      ::close(kq_);
+      throw std::system_error(e, std::system_category(), "kevent(EVFILT_USER)");
+    }
+    events_.resize(256);
+  }
+
+  ~kqueue_backend() override { ::close(kq_); }
+
+  bool submit(operation& op) override {
+    fd_state& st = state_of(op.fd);
+    if (op.code == op_code::cancel_fd) {
+      op.result = fail_all(op.fd, st, -ECANCELED);
+      return true;
+    }
+    if (op.code == op_code::poll) {
+      st.pollers.push(op);
+    } else {
+      op_queue& q = is_writer(op.code) ? st.writers : st.readers;
+      if (q.empty()) {
+        int res;
+        if (op.code == op_code::connect) {
+          res = ::connect(op.fd, op.addr, op.addrlen) < 0 ? -errno : 0;
+          if (res == -EINPROGRESS) res = -EAGAIN;
+        } else {
+          res = attempt(op);
+        }
+        if (!would_block(res)) {
+          op.result = res;
+          return true;
+        }
+      }
+      q.push(op);
+    }
+    update_interest(op.fd, st);
+    return false;
+  }
+
+  void cancel(operation& op) override {
+    if (op.fd < 0 || static_cast<std::size_t>(op.fd) >= fds_.size()) return;
+    fd_state& st = fds_[op.fd];
+    for (op_queue* q : {&st.readers, &st.writers, &st.pollers}) {
+      if (q->contains(op)) {
+        q->unlink(op);
+        update_interest(op.fd, st);
+        loop_.complete(op, -ECANCELED);
+        return;
+      }
+    }
+    // Not queued: it already completed, and its completion is on its way.
+  }
+
+  bool wait(deadline until) override {
+    deadline now = clock::now();
+    bool blocking = until > now;
+    timespec ts{};
+    timespec* timeout = &ts;
+    if (until == never) {
+      timeout = nullptr;
+    } else if (blocking) {
+      long long ns = wait_nanoseconds(until, now);
+      ts.tv_sec = ns / 1'000'000'000;
+      ts.tv_nsec = ns % 1'000'000'000;
+    }
+    int n = ::kevent(kq_, nullptr, 0, events_.data(), static_cast<int>(events_.size()), timeout);
+    if (n < 0) {
+      if (errno == EINTR) return blocking;
+      throw std::system_error(errno, std::system_category(), "kevent");
+    }
+    for (int i = 0; i < n; ++i) {
+      struct kevent const& ev = events_[i];
+      if (ev.filter == EVFILT_USER) continue;  // post() only wanted us awake
+      on_ready(static_cast<int>(ev.ident), ev.filter, ev.flags, ev.fflags);
+    }
+    return blocking;
+  }
+
+  void wake() override {
+    struct kevent trigger;
+    EV_SET(&trigger, wake_ident, EVFILT_USER, 0, NOTE_TRIGGER, 0, nullptr);
+    ::kevent(kq_, &trigger, 1, nullptr, 0, nullptr);
+  }
+
+ private:
+  fd_state& state_of(int fd) {
+    if (static_cast<std::size_t>(fd) >= fds_.size()) fds_.resize(fd + 64);
+    return fds_[fd];
+  }
+
+  // Retry the queued operations of one direction until one would block.
+  void drain(op_queue& q) {
+    while (!q.empty()) {
+      operation& op = *q.head;
+      int res = attempt(op);
+      if (would_block(res)) break;
+      q.unlink(op);
+      loop_.complete(op, res);
+    }
+  }
+
+  void on_ready(int fd, short filter, unsigned short flags, unsigned fflags) {
+    if (static_cast<std::size_t>(fd) >= fds_.size()) return;
+    fd_state& st = fds_[fd];
+    bool failed = flags & EV_ERROR;
+    std::uint32_t ready = 0;
+    if (filter == EVFILT_READ) {
+      ready = POLLIN;
+      drain(st.readers);
+    } else if (filter == EVFILT_WRITE) {
+      ready = POLLOUT;
+      // A failed connect: EV_EOF with the socket error in fflags. libkqueue
+      // (2.7, Linux) reads SO_ERROR itself to fill fflags, which clears it,
+      // so the error must be taken from here, not from getsockopt.
+      if ((flags & EV_EOF) && fflags && !st.writers.empty() &&
+          st.writers.head->code == op_code::connect) {
+        operation& op = *st.writers.head;
+        st.writers.unlink(op);
+        loop_.complete(op, -static_cast<int>(fflags));
+      }
+      drain(st.writers);
+    }
+    if (flags & EV_EOF) ready |= POLLHUP;
+    if (failed) ready |= POLLERR;
+    for (operation* op = st.pollers.head; op;) {
+      operation* next = op->next;
+      std::uint32_t hit = ready & (op->poll_mask | POLLERR | POLLHUP);
+      if (hit) {
+        st.pollers.unlink(*op);
+        loop_.complete(*op, static_cast<int>(hit));
+      }
+      op = next;
+    }
+    update_interest(fd, st);
+  }
+
+  // Adds or deletes one filter; returns 0 or errno.
+  int change(int fd, short filter, unsigned short action) {
+    struct kevent ev;
+    EV_SET(&ev, static_cast<uintptr_t>(fd), filter, action, 0, 0, nullptr);
+    return ::kevent(kq_, &ev, 1, nullptr, 0, nullptr) < 0 ? errno : 0;
+  }
+
+  void update_interest(int fd, fd_state& st) {
+    bool want_read = !st.readers.empty();
+    bool want_write = !st.writers.empty();
+    for (operation* op = st.pollers.head; op; op = op->next) {
+      if (op->poll_mask & POLLIN) want_read = true;
+      if (op->poll_mask & POLLOUT) want_write = true;
+    }
+    int error = 0;
+    if (want_read != st.reading) {
+      // A delete after close() finds nothing (the kernel dropped it): fine.
+      if (want_read) error = change(fd, EVFILT_READ, EV_ADD);
+      else change(fd, EVFILT_READ, EV_DELETE);
+      st.reading = want_read && !error;
+    }
+    if (!error && want_write != st.writing) {
+      if (want_write) error = change(fd, EVFILT_WRITE, EV_ADD);
+      else change(fd, EVFILT_WRITE, EV_DELETE);
+      st.writing = want_write && !error;
+    }
+    // The fd is not pollable or was closed under us: fail everything
+    // waiting on it rather than wait forever.
+    if (error) fail_all(fd, st, -error);
+  }
+
+  // Completes every operation queued on fd with `error` and forgets the fd.
+  // Returns how many there were (or -ENOENT for none, as io_uring does).
+  int fail_all(int fd, fd_state& st, int error) {
+    int count = 0;
+    for (op_queue* q : {&st.readers, &st.writers, &st.pollers})
+      while (!q->empty()) {
+        operation& op = *q->head;
+        q->unlink(op);
+        loop_.complete(op, error);
+        ++count;
+      }
+    if (st.reading) change(fd, EVFILT_READ, EV_DELETE);
+    if (st.writing) change(fd, EVFILT_WRITE, EV_DELETE);
+    st.reading = st.writing = false;
+    return count ? count : -ENOENT;
+  }
+
+  loop& loop_;
+  int kq_ = -1;
+  std::vector<fd_state> fds_;
+  std::vector<struct kevent> events_;
+};
+
+}  // namespace
+
+std::unique_ptr<backend> make_kqueue_backend(loop& owner) {
+  return std::make_unique<kqueue_backend>(owner);
+}
+
+}  // namespace reactor::detail
