@@ -6,7 +6,9 @@
 // ready. Nothing in a loop may be touched from another thread except post().
 //
 // Backend choice: automatic means io_uring where the kernel allows it, else
-// epoll, with the reason kept in fallback_reason() so the daemon can log it.
+// epoll (Linux); kqueue on macOS/BSD; iocp on Windows. When the preferred
+// backend cannot start, the reason is kept in fallback_reason() so the
+// daemon can log it.
 // An explicit choice fails loudly if that backend cannot start. With
 // `automatic`, the environment variable REACTORD_BACKEND=io_uring|epoll
 // forces one (for tests).

@@ -153,8 +153,7 @@ class iocp_backend final : public backend {
     }
     int error = start(op);
     if (error) {
-      // Refused at once: no packet will come.
-      release_request(op);
+      // Refused at once: no packet will come (start() kept nothing).
       op.result = -errno_from_winsock(error);
       return true;
     }
@@ -293,15 +292,6 @@ class iocp_backend final : public backend {
     DWORD bytes = 0;
     return ::WSAIoctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER, &id, sizeof id, out, sizeof *out,
                       &bytes, nullptr, nullptr) == 0;
-  }
-
-  // Forgets what start() kept for op (the accept socket, a poll record).
-  void release_request(operation& op) {
-    if (auto it = accepts_.find(&op); it != accepts_.end()) {
-      if (it->second->accepted != INVALID_SOCKET) ::closesocket(it->second->accepted);
-      accepts_.erase(it);
-    }
-    polls_.erase(&op);
   }
 
   void open_afd() {
