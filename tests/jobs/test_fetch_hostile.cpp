@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 
 #include <chrono>
+#include <filesystem>
 #include <optional>
 #include <string>
 
@@ -68,6 +69,12 @@ class FetchHostile : public on_each_backend {
     fetch_spec s;
     s.url = std::move(url);
     return s;
+  }
+
+  static std::size_t open_fds() {
+    std::size_t n = 0;
+    for ([[maybe_unused]] auto const& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+    return n;
   }
 
   static long peak_rss_kib() {
@@ -164,23 +171,30 @@ TEST_P(FetchHostile, PlainTextWhereTlsExpected_FailsTheHandshake) {
   EXPECT_EQ(o.healthy_ok, o.healthy_runs);
 }
 
-TEST_P(FetchHostile, CancelledRun_LeavesTheClientUsable) {
-  // Many runs cancelled mid-transfer (hung and dripping servers), then the
-  // same client fetches nginx: no handle, socket or poll was left behind.
-  hostile_server hang(behaviour::hang);
-  hostile_server drip(behaviour::drip);
+TEST_P(FetchHostile, CancelledRuns_LeaveNoFdBehindAndTheClientUsable) {
+  // Many runs cancelled mid-transfer (hung and dripping servers: curl closes
+  // their sockets while a poll is pending on each), then the same client
+  // fetches nginx. Afterwards, with the servers gone, the process has the
+  // fds it had before: every socket curl closed was really closed, after
+  // the reactor let go of it.
+  std::size_t fds_before = open_fds();
   int timed_out = 0;
   std::optional<run_result> after;
-  with_http_client(l(), [&](jobs::job_context& ctx) -> reactor::task<void> {
-    std::vector<reactor::task<std::optional<run_result>>> runs;
-    for (int i = 0; i < 10; ++i) {
-      runs.push_back(fetch_until(get(hang.url()), ctx, reactor::clock::now() + 300ms));
-      runs.push_back(fetch_until(get(drip.url()), ctx, reactor::clock::now() + 300ms));
-    }
-    for (auto& r : co_await reactor::when_all(std::move(runs))) timed_out += !r.has_value();
-    after = co_await fetch_until(get(web_->url("/index.html")), ctx, reactor::clock::now() + 5s);
-  });
+  {
+    hostile_server hang(behaviour::hang);
+    hostile_server drip(behaviour::drip);
+    with_http_client(l(), [&](jobs::job_context& ctx) -> reactor::task<void> {
+      std::vector<reactor::task<std::optional<run_result>>> runs;
+      for (int i = 0; i < 10; ++i) {
+        runs.push_back(fetch_until(get(hang.url()), ctx, reactor::clock::now() + 300ms));
+        runs.push_back(fetch_until(get(drip.url()), ctx, reactor::clock::now() + 300ms));
+      }
+      for (auto& r : co_await reactor::when_all(std::move(runs))) timed_out += !r.has_value();
+      after = co_await fetch_until(get(web_->url("/index.html")), ctx, reactor::clock::now() + 5s);
+    });
+  }
   EXPECT_EQ(timed_out, 20);
   ASSERT_TRUE(after.has_value());
   EXPECT_EQ(after->result, outcome::success) << after->message;
+  EXPECT_EQ(open_fds(), fds_before);
 }
