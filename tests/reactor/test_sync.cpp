@@ -95,3 +95,31 @@ TEST_P(Sync, SendOnAClosedChannelThrows) {
   ch.close();
   EXPECT_THROW(l().run(ch.send(1)), channel_closed);
 }
+
+TEST_P(Sync, CancelAfterSetButBeforeResume_ResumesOnceAndKeepsOtherWaiters) {
+  // set() queues both waiters; a cancel arriving in the same pass, before
+  // they resume, must neither queue the first twice nor unlink the second.
+  event e, later;
+  int first_resumed = 0;
+  bool later_woke = false;
+  l().run(open_scope([&](scope& s) -> task<void> {
+    child_handle first = s.spawn([&]() -> task<void> {
+      try {
+        co_await e.wait();
+      } catch (cancelled_error const&) {
+      }
+      ++first_resumed;
+    });
+    s.spawn([&]() -> task<void> {
+      co_await later.wait();
+      later_woke = true;
+    });
+    co_await sleep_for(1ms);
+    e.set();
+    first.cancel();
+    co_await sleep_for(1ms);
+    later.set();
+  }));
+  EXPECT_EQ(first_resumed, 1);
+  EXPECT_TRUE(later_woke);
+}

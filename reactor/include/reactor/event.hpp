@@ -41,6 +41,7 @@ class event {
       next = event_.first_;
       if (next) next->prev = this;
       event_.first_ = this;
+      linked = true;
       node->set_pending(this);
       return true;
     }
@@ -50,6 +51,9 @@ class event {
       if (node->cancelled()) throw cancelled_error();
     }
     void request_cancel() noexcept override {
+      // After set() the waiter is already queued to resume (and sees the
+      // cancel then); queueing it again would resume a finished frame.
+      if (!linked) return;
       unlink();
       node->owner().schedule(handle);
     }
@@ -60,12 +64,14 @@ class event {
       (prev ? prev->next : event_.first_) = next;
       if (next) next->prev = prev;
       next = prev = nullptr;
+      linked = false;
     }
     event& event_;
     cancel_node* node = nullptr;
     std::coroutine_handle<> handle;
     waiter* next = nullptr;
     waiter* prev = nullptr;
+    bool linked = false;
   };
 
   waiter wait() noexcept { return waiter(*this); }
