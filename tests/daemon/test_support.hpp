@@ -49,7 +49,15 @@ inline std::string http_exchange(std::uint16_t port, std::string const& request)
   if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
     if (!request.empty()) (void)::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
     char buf[65536];
-    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) out.append(buf, static_cast<std::size_t>(n));
+    // EINTR: this process destroys io_uring loops (the backend probe), and
+    // the kernel's ring teardown interrupts blocking calls here; see
+    // ~io_uring_backend in reactor/src/backend/io_uring.cpp.
+    ssize_t n;
+    while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0 || (n < 0 && errno == EINTR))
+      if (n > 0) out.append(buf, static_cast<std::size_t>(n));
+    if (n < 0) out += "[recv errno " + std::to_string(errno) + "]";
+  } else {
+    out += "[connect errno " + std::to_string(errno) + "]";
   }
   ::close(fd);
   return out;

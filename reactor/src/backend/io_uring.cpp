@@ -67,6 +67,13 @@ class io_uring_backend final : public backend {
     arm_wake();
   }
 
+  // Tearing a ring down has a side effect elsewhere in the thread: the
+  // kernel's io_ring_exit_work detaches the ring from each task that used it
+  // with task_work_add(TWA_SIGNAL), which interrupts a blocking syscall of
+  // that task. Most restart unseen, but recv() on a socket with SO_RCVTIMEO
+  // fails with EINTR though no signal was sent (seen on 6.18). Code that
+  // destroys loops and makes blocking calls must retry on EINTR, as the
+  // daemon tests' HTTP client does.
   ~io_uring_backend() override {
     io_uring_queue_exit(&ring_);
     ::close(wake_fd_);
