@@ -1,5 +1,7 @@
 #include "status_endpoint.hpp"
 
+#include <sys/socket.h>
+
 #include <array>
 
 #include "http_request.hpp"
@@ -39,6 +41,20 @@ reactor::task<void> send_response(reactor::socket& s, std::string const& r) {
   (void)co_await reactor::send_all(s, std::as_bytes(std::span(r)));
 }
 
+// Closing a socket that still holds unread input makes the kernel send RST,
+// and a client that is still sending (an oversized request) may then lose
+// the answer it has not read yet. So, like nginx's lingering_close: stop
+// sending, read and drop what the client still sends, for a bounded time
+// and amount, then close.
+reactor::task<void> drain_input(reactor::socket& s) {
+  std::array<char, 4096> sink;
+  for (std::size_t total = 0; total < 256 * 1024;) {
+    auto n = co_await s.recv(std::as_writable_bytes(std::span(sink)));
+    if (!n || *n == 0) break;
+    total += *n;
+  }
+}
+
 reactor::task<void> serve_connection(reactor::socket s, status_pages const& pages, status_counters& counters,
                                      status_limits limits) {
   request_reader reader(limits.max_request_bytes);
@@ -72,6 +88,11 @@ reactor::task<void> serve_connection(reactor::socket s, status_pages const& page
     co_await reactor::with_timeout(reactor::clock::now() + limits.request_timeout, send_response(s, reply));
   } catch (reactor::timeout_error const&) {
     ++counters.timed_out;
+  }
+  ::shutdown(s.fd(), SHUT_WR);
+  try {
+    co_await reactor::with_timeout(reactor::clock::now() + std::chrono::seconds(1), drain_input(s));
+  } catch (reactor::timeout_error const&) {
   }
   co_await s.close();
 }

@@ -67,13 +67,17 @@ jobs:
   ASSERT_TRUE(listening) << d.all_output();
   auto port = port_in(*listening);
   EXPECT_NE(http_exchange(port, "NONSENSE\x01\r\n\r\n").find("HTTP/1.1 400"), std::string::npos);
-  EXPECT_NE(http_exchange(port, "GET / HTTP/1.1\r\nX: " + std::string(20000, 'a') + "\r\n\r\n").find("HTTP/1.1 400"),
-            std::string::npos);
+  // The whole answer arrives although the server stopped reading early (no
+  // RST from closing on unread input).
+  auto oversized = http_exchange(port, "GET / HTTP/1.1\r\nX: " + std::string(20000, 'a') + "\r\n\r\n");
+  EXPECT_NE(oversized.find("HTTP/1.1 400"), std::string::npos) << oversized;
+  EXPECT_NE(oversized.find("request larger than"), std::string::npos) << oversized;
   EXPECT_NE(http_get(port, "/nothing").find("HTTP/1.1 404"), std::string::npos);
   // A client that connects and says nothing is answered 408 and dropped
   // (after 5 s), while the job keeps its 100 ms schedule.
   auto before = d.count("result job=steady");
-  EXPECT_NE(http_exchange(port, "").find("HTTP/1.1 408"), std::string::npos);
+  auto silent = http_exchange(port, "");
+  EXPECT_NE(silent.find("HTTP/1.1 408"), std::string::npos) << silent;
   d.read_for(300ms);
   EXPECT_GT(d.count("result job=steady"), before + 5) << "the job ran while the client was silent";
   auto metrics = http_get(port, "/metrics");
