@@ -46,7 +46,8 @@ fi
 # 2. A persistent server for this prefix (a leftover one is replaced: -p
 #    fails while another server runs), used by the build (test discovery
 #    runs the .exe) and by ctest; then the prefix, once.
-mkdir -p "$build"
+# The server needs the prefix directory to exist (wineboot fills it in).
+mkdir -p "$build" "$WINEPREFIX"
 "$wineserver" -k </dev/null >/dev/null 2>&1 || true
 "$wineserver" -w </dev/null >/dev/null 2>&1 || true
 "$wineserver" -p </dev/null >/dev/null 2>&1
