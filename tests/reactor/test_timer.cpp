@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include "backends.hpp"
@@ -134,6 +135,14 @@ TEST_P(Timer, ZeroDelayRearmDoesNotStarveIo) {
 
 TEST_P(Timer, IdleLoopSleepsUntilTheNextDeadline) {
   // 50 ms of sleeping on one deadline must not turn into many wake-ups.
-  l().run([&]() -> task<void> { co_await sleep_for(50ms); }());
-  EXPECT_LE(l().stats().blocking_waits, 5u);
+  // Measured on a fresh thread: this one has used (and destroyed) io_uring
+  // rings in earlier tests, and the kernel's asynchronous ring teardown
+  // interrupts its waits with EINTR (see ~io_uring_backend).
+  std::uint64_t waits = 0;
+  std::thread([&] {
+    loop fresh(loop_options{GetParam()});
+    fresh.run([]() -> task<void> { co_await sleep_for(50ms); }());
+    waits = fresh.stats().blocking_waits;
+  }).join();
+  EXPECT_LE(waits, 3u);
 }
