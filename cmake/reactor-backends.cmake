@@ -10,9 +10,16 @@
 #            when a libkqueue is found through pkg-config (libkqueue.pc),
 #            which is how the kqueue backend's tests run on a Linux machine.
 #            REACTORD_KQUEUE=OFF leaves it out even then.
+#
+# signal_source: signalfd on Linux (signal.cpp), EVFILT_SIGNAL on kqueue
+# platforms (signal_kqueue.cpp). On Linux with libkqueue,
+# REACTORD_KQUEUE_SIGNALS=ON builds the kqueue one instead, so that it can be
+# tested on this machine; the default stays signalfd, which needs no library
+# and no change of signal dispositions.
 include(CheckIncludeFileCXX)
 
 option(REACTORD_KQUEUE "Build the kqueue backend where <sys/event.h> or libkqueue is found" ON)
+option(REACTORD_KQUEUE_SIGNALS "Linux with libkqueue: signal_source through EVFILT_SIGNAL instead of signalfd" OFF)
 
 function(reactord_add_backends target)
   set(src ${CMAKE_CURRENT_SOURCE_DIR}/src)
@@ -26,18 +33,19 @@ function(reactord_add_backends target)
   if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
     pkg_check_modules(LIBURING REQUIRED IMPORTED_TARGET liburing)
     target_sources(${target} PRIVATE
-      ${src}/signal.cpp
       ${src}/backend/epoll.cpp
       ${src}/backend/io_uring.cpp)
     target_compile_definitions(${target} PRIVATE REACTORD_HAVE_IO_URING REACTORD_HAVE_EPOLL)
     target_link_libraries(${target} PRIVATE PkgConfig::LIBURING)
   endif()
 
+  set(have_kqueue OFF)
   if(REACTORD_KQUEUE)
     check_include_file_cxx(sys/event.h REACTORD_NATIVE_KQUEUE)
     if(REACTORD_NATIVE_KQUEUE)
       target_sources(${target} PRIVATE ${src}/backend/kqueue.cpp)
       target_compile_definitions(${target} PRIVATE REACTORD_HAVE_KQUEUE)
+      set(have_kqueue ON)
       message(STATUS "reactor: kqueue backend (native <sys/event.h>)")
     else()
       pkg_check_modules(LIBKQUEUE QUIET IMPORTED_TARGET libkqueue)
@@ -45,8 +53,20 @@ function(reactord_add_backends target)
         target_sources(${target} PRIVATE ${src}/backend/kqueue.cpp)
         target_compile_definitions(${target} PRIVATE REACTORD_HAVE_KQUEUE)
         target_link_libraries(${target} PRIVATE PkgConfig::LIBKQUEUE)
+        set(have_kqueue ON)
         message(STATUS "reactor: kqueue backend (libkqueue ${LIBKQUEUE_VERSION})")
       endif()
     endif()
+  endif()
+
+  if(REACTORD_KQUEUE_SIGNALS AND NOT have_kqueue)
+    message(FATAL_ERROR "REACTORD_KQUEUE_SIGNALS needs the kqueue backend (<sys/event.h> or libkqueue)")
+  elseif(CMAKE_SYSTEM_NAME STREQUAL "Linux" AND NOT REACTORD_KQUEUE_SIGNALS)
+    target_sources(${target} PRIVATE ${src}/signal.cpp)
+  elseif(have_kqueue)
+    target_sources(${target} PRIVATE ${src}/signal_kqueue.cpp)
+    # Tells the tests that signal_source works on kqueue loops only here.
+    target_compile_definitions(${target} INTERFACE REACTORD_SIGNALS_THROUGH_KQUEUE)
+    message(STATUS "reactor: signal_source through EVFILT_SIGNAL")
   endif()
 endfunction()

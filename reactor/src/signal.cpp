@@ -10,12 +10,11 @@
 namespace reactor {
 
 signal_source::signal_source(std::initializer_list<int> signals) {
-  sigset_t set;
-  sigemptyset(&set);
-  for (int s : signals) sigaddset(&set, s);
-  if (int e = pthread_sigmask(SIG_BLOCK, &set, &previous_mask_))
+  sigemptyset(&signals_);
+  for (int s : signals) sigaddset(&signals_, s);
+  if (int e = pthread_sigmask(SIG_BLOCK, &signals_, &previous_mask_))
     throw std::system_error(e, std::system_category(), "pthread_sigmask");
-  fd_ = ::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+  fd_ = ::signalfd(-1, &signals_, SFD_NONBLOCK | SFD_CLOEXEC);
   if (fd_ < 0) {
     int e = errno;
     pthread_sigmask(SIG_SETMASK, &previous_mask_, nullptr);

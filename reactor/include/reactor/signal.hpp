@@ -2,6 +2,10 @@
 // never in a handler. Constructing one blocks the signals for the calling
 // thread (create it before starting other threads so they inherit the
 // mask); destroying it restores the previous mask.
+//
+// Linux reads the signals from a signalfd (signal.cpp); kqueue platforms
+// wait for them with EVFILT_SIGNAL in the loop's kqueue (signal_kqueue.cpp),
+// so there next() needs a loop on the kqueue backend.
 #pragma once
 
 #include <signal.h>
@@ -23,7 +27,8 @@ class signal_source {
   task<io_result<int>> next();
 
  private:
-  int fd_ = -1;
+  [[maybe_unused]] int fd_ = -1;  // Linux: the signalfd (unused on kqueue)
+  sigset_t signals_{};             // the signals this source takes
   sigset_t previous_mask_{};
 };
 

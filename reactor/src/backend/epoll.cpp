@@ -89,7 +89,9 @@ int attempt(operation& op) {
       return err ? -err : 0;
     }
     case op_code::poll:
-    case op_code::cancel_fd: return -EINVAL;  // never attempted; see submit and on_ready
+    case op_code::cancel_fd:
+    case op_code::signal:  // kqueue only: signal_kqueue.cpp never submits it here
+      return -EINVAL;      // never attempted; see submit and on_ready
   }
   return r < 0 ? -errno : static_cast<int>(r);
 }

@@ -106,6 +106,9 @@ class io_uring_backend final : public backend {
       case op_code::cancel_fd:
         io_uring_prep_cancel_fd(sqe, op.fd, IORING_ASYNC_CANCEL_ALL);  // 5.19+
         break;
+      case op_code::signal:  // kqueue only: signal_kqueue.cpp never submits it here
+        io_uring_prep_nop(sqe);
+        break;
     }
     io_uring_sqe_set_data(sqe, &op);
     return false;

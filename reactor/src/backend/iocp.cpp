@@ -238,7 +238,8 @@ class iocp_backend final : public backend {
       case op_code::connect: return start_connect(op);
       case op_code::accept: return start_accept(op);
       case op_code::poll:
-      case op_code::cancel_fd: return WSAEINVAL;  // handled in submit
+      case op_code::cancel_fd:
+      case op_code::signal: return WSAEINVAL;  // handled in submit; signal: kqueue only
     }
     if (rc == 0) return 0;
     int e = ::WSAGetLastError();
@@ -397,7 +398,8 @@ class iocp_backend final : public backend {
       case op_code::send:
       case op_code::write:
       case op_code::sendmsg:
-      case op_code::cancel_fd: break;
+      case op_code::cancel_fd:
+      case op_code::signal: break;
     }
     loop_.complete(op, result);
   }

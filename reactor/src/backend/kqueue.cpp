@@ -15,6 +15,8 @@
 //  - post(): EVFILT_USER with EV_CLEAR, fired with NOTE_TRIGGER.
 //  - Cancellation is immediate (nothing is in flight in the kernel between
 //    readiness and the syscall), but still completes through the loop.
+//  - Signals (op_code::signal, for signal_kqueue.cpp): see the comment
+//    above signal_waiters below.
 //  - macOS has no accept4, SOCK_NONBLOCK or MSG_NOSIGNAL: accept is
 //    followed by fcntl there, and a send to a closed peer relies on the
 //    process ignoring SIGPIPE (or SO_NOSIGPIPE on the socket).
@@ -24,7 +26,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <bitset>
 #include <cerrno>
+#include <csignal>
 #include <system_error>
 #include <vector>
 
@@ -117,12 +121,42 @@ int attempt(operation& op) {
       return err ? -err : 0;
     }
     case op_code::poll:
-    case op_code::cancel_fd: return -EINVAL;  // never attempted; see submit and on_ready
+    case op_code::cancel_fd:
+    case op_code::signal: return -EINVAL;  // never attempted; see submit and on_ready
   }
   return r < 0 ? -errno : static_cast<int>(r);
 }
 
 bool would_block(int res) { return res == -EAGAIN || res == -EWOULDBLOCK; }
+
+// Signal numbers go up to 128 on FreeBSD (_SIG_MAXSIG), 64 on Linux, 31 on
+// macOS; NSIG is not that bound everywhere (FreeBSD's is 32).
+constexpr int max_signal = 128;
+using signal_bits = std::bitset<max_signal + 1>;
+
+bool in_set(sigset_t const& set, int s) { return sigismember(&set, s) == 1; }
+
+// Consumes one pending instance of blocked signal s, if there is one, without
+// blocking. Returns whether it took one.
+bool take_pending_signal(int s) {
+  sigset_t one;
+  sigemptyset(&one);
+  sigaddset(&one, s);
+#if defined(__APPLE__)
+  // macOS has no sigtimedwait. sigwait returns at once for a pending signal;
+  // nothing else in the process takes blocked signals unless the
+  // application calls sigwait itself.
+  sigset_t pending;
+  if (sigpending(&pending) < 0 || !in_set(pending, s)) return false;
+  int got = 0;
+  return ::sigwait(&one, &got) == 0;
+#else
+  // With a zero timeout: libkqueue's signal thread may read the same signal
+  // from its signalfd between a sigpending() and this call.
+  timespec const no_wait{};
+  return ::sigtimedwait(&one, nullptr, &no_wait) == s;
+#endif
+}
 
 class kqueue_backend final : public backend {
  public:
@@ -143,6 +177,7 @@ class kqueue_backend final : public backend {
   ~kqueue_backend() override { ::close(kq_); }
 
   bool submit(operation& op) override {
+    if (op.code == op_code::signal) return submit_signal(op);
     fd_state& st = state_of(op.fd);
     if (op.code == op_code::cancel_fd) {
       op.result = fail_all(op.fd, st, -ECANCELED);
@@ -172,6 +207,13 @@ class kqueue_backend final : public backend {
   }
 
   void cancel(operation& op) override {
+    if (op.code == op_code::signal) {
+      if (!signal_waiters_.contains(op)) return;  // completed; on its way
+      signal_waiters_.unlink(op);
+      update_signal_interest();
+      loop_.complete(op, -ECANCELED);
+      return;
+    }
     if (op.fd < 0 || static_cast<std::size_t>(op.fd) >= fds_.size()) return;
     fd_state& st = fds_[op.fd];
     for (op_queue* q : {&st.readers, &st.writers, &st.pollers}) {
@@ -205,6 +247,10 @@ class kqueue_backend final : public backend {
     for (int i = 0; i < n; ++i) {
       struct kevent const& ev = events_[i];
       if (ev.filter == EVFILT_USER) continue;  // post() only wanted us awake
+      if (ev.filter == EVFILT_SIGNAL) {
+        on_signal(static_cast<int>(ev.ident));
+        continue;
+      }
       on_ready(static_cast<int>(ev.ident), ev.filter, ev.flags, ev.fflags);
     }
     return blocking;
@@ -217,6 +263,93 @@ class kqueue_backend final : public backend {
   }
 
  private:
+  // Signals. The signal_source keeps its signals blocked, so from its
+  // construction on each one stays pending in the kernel until taken: the
+  // kernel is the record, as for a signalfd, and nothing is lost before
+  // the first next() or between two. EVFILT_SIGNAL is only the wake-up:
+  // kqueue(2) records "all attempts to deliver a signal", blocked ones
+  // included, but only for filters that exist at the time, and taking the
+  // event does not consume the signal, so the backend takes it
+  // (take_pending_signal) before completing an op.
+  //
+  // A filter is in the kqueue only while an op waits for its signal (the
+  // interest rule of the fds; deleting a filter drops its queued event).
+  // On submit, pending signals are checked before the filters are added
+  // and again after, so one arriving in between is seen either way.
+  //
+  // libkqueue (the only kqueue on Linux) differs: a thread of its own reads
+  // the signals from a signalfd as soon as a filter exists, so the event is
+  // the only record left, and a signal already pending when the filter is
+  // added is read and dropped (libkqueue 2.7). The pending check before the
+  // filters are added covers the usual case; a signal that lands between
+  // that check and the addition can be lost there, which native kqueue
+  // does not do.
+  bool submit_signal(operation& op) {
+    sigset_t const& set = *static_cast<sigset_t const*>(op.buf);
+    if (int s = take_signal(set)) {
+      op.result = s;
+      return true;
+    }
+    signal_waiters_.push(op);
+    int error = update_signal_interest();
+    signal_waiters_.unlink(op);
+    int s = error ? 0 : take_signal(set);
+    if (error || s) {  // error: EINVAL, not a signal number
+      update_signal_interest();
+      op.result = error ? -error : s;
+      return true;
+    }
+    signal_waiters_.push(op);
+    return false;
+  }
+
+  // A signal of `set` pending in the kernel: returns its number (consumed),
+  // or 0.
+  static int take_signal(sigset_t const& set) {
+    sigset_t pending;
+    if (sigpending(&pending) < 0) return 0;
+    for (int s = 1; s <= max_signal; ++s)
+      if (in_set(set, s) && in_set(pending, s) && take_pending_signal(s)) return s;
+    return 0;
+  }
+
+  void on_signal(int s) {
+    if (s <= 0 || s > max_signal) return;
+    operation* waiter = signal_waiters_.head;
+    while (waiter && !in_set(*static_cast<sigset_t const*>(waiter->buf), s)) waiter = waiter->next;
+    // No waiter: the filter was on its way out; the signal stays pending.
+    if (!waiter) return;
+#if !defined(__linux__)
+    // Native kqueue: the signal is still pending; if it is not, a submit
+    // took it already (the event was queued before its filter went away).
+    if (!take_pending_signal(s)) return;
+#endif
+    signal_waiters_.unlink(*waiter);
+    loop_.complete(*waiter, s);
+    update_signal_interest();
+  }
+
+  // Adds the EVFILT_SIGNAL filters the waiting ops need; deletes the rest.
+  // Returns 0, or the errno of an addition that failed.
+  int update_signal_interest() {
+    int error = 0;
+    signal_bits wanted;
+    for (operation* op = signal_waiters_.head; op; op = op->next)
+      for (int s = 1; s <= max_signal; ++s)
+        if (in_set(*static_cast<sigset_t const*>(op->buf), s)) wanted[s] = true;
+    for (int s = 1; s <= max_signal; ++s) {
+      if (wanted[s] == signal_filters_[s]) continue;
+      struct kevent ev;
+      EV_SET(&ev, static_cast<uintptr_t>(s), EVFILT_SIGNAL, wanted[s] ? EV_ADD : EV_DELETE, 0, 0,
+             nullptr);
+      if (::kevent(kq_, &ev, 1, nullptr, 0, nullptr) == 0 || !wanted[s])
+        signal_filters_[s] = wanted[s];
+      else
+        error = errno;
+    }
+    return error;
+  }
+
   fd_state& state_of(int fd) {
     if (static_cast<std::size_t>(fd) >= fds_.size()) fds_.resize(fd + 64);
     return fds_[fd];
@@ -320,6 +453,8 @@ class kqueue_backend final : public backend {
   int kq_ = -1;
   std::vector<fd_state> fds_;
   std::vector<struct kevent> events_;
+  op_queue signal_waiters_;     // op_code::signal, in FIFO order
+  signal_bits signal_filters_;  // the EVFILT_SIGNAL filters in the kqueue
 };
 
 }  // namespace

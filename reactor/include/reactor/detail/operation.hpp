@@ -27,6 +27,10 @@ enum class op_code : std::uint8_t {
   write,    // write(fd, buf, len)
   poll,     // wait until fd is ready for poll_mask; result: the ready mask
   cancel_fd,  // cancel every operation pending on fd; result: how many, or -ENOENT
+  // kqueue backend only (EVFILT_SIGNAL; Linux reads a signalfd instead):
+  // wait for one of the signals in *(sigset_t const*)buf, which the caller
+  // keeps blocked; result: its number, consumed.
+  signal,
 };
 
 struct operation {
