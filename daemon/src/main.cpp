@@ -11,6 +11,7 @@
 #include "job_source.hpp"
 #include "jobs/scheduler.hpp"
 #include "log.hpp"
+#include "metrics.hpp"
 #include "once.hpp"
 #include "reactor/loop.hpp"
 #include "reactor/signal.hpp"
@@ -112,7 +113,19 @@ int run(command_line const& cli) {
 
   if (cli.once) {
     result_log sink(log);
-    bool ok = loop->run(run_each_job_once(file.jobs, sink));
+    auto listener = open_status_listener(file.settings.status_listen, log);
+    status_counters requests;
+    auto started = reactor::clock::now();
+    auto figures = [&] {
+      process_figures p;
+      p.backend = std::string(loop->backend_name());
+      p.uptime_seconds = std::chrono::duration<double>(reactor::clock::now() - started).count();
+      p.loop = loop->stats();
+      p.requests = requests;
+      return p;
+    };
+    status_pages pages{[&] { return render_healthz({}, figures()); }, [&] { return render_metrics({}, figures()); }};
+    bool ok = loop->run(run_each_job_once(file.jobs, sink, listener ? &*listener : nullptr, pages, requests));
     log.info(ok ? "once: every job succeeded" : "once: some jobs did not succeed",
              {{"results", sink.results()}, {"unsuccessful", sink.unsuccessful()}});
     return ok ? 0 : 1;

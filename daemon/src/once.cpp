@@ -47,7 +47,9 @@ reactor::task<void> run_one(jobs::job_spec const& spec, jobs::icmp_service& icmp
 
 }  // namespace
 
-reactor::task<bool> run_each_job_once(std::vector<jobs::job_spec> const& specs, jobs::result_sink& sink) {
+reactor::task<bool> run_each_job_once(std::vector<jobs::job_spec> const& specs, jobs::result_sink& sink,
+                                      reactor::socket* status_listener, status_pages const& pages,
+                                      status_counters& requests) {
   reactor::loop& l = (co_await reactor::this_node()).owner();
   jobs::icmp_service icmp(l);
   jobs::http_client http(l);
@@ -55,6 +57,7 @@ reactor::task<bool> run_each_job_once(std::vector<jobs::job_spec> const& specs, 
   co_await reactor::open_scope([&](reactor::scope& services) -> reactor::task<void> {
     services.spawn(icmp.serve());
     services.spawn(http.serve());
+    if (status_listener) services.spawn(serve_status(*status_listener, pages, requests));
     std::vector<reactor::task<void>> runs;
     runs.reserve(specs.size());
     for (auto const& spec : specs) runs.push_back(run_one(spec, icmp, http, sink, all_ok));

@@ -121,6 +121,8 @@ reactor::task<void> handle_signals(running_state& st, reactor::signal_source& si
   co_await st.scheduler.drain(reactor::clock::now() + std::chrono::duration_cast<reactor::clock::duration>(grace));
 }
 
+}  // namespace
+
 std::optional<reactor::socket> open_status_listener(config::listen_address const& a, event_log& log) {
   if (!a.enabled) {
     log.info("status endpoint off");
@@ -142,8 +144,6 @@ std::optional<reactor::socket> open_status_listener(config::listen_address const
     return std::nullopt;
   }
 }
-
-}  // namespace
 
 reactor::task<int> run_service(job_source const& source, config::job_file first, event_log& log,
                                reactor::signal_source& signals) {

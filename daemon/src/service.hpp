@@ -11,14 +11,21 @@
 //    a reload that changes them says they apply at the next restart.
 #pragma once
 
+#include <optional>
+
 #include "config/job_file.hpp"
 #include "job_source.hpp"
 #include "log.hpp"
 #include "notify.hpp"
 #include "reactor/signal.hpp"
+#include "reactor/socket.hpp"
 #include "reactor/task.hpp"
 
 namespace reactord {
+
+// The status endpoint's listener, or none if it is off or cannot listen
+// (logged; the jobs matter more than their dashboard).
+std::optional<reactor::socket> open_status_listener(config::listen_address const& a, event_log& log);
 
 // Runs until SIGTERM or SIGINT; returns the exit status.
 reactor::task<int> run_service(job_source const& source, config::job_file first, event_log& log,

@@ -76,3 +76,15 @@ TEST(DefaultJobFile, IsUsedAndNamedInTheFirstLineWithoutAConfig) {
   for (auto job : {"countdown:", "ping-loopback-v4:", "ping-loopback-v6:", "own-status:"})
     EXPECT_TRUE(p.wait_for(job, std::chrono::milliseconds(100))) << job << "\n" << p.all_output();
 }
+
+// The built-in file's fetch checks the daemon's own status endpoint, so
+// --once must serve it while the jobs run. (Uses the built-in file's fixed
+// port 127.0.0.1:9817; the only test that listens there.)
+TEST(DefaultJobFile, OnceRunsEveryBuiltInJobSuccessfully) {
+  if (std::filesystem::exists("/etc/reactord/jobs.yaml")) GTEST_SKIP() << "/etc/reactord/jobs.yaml exists here";
+  daemon_process p({"--once"});
+  EXPECT_EQ(p.wait_exit(std::chrono::seconds(30)), 0) << p.all_output();
+  EXPECT_TRUE(p.wait_for("result job=own-status kind=fetch outcome=success", std::chrono::milliseconds(100)))
+      << p.all_output();
+  EXPECT_TRUE(p.wait_for("once: every job succeeded", std::chrono::milliseconds(100))) << p.all_output();
+}
