@@ -97,8 +97,24 @@ void write_echo_request(std::span<std::byte> out, int family, std::uint16_t id,
   if (family == AF_INET) write16(out, 2, internet_checksum(out));
 }
 
+// Whether an IPv4 ping (SOCK_DGRAM) packet starts with an IP header. Linux
+// strips it (net/ipv4/ping.c); macOS's ICMP datagram sockets keep it, as raw
+// sockets do. Told from the bytes, not from the platform: version nibble 4,
+// a header length of at least 20 bytes that fits, protocol ICMP. An ICMP
+// message never starts that way: its first byte is the type, and 0x45..0x4f
+// (69..79) are not types we handle or any peer sends (IANA: unassigned).
+bool starts_with_ipv4_header(std::span<std::byte const> packet) {
+  if (packet.size() < sizeof(iphdr)) return false;
+  std::uint8_t first = byte_at(packet, 0);
+  std::size_t ihl = (first & 0x0f) * 4u;
+  return (first >> 4) == 4 && ihl >= sizeof(iphdr) && packet.size() >= ihl + echo_header_size &&
+         byte_at(packet, 9) == IPPROTO_ICMP;
+}
+
 message parse(std::span<std::byte const> packet, int family, bool ip_header_included) {
   message m;
+  if (!ip_header_included && family == AF_INET && starts_with_ipv4_header(packet))
+    ip_header_included = true;
   if (ip_header_included) {
     if (packet.size() < sizeof(iphdr)) return m;
     std::size_t ihl = (byte_at(packet, 0) & 0x0f) * 4u;

@@ -55,6 +55,8 @@ struct message {
 };
 
 // Parses a packet from a socket. `ip_header_included` is true for raw IPv4.
+// For an IPv4 ping socket an IP header in front is detected and skipped
+// (macOS keeps it there; Linux does not).
 message parse(std::span<std::byte const> packet, int family, bool ip_header_included);
 
 // Parses the quoted request that a ping socket's error queue returns; the
