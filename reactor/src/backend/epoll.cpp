@@ -24,32 +24,12 @@
 #include <vector>
 
 #include "backend/backend.hpp"
+#include "backend/readiness.hpp"
 
 namespace reactor::detail {
 namespace {
 
-// A FIFO of waiting operations, linked through operation::next/prev.
-struct op_queue {
-  operation* head = nullptr;
-  operation* tail = nullptr;
-  bool empty() const { return !head; }
-  void push(operation& op) {
-    op.next = nullptr;
-    op.prev = tail;
-    (tail ? tail->next : head) = &op;
-    tail = &op;
-  }
-  bool contains(operation& op) const {
-    for (operation* o = head; o; o = o->next)
-      if (o == &op) return true;
-    return false;
-  }
-  void unlink(operation& op) {
-    (op.prev ? op.prev->next : head) = op.next;
-    (op.next ? op.next->prev : tail) = op.prev;
-    op.next = op.prev = nullptr;
-  }
-};
+using namespace readiness;
 
 struct fd_state {
   op_queue readers;  // recv, recvmsg, accept, read
@@ -57,46 +37,6 @@ struct fd_state {
   op_queue pollers;  // poll (foreign fds)
   std::uint32_t registered = 0;  // events currently in the epoll set
 };
-
-bool is_writer(op_code c) {
-  return c == op_code::send || c == op_code::sendmsg || c == op_code::connect ||
-         c == op_code::write;
-}
-
-// Performs the operation's syscall; returns the result or -errno.
-int attempt(operation& op) {
-  ssize_t r = 0;
-  switch (op.code) {
-    case op_code::recv: r = ::recv(op.fd, op.buf, op.len, op.flags | MSG_DONTWAIT); break;
-    case op_code::send:
-      r = ::send(op.fd, op.buf, op.len, op.flags | MSG_DONTWAIT | MSG_NOSIGNAL);
-      break;
-    case op_code::recvmsg: r = ::recvmsg(op.fd, op.msg, op.flags | MSG_DONTWAIT); break;
-    case op_code::sendmsg:
-      r = ::sendmsg(op.fd, op.msg, op.flags | MSG_DONTWAIT | MSG_NOSIGNAL);
-      break;
-    case op_code::accept:
-      op.addrlen = sizeof(sockaddr_storage);
-      r = ::accept4(op.fd, op.addr, op.addr ? &op.addrlen : nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-      break;
-    case op_code::read: r = ::read(op.fd, op.buf, op.len); break;
-    case op_code::write: r = ::write(op.fd, op.buf, op.len); break;
-    case op_code::connect: {
-      // Only reached once the fd is writable after EINPROGRESS.
-      int err = 0;
-      socklen_t len = sizeof err;
-      if (::getsockopt(op.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) return -errno;
-      return err ? -err : 0;
-    }
-    case op_code::poll:
-    case op_code::cancel_fd:
-    case op_code::signal:  // kqueue only: signal_kqueue.cpp never submits it here
-      return -EINVAL;      // never attempted; see submit and on_ready
-  }
-  return r < 0 ? -errno : static_cast<int>(r);
-}
-
-bool would_block(int res) { return res == -EAGAIN || res == -EWOULDBLOCK; }
 
 class epoll_backend final : public backend {
  public:
