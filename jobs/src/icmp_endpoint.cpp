@@ -125,7 +125,7 @@ std::string address_text(sockaddr const* sa) {
 
 }  // namespace
 
-std::unique_ptr<endpoint> endpoint::open(int family, std::string& error) {
+std::unique_ptr<endpoint> endpoint::open(reactor::loop&, int family, std::string& error) {
   int protocol = family == AF_INET ? int(IPPROTO_ICMP) : int(IPPROTO_ICMPV6);
   int fd = ::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
   int datagram_errno = fd < 0 ? errno : 0;
@@ -196,7 +196,8 @@ endpoint::endpoint(reactor::socket s, int family, socket_mode mode, std::uint16_
 endpoint::~endpoint() = default;
 
 std::optional<endpoint::claimed> endpoint::claim(echo_listener& listener, std::uint32_t echo,
-                                                 std::size_t payload_size) {
+                                                 std::size_t payload_size,
+                                                 reactor::clock::duration /*listen_for*/) {
   if (outstanding_.size() > 0xffff) return std::nullopt;
   while (outstanding_.contains(next_sequence_)) ++next_sequence_;
   claimed c{next_sequence_++, mix(cookie_secret_ + cookie_counter_++)};

@@ -25,6 +25,12 @@
 // receive buffer capped by net.core.rmem_max does not overflow under load.
 #pragma once
 
+#if defined(_WIN32)
+// Windows has no ICMP sockets for programs without administrator rights;
+// its endpoint sends through IcmpSendEcho2Ex instead, with this interface.
+#include "icmp_endpoint_windows.hpp"
+#else
+
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -38,32 +44,21 @@
 #include <unordered_map>
 #include <vector>
 
+#include "icmp_listener.hpp"
 #include "icmp_packet.hpp"
 #include "reactor/address.hpp"
 #include "reactor/clock.hpp"
 #include "reactor/socket.hpp"
 #include "reactor/task.hpp"
 
+namespace reactor {
+class loop;
+}
+
 namespace jobs::icmp {
 
 enum class socket_mode { datagram, raw };
 char const* to_string(socket_mode) noexcept;
-
-// What a run implements to hear about its echoes.
-class echo_listener {
- public:
-  // A reply with the right id, sequence and cookie; `received` is on the
-  // monotonic clock.
-  virtual void on_reply(std::uint32_t echo, reactor::deadline received) = 0;
-  // An ICMP error quoting this echo's request. `what` reads "destination
-  // host unreachable from 127.0.0.1"; `quoted_destination` is the address
-  // the quoted request went to (AF_UNSPEC if the kernel did not say).
-  virtual void on_error(std::uint32_t echo, std::string const& what,
-                        sockaddr_storage const& quoted_destination) = 0;
-
- protected:
-  ~echo_listener() = default;
-};
 
 class endpoint {
  public:
@@ -72,9 +67,11 @@ class endpoint {
     std::uint64_t cookie = 0;
   };
 
-  // Opens the socket for AF_INET or AF_INET6. On failure returns nullptr
-  // and sets `error` (the message that names both fixes when that is why).
-  static std::unique_ptr<endpoint> open(int family, std::string& error);
+  // Opens the socket for AF_INET or AF_INET6, for pings from `loop` (the
+  // Windows endpoint needs it to wake the loop; a socket is polled through
+  // it anyway). On failure returns nullptr and sets `error` (the message
+  // that names both fixes when that is why).
+  static std::unique_ptr<endpoint> open(reactor::loop& loop, int family, std::string& error);
   ~endpoint();
   endpoint(endpoint const&) = delete;
 
@@ -84,9 +81,11 @@ class endpoint {
   std::uint16_t id() const noexcept { return id_; }
 
   // Reserves a sequence number for echo `echo` of `listener`. Empty when
-  // all 65,536 are outstanding.
+  // all 65,536 are outstanding. `listen_for` (how long the run may still
+  // count a reply) is the Windows endpoint's request timeout; a socket has
+  // no per-echo state to time out, so it is not used here.
   std::optional<claimed> claim(echo_listener& listener, std::uint32_t echo,
-                               std::size_t payload_size);
+                               std::size_t payload_size, reactor::clock::duration listen_for);
   void release(std::uint16_t sequence) noexcept;
 
   // Writes the request into `request` (8 + payload bytes) and sends it
@@ -147,3 +146,5 @@ class endpoint {
 };
 
 }  // namespace jobs::icmp
+
+#endif  // !_WIN32

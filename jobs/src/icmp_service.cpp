@@ -13,7 +13,7 @@ icmp_service::~icmp_service() = default;
 icmp::endpoint* icmp_service::impl::endpoint_for(int family, std::string& error) {
   std::unique_ptr<icmp::endpoint>& slot = family == AF_INET ? v4 : v6;
   if (!slot) {
-    slot = icmp::endpoint::open(family, error);
+    slot = icmp::endpoint::open(loop, family, error);
     if (!slot) return nullptr;
     opened.push_back(slot.get());
     opened_another.set();

@@ -10,10 +10,14 @@
 // is kept (once per distinct text, with a count). Loss is 1 - received/sent.
 // Outcome: success if every echo was answered in time, degraded if some
 // were, failure if none were or the run could not ping at all.
+#if defined(_WIN32)
+#include <ws2tcpip.h>  // getaddrinfo; POLLOUT comes with winsock2.h
+#else
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
+#endif
 
 #include <algorithm>
 #include <cerrno>
@@ -62,7 +66,13 @@ std::optional<reactor::socket_address> resolve(std::string const& target, ip_ver
   if (rc != 0) {
     error = "cannot resolve \"" + target + "\"";
     if (ip != ip_version::any) error += ip == ip_version::v4 ? " to an IPv4 address" : " to an IPv6 address";
-    error += std::string(": ") + (rc == EAI_SYSTEM ? std::strerror(errno) : ::gai_strerror(rc));
+#if defined(EAI_SYSTEM)  // POSIX; Winsock's codes are all covered by gai_strerror
+    if (rc == EAI_SYSTEM) {
+      error += std::string(": ") + std::strerror(errno);
+      return std::nullopt;
+    }
+#endif
+    error += std::string(": ") + ::gai_strerror(rc);
     return std::nullopt;
   }
   reactor::socket_address address(found->ai_addr, found->ai_addrlen);
@@ -210,7 +220,10 @@ class ping_run final : public icmp::echo_listener {
 
   reactor::task<void> send(std::uint32_t index) {
     echo& e = echoes_[index];
-    auto claimed = endpoint_.claim(*this, index, spec_.payload_size);
+    // A reply counts until the last echo's timeout; one interval more
+    // covers a late wake-up for the sends still to come.
+    auto claimed = endpoint_.claim(*this, index, spec_.payload_size,
+                                   spec_.echo_timeout + (spec_.count - static_cast<int>(index)) * spec_.interval);
     ++sent_;
     e.sent = reactor::clock::now();
     if (!claimed) {
