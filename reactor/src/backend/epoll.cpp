@@ -31,10 +31,7 @@ namespace {
 
 using namespace readiness;
 
-struct fd_state {
-  op_queue readers;  // recv, recvmsg, accept, read
-  op_queue writers;  // send, sendmsg, connect, write
-  op_queue pollers;  // poll (foreign fds)
+struct fd_state : fd_queues {
   std::uint32_t registered = 0;  // events currently in the epoll set
 };
 
@@ -67,25 +64,7 @@ class epoll_backend final : public backend {
       op.result = fail_all(op.fd, st, -ECANCELED);
       return true;
     }
-    if (op.code == op_code::poll) {
-      st.pollers.push(op);
-    } else {
-      op_queue& q = is_writer(op.code) ? st.writers : st.readers;
-      if (q.empty()) {
-        int res;
-        if (op.code == op_code::connect) {
-          res = ::connect(op.fd, op.addr, op.addrlen) < 0 ? -errno : 0;
-          if (res == -EINPROGRESS) res = -EAGAIN;
-        } else {
-          res = attempt(op);
-        }
-        if (!would_block(res)) {
-          op.result = res;
-          return true;
-        }
-      }
-      q.push(op);
-    }
+    if (st.start(op)) return true;
     update_interest(op.fd, st);
     return false;
   }
@@ -93,15 +72,9 @@ class epoll_backend final : public backend {
   void cancel(operation& op) override {
     if (op.fd < 0 || static_cast<std::size_t>(op.fd) >= fds_.size()) return;
     fd_state& st = fds_[op.fd];
-    for (op_queue* q : {&st.readers, &st.writers, &st.pollers}) {
-      if (q->contains(op)) {
-        q->unlink(op);
-        update_interest(op.fd, st);
-        loop_.complete(op, -ECANCELED);
-        return;
-      }
-    }
-    // Not queued: it already completed, and its completion is on its way.
+    if (!st.remove(op)) return;  // completed; its completion is on its way
+    update_interest(op.fd, st);
+    loop_.complete(op, -ECANCELED);
   }
 
   bool wait(deadline until) override {
@@ -145,16 +118,10 @@ class epoll_backend final : public backend {
     return fds_[fd];
   }
 
-  // Retry the queued operations of one direction until one would block.
   void drain(op_queue& q) {
-    while (!q.empty()) {
-      operation& op = *q.head;
-      int res = attempt(op);
-      if (would_block(res)) break;
-      q.unlink(op);
-      loop_.complete(op, res);
-    }
+    fd_queues::drain(q, [this](operation& op, int res) { loop_.complete(op, res); });
   }
+
 
   void on_ready(int fd, std::uint32_t events) {
     fd_state& st = fds_[fd];
@@ -202,17 +169,10 @@ class epoll_backend final : public backend {
   // Completes every operation queued on fd with `error` and forgets the fd.
   // Returns how many there were (or -ENOENT for none, as io_uring does).
   int fail_all(int fd, fd_state& st, int error) {
-    int count = 0;
-    for (op_queue* q : {&st.readers, &st.writers, &st.pollers})
-      while (!q->empty()) {
-        operation& op = *q->head;
-        q->unlink(op);
-        loop_.complete(op, error);
-        ++count;
-      }
+    int count = st.fail_all(error, [this](operation& op, int res) { loop_.complete(op, res); });
     if (st.registered) ::epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr);
     st.registered = 0;
-    return count ? count : -ENOENT;
+    return count;
   }
 
   loop& loop_;

@@ -42,10 +42,7 @@ using namespace readiness;
 
 constexpr uintptr_t wake_ident = 0;  // EVFILT_USER's ident (its own namespace)
 
-struct fd_state {
-  op_queue readers;  // recv, recvmsg, accept, read
-  op_queue writers;  // send, sendmsg, connect, write
-  op_queue pollers;  // poll (foreign fds)
+struct fd_state : fd_queues {
   bool reading = false;  // EVFILT_READ is in the kqueue
   bool writing = false;  // EVFILT_WRITE is in the kqueue
 };
@@ -104,25 +101,7 @@ class kqueue_backend final : public backend {
       op.result = fail_all(op.fd, st, -ECANCELED);
       return true;
     }
-    if (op.code == op_code::poll) {
-      st.pollers.push(op);
-    } else {
-      op_queue& q = is_writer(op.code) ? st.writers : st.readers;
-      if (q.empty()) {
-        int res;
-        if (op.code == op_code::connect) {
-          res = ::connect(op.fd, op.addr, op.addrlen) < 0 ? -errno : 0;
-          if (res == -EINPROGRESS) res = -EAGAIN;
-        } else {
-          res = attempt(op);
-        }
-        if (!would_block(res)) {
-          op.result = res;
-          return true;
-        }
-      }
-      q.push(op);
-    }
+    if (st.start(op)) return true;
     update_interest(op.fd, st);
     return false;
   }
@@ -137,15 +116,9 @@ class kqueue_backend final : public backend {
     }
     if (op.fd < 0 || static_cast<std::size_t>(op.fd) >= fds_.size()) return;
     fd_state& st = fds_[op.fd];
-    for (op_queue* q : {&st.readers, &st.writers, &st.pollers}) {
-      if (q->contains(op)) {
-        q->unlink(op);
-        update_interest(op.fd, st);
-        loop_.complete(op, -ECANCELED);
-        return;
-      }
-    }
-    // Not queued: it already completed, and its completion is on its way.
+    if (!st.remove(op)) return;  // completed; its completion is on its way
+    update_interest(op.fd, st);
+    loop_.complete(op, -ECANCELED);
   }
 
   bool wait(deadline until) override {
@@ -276,16 +249,10 @@ class kqueue_backend final : public backend {
     return fds_[fd];
   }
 
-  // Retry the queued operations of one direction until one would block.
   void drain(op_queue& q) {
-    while (!q.empty()) {
-      operation& op = *q.head;
-      int res = attempt(op);
-      if (would_block(res)) break;
-      q.unlink(op);
-      loop_.complete(op, res);
-    }
+    fd_queues::drain(q, [this](operation& op, int res) { loop_.complete(op, res); });
   }
+
 
   void on_ready(int fd, short filter, unsigned short flags, unsigned fflags) {
     if (static_cast<std::size_t>(fd) >= fds_.size()) return;
@@ -356,18 +323,11 @@ class kqueue_backend final : public backend {
   // Completes every operation queued on fd with `error` and forgets the fd.
   // Returns how many there were (or -ENOENT for none, as io_uring does).
   int fail_all(int fd, fd_state& st, int error) {
-    int count = 0;
-    for (op_queue* q : {&st.readers, &st.writers, &st.pollers})
-      while (!q->empty()) {
-        operation& op = *q->head;
-        q->unlink(op);
-        loop_.complete(op, error);
-        ++count;
-      }
+    int count = st.fail_all(error, [this](operation& op, int res) { loop_.complete(op, res); });
     if (st.reading) change(fd, EVFILT_READ, EV_DELETE);
     if (st.writing) change(fd, EVFILT_WRITE, EV_DELETE);
     st.reading = st.writing = false;
-    return count ? count : -ENOENT;
+    return count;
   }
 
   loop& loop_;

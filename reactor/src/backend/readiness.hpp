@@ -96,4 +96,76 @@ inline int attempt(operation& op) {
 
 inline bool would_block(int res) { return res == -EAGAIN || res == -EWOULDBLOCK; }
 
+// The operations waiting on one fd, by direction. A backend derives its
+// fd_state from this and adds what it keeps in the kernel for the fd.
+struct fd_queues {
+  op_queue readers;  // recv, recvmsg, accept, read
+  op_queue writers;  // send, sendmsg, connect, write
+  op_queue pollers;  // poll (foreign fds)
+
+  // Tries the operation's syscall at once, unless others wait before it;
+  // true if that finished it (op.result is set), else it is queued.
+  bool start(operation& op) {
+    if (op.code == op_code::poll) {
+      pollers.push(op);
+      return false;
+    }
+    op_queue& q = is_writer(op.code) ? writers : readers;
+    if (q.empty()) {
+      int res;
+      if (op.code == op_code::connect) {
+        res = ::connect(op.fd, op.addr, op.addrlen) < 0 ? -errno : 0;
+        if (res == -EINPROGRESS) res = -EAGAIN;  // writable means done
+      } else {
+        res = attempt(op);
+      }
+      if (!would_block(res)) {
+        op.result = res;
+        return true;
+      }
+    }
+    q.push(op);
+    return false;
+  }
+
+  // Takes a queued operation out; false if it is not queued (it completed,
+  // and its completion is on its way).
+  bool remove(operation& op) {
+    for (op_queue* q : {&readers, &writers, &pollers})
+      if (q->contains(op)) {
+        q->unlink(op);
+        return true;
+      }
+    return false;
+  }
+
+  // Retries one direction's operations in order until one would block,
+  // handing each finished one to `complete(op, result)`.
+  template <class Complete>
+  static void drain(op_queue& q, Complete complete) {
+    while (!q.empty()) {
+      operation& op = *q.head;
+      int res = attempt(op);
+      if (would_block(res)) break;
+      q.unlink(op);
+      complete(op, res);
+    }
+  }
+
+  // Completes everything queued with `error`; returns how many there were,
+  // or -ENOENT for none (as io_uring's cancel does).
+  template <class Complete>
+  int fail_all(int error, Complete complete) {
+    int count = 0;
+    for (op_queue* q : {&readers, &writers, &pollers})
+      while (!q->empty()) {
+        operation& op = *q->head;
+        q->unlink(op);
+        complete(op, error);
+        ++count;
+      }
+    return count ? count : -ENOENT;
+  }
+};
+
 }  // namespace reactor::detail::readiness
