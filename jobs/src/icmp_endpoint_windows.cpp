@@ -1,7 +1,7 @@
 // icmp::endpoint on Windows (see icmp_endpoint_windows.hpp for the design):
-// IcmpSendEcho2Ex / Icmp6SendEcho2 with an event per request, a thread-pool
-// wait that queues the finished request and wakes the loop, and the reader
-// that parses replies on the loop thread.
+// IcmpSendEcho2Ex / Icmp6SendEcho2 with an event per request, a waiter
+// thread per endpoint that queues the finished requests and wakes the loop,
+// and the reader that parses replies on the loop thread.
 #include "icmp_endpoint.hpp"
 
 #include <iphlpapi.h>
@@ -12,6 +12,8 @@
 #include <cstring>
 #include <mutex>
 #include <random>
+#include <system_error>
+#include <thread>
 #include <vector>
 
 #include "reactor/loop.hpp"
@@ -37,14 +39,21 @@ struct icmpv6_echo_reply {
 
 namespace jobs::icmp {
 
-// What the requests share with the endpoint, and may outlive it with.
+// What the requests share with the endpoint, and may outlive it with: the
+// waiter thread holds it until the last request has completed.
 struct endpoint::shared {
-  ~shared() { ::IcmpCloseHandle(handle); }
+  ~shared() {
+    ::IcmpCloseHandle(handle);
+    if (control) ::CloseHandle(control);
+  }
 
   HANDLE handle = INVALID_HANDLE_VALUE;
-  std::mutex mutex;            // guards the two below, between pool threads and the loop
-  reactor::loop* loop;         // null once the endpoint is gone
-  std::vector<request*> done;  // finished, not yet delivered
+  HANDLE control = nullptr;     // auto-reset: wakes the waiter (added, or endpoint gone)
+  std::mutex mutex;             // guards the four below, between the waiter and the loop
+  reactor::loop* loop;          // null once the endpoint is gone
+  std::vector<request*> added;  // sent, not yet taken by the waiter
+  std::vector<request*> done;   // finished, not yet delivered
+  bool gone = false;            // the endpoint is gone: the waiter exits once idle
   // Loop thread only: the endpoint's event, null once it is gone.
   reactor::event* completed = nullptr;
 };
@@ -56,8 +65,7 @@ struct endpoint::request {
   reactor::socket_address to;
   std::vector<std::byte> payload;
   std::vector<std::byte> reply;
-  HANDLE event = nullptr;
-  PTP_WAIT wait = nullptr;
+  HANDLE event = nullptr;  // manual-reset; the system sets it when the request ends
   reactor::deadline finished{};
 
   ~request() {
@@ -104,25 +112,68 @@ std::string describe_status(ULONG status) {
   }
 }
 
-// The pool thread's half: stamp the time, queue the request, wake the loop.
-// If the endpoint is gone, nobody will deliver it: free it here.
-void CALLBACK on_event(PTP_CALLBACK_INSTANCE, void* context, PTP_WAIT, TP_WAIT_RESULT) {
-  auto* r = static_cast<endpoint::request*>(context);
-  r->finished = reactor::clock::now();
-  std::shared_ptr<endpoint::shared> s = r->owner;
-  std::unique_lock lock(s->mutex);
-  if (!s->loop) {
+// Hands finished requests to the loop (or frees them if the endpoint is
+// gone, since nobody will deliver them), from the waiter or from send().
+void queue_finished(endpoint::shared& s, std::shared_ptr<endpoint::shared> const& share,
+                    std::vector<endpoint::request*>& finished) {
+  if (finished.empty()) return;
+  std::unique_lock lock(s.mutex);
+  if (!s.loop) {
     lock.unlock();
-    // Allowed in its own callback: the wait is freed once the callback ends.
-    ::CloseThreadpoolWait(r->wait);
-    delete r;
-    return;
+    for (endpoint::request* r : finished) delete r;
+  } else {
+    bool was_empty = s.done.empty();
+    s.done.insert(s.done.end(), finished.begin(), finished.end());
+    // One wake-up per batch: the reader takes everything queued by then.
+    if (was_empty)
+      s.loop->post([share] {
+        if (share->completed) share->completed->set();
+      });
   }
-  s->done.push_back(r);
-  if (s->done.size() == 1)
-    s->loop->post([s] {
-      if (s->completed) s->completed->set();
+  finished.clear();
+}
+
+// The waiter thread: WaitForMultipleObjects on the control event and up to
+// 63 pending requests' events (its limit is 64 handles). Past 63 it waits
+// on a window that moves every round, with a 1 ms timeout, so the requests
+// outside the window are seen too (their receive time is then up to a
+// round late; loopback tests stay well under 63 in flight per endpoint).
+// After each wake every pending event is polled, so one wake collects all
+// the requests that have finished by then.
+void wait_for_requests(std::shared_ptr<endpoint::shared> share) {
+  endpoint::shared& s = *share;
+  std::vector<endpoint::request*> waiting, finished;
+  std::size_t window_start = 0;
+  for (;;) {
+    {
+      std::lock_guard lock(s.mutex);
+      waiting.insert(waiting.end(), s.added.begin(), s.added.end());
+      s.added.clear();
+      if (s.gone && waiting.empty()) return;
+    }
+    constexpr std::size_t most = MAXIMUM_WAIT_OBJECTS - 1;
+    std::size_t n = std::min(waiting.size(), most);
+    HANDLE handles[MAXIMUM_WAIT_OBJECTS];
+    handles[0] = s.control;
+    if (window_start >= waiting.size()) window_start = 0;
+    for (std::size_t i = 0; i < n; ++i)
+      handles[1 + i] = waiting[(window_start + i) % waiting.size()]->event;
+    window_start += n;
+    DWORD timeout = waiting.size() > most ? 1 : INFINITE;
+    DWORD rc = ::WaitForMultipleObjects(static_cast<DWORD>(n + 1), handles, FALSE, timeout);
+    reactor::deadline now = reactor::clock::now();
+    // Every handle here is ours and open, so this cannot fail; if it ever
+    // does, the poll below still finds finished requests, and the sleep
+    // keeps a persistent failure from spinning a core.
+    if (rc == WAIT_FAILED) ::Sleep(1);
+    std::erase_if(waiting, [&](endpoint::request* r) {
+      if (::WaitForSingleObject(r->event, 0) != WAIT_OBJECT_0) return false;
+      r->finished = now;
+      finished.push_back(r);
+      return true;
     });
+    queue_finished(s, share, finished);
+  }
 }
 
 }  // namespace
@@ -141,6 +192,20 @@ std::unique_ptr<endpoint> endpoint::open(reactor::loop& loop, int family, std::s
   auto s = std::make_shared<shared>();
   s->handle = h;
   s->loop = &loop;
+  s->control = ::CreateEventW(nullptr, FALSE, FALSE, nullptr);
+  if (!s->control) {
+    error = "cannot create an event (CreateEventW): " +
+            std::system_category().message(static_cast<int>(::GetLastError()));
+    return nullptr;
+  }
+  try {
+    // Detached: it outlives the endpoint while requests are in flight
+    // (see the header), and exits by itself once they have completed.
+    std::thread(wait_for_requests, s).detach();
+  } catch (std::system_error const& e) {
+    error = std::string("cannot start the ICMP waiter thread: ") + e.what();
+    return nullptr;
+  }
   return std::unique_ptr<endpoint>(new endpoint(std::move(s), family));
 }
 
@@ -157,14 +222,12 @@ endpoint::~endpoint() {
   {
     std::lock_guard lock(shared_->mutex);
     shared_->loop = nullptr;
+    shared_->gone = true;
     undelivered.swap(shared_->done);
   }
+  ::SetEvent(shared_->control);
   shared_->completed = nullptr;
-  for (request* r : undelivered) {
-    ::WaitForThreadpoolWaitCallbacks(r->wait, FALSE);
-    ::CloseThreadpoolWait(r->wait);
-    delete r;
-  }
+  for (request* r : undelivered) delete r;
 }
 
 std::optional<endpoint::claimed> endpoint::claim(echo_listener& listener, std::uint32_t echo,
@@ -222,30 +285,28 @@ int endpoint::send(std::span<std::byte> request_bytes, claimed const& c,
                           r->payload.data(), size, nullptr, r->reply.data(),
                           static_cast<DWORD>(r->reply.size()), timeout_ms);
   }
-  // Asynchronous calls return 0 with ERROR_IO_PENDING; a non-zero count
-  // means the reply is already there, and the event is set either way.
-  if (rc == 0) {
-    DWORD e = ::GetLastError();
-    if (e != ERROR_IO_PENDING) {
-      // 11 is both EAGAIN and ERROR_BAD_FORMAT; ping.cpp must not take a
-      // Win32 error for "try again", since there is no socket to wait on.
-      return e == EAGAIN || e == EWOULDBLOCK ? -ERROR_GEN_FAILURE : -static_cast<int>(e);
-    }
+  // Asynchronous calls return 0 with ERROR_IO_PENDING.
+  if (rc != 0) {
+    // A non-zero count: the reply is already in the buffer. Queued here
+    // rather than left to the event, which nothing then needs.
+    r->finished = reactor::clock::now();
+    std::vector<request*> finished{r.release()};
+    queue_finished(*shared_, shared_, finished);
+    return 0;
   }
-  // The request is the system's until its event is set; the wait's callback
-  // hands it back to us.
-  request* raw = r.release();
-  raw->wait = ::CreateThreadpoolWait(on_event, raw, nullptr);
-  if (!raw->wait) {
-    // Cannot be told when it ends, so it cannot be freed safely: wait for
-    // it here (within the request's own timeout), then fail the echo.
-    DWORD e = ::GetLastError();
-    ::WaitForSingleObject(raw->event, timeout_ms + 1000);
-    delete raw;
-    return -static_cast<int>(e);
+  DWORD e = ::GetLastError();
+  if (e != ERROR_IO_PENDING) {
+    // 11 is both EAGAIN and ERROR_BAD_FORMAT; ping.cpp must not take a
+    // Win32 error for "try again", since there is no socket to wait on.
+    return e == EAGAIN || e == EWOULDBLOCK ? -ERROR_GEN_FAILURE : -static_cast<int>(e);
   }
-  // A wait fires once per SetThreadpoolWait.
-  ::SetThreadpoolWait(raw->wait, raw->event, nullptr);
+  // The request is the system's until its event is set; the waiter hands
+  // it back to us.
+  {
+    std::lock_guard lock(shared_->mutex);
+    shared_->added.push_back(r.release());
+  }
+  ::SetEvent(shared_->control);
   return 0;
 }
 
@@ -305,9 +366,6 @@ reactor::task<void> endpoint::read_replies() {
       done.swap(shared_->done);
     }
     for (request* r : done) {
-      // Blocking, but only for the end of on_event, which has queued it.
-      ::WaitForThreadpoolWaitCallbacks(r->wait, FALSE);
-      ::CloseThreadpoolWait(r->wait);
       std::unique_ptr<request> owned(r);
       deliver(*r);
     }

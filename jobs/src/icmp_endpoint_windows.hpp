@@ -8,20 +8,30 @@
 // numbers here only name outstanding requests, and the cookie (the first
 // payload bytes, checked in the reply) guards against a reused one.
 //
-// Completion: each request has an event. A thread-pool wait on it
-// (CreateThreadpoolWait) stamps the time, queues the request and
-// wakes the loop with loop::post() (its one thread-safe member). The
-// reader, read_replies(), run by icmp_service::serve() as on Linux, parses
-// the queued replies (IcmpParseReplies) on the loop thread and calls the
-// listeners. An APC would avoid the pool thread, but it runs only while the
+// Completion: each request has an event, and each endpoint one waiter
+// thread that blocks in WaitForMultipleObjects on the pending requests'
+// events (and a control event that says "requests added" or "endpoint
+// gone"). It stamps the time, queues the finished requests and wakes the
+// loop with loop::post() (its one thread-safe member). The reader,
+// read_replies(), run by icmp_service::serve() as on Linux, parses the
+// queued replies (IcmpParseReplies) on the loop thread and calls the
+// listeners. An APC would avoid the thread, but it runs only while the
 // issuing thread waits alertably, and the IOCP backend's
 // GetQueuedCompletionStatusEx does not.
+//
+// Why not a thread-pool wait (RegisterWaitForSingleObject or
+// CreateThreadpoolWait), which did this before: under wine 8.0 the pool's
+// wait-queue thread (waitqueue_thread_proc, dlls/ntdll/threadpool.c:1267)
+// failed an assertion and killed the process on the first loopback echoes,
+// with either API. Our own thread waits only on events that it alone
+// closes, so no waiter can outlive its handle, whatever the pool does.
 //
 // A request cannot be cancelled, so it lives until its reply or its
 // timeout (`listen_for` from claim()), even past release() or the
 // endpoint: what it needs from the endpoint (the ICMP handle, the queue)
-// is shared, and a request completing after the endpoint is gone is freed
-// by the pool thread.
+// is shared, and the waiter thread, which holds that share too, frees the
+// requests that complete after the endpoint is gone and exits once none is
+// left. Nothing else waits for them: a run's echoes may ask for minutes.
 //
 // ICMPv6: Icmp6CreateFile and Icmp6SendEcho2. Wine 8.0 implements neither
 // (Icmp6CreateFile fails with ERROR_CALL_NOT_IMPLEMENTED), and open() says

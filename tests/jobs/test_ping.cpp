@@ -477,6 +477,29 @@ TEST_P(Ping, CancelledMidRun_LaterRunsOnTheSameHandleStillWork) {
   EXPECT_TRUE(cut_short) << "the 1 s run was not cut short by its 50 ms deadline";
   expect_all_answered(after, 3, "127.0.0.1");
 }
+
+TEST_P(Ping, EndpointGoneWithEchoesInFlight_LaterEndpointsStillWork) {
+  // Each round ends its run and destroys the endpoint right after the
+  // sends, before most replies are in: the waiter thread must free those
+  // requests itself as they complete, after the endpoint and loop are gone.
+  for (int round = 0; round < 20; ++round) {
+    reactor::loop l(reactor::loop_options{GetParam()});
+    jobs::icmp_service icmp(l);
+    jobs::http_client http(l);
+    jobs::job_context ctx{l, icmp, http, [](std::string const&) {}};
+    l.run(reactor::open_scope([&](reactor::scope& s) -> reactor::task<void> {
+      s.spawn(icmp.serve());
+      try {
+        co_await reactor::with_timeout(reactor::clock::now() + 1ms,
+                                       jobs::run_ping(spec_for("127.0.0.1", 4, 0ms), ctx));
+      } catch (reactor::timeout_error const&) {
+        // The usual end: the run is cut short with its echoes unanswered.
+      }
+      s.cancel();
+    }));
+  }
+  expect_all_answered(ping_one(GetParam(), spec_for("127.0.0.1", 3, 5ms)), 3, "127.0.0.1");
+}
 #endif  // !_WIN32
 
 }  // namespace
