@@ -19,12 +19,13 @@
 // issuing thread waits alertably, and the IOCP backend's
 // GetQueuedCompletionStatusEx does not.
 //
-// Why not a thread-pool wait (RegisterWaitForSingleObject or
-// CreateThreadpoolWait), which did this before: under wine 8.0 the pool's
-// wait-queue thread (waitqueue_thread_proc, dlls/ntdll/threadpool.c:1267)
-// failed an assertion and killed the process on the first loopback echoes,
-// with either API. Our own thread waits only on events that it alone
-// closes, so no waiter can outlive its handle, whatever the pool does.
+// Why not a thread-pool wait (CreateThreadpoolWait, as this did before, or
+// RegisterWaitForSingleObject): under wine 8.0 (Debian 8.0~repack-4) the
+// pool's wait-queue thread failed an assertion (waitqueue_thread_proc,
+// dlls/ntdll/threadpool.c:1267) and killed the process during the very
+// first loopback echo test, not only at teardown; the exact trigger inside
+// wine was not pinned down. Our own thread waits only on events that it
+// alone hands back for closing, so no waiter can outlive its handle.
 //
 // A request cannot be cancelled, so it lives until its reply or its
 // timeout (`listen_for` from claim()), even past release() or the
