@@ -38,7 +38,7 @@ struct ping_result {
   double loss_percent = 0;
   duration rtt_min{}, rtt_avg{}, rtt_max{}, rtt_stddev{};
   std::vector<duration> rtts;       // one per reply received, in sequence order
-  std::vector<std::string> errors;  // ICMP errors, e.g. "destination unreachable from 10.0.0.1"
+  std::vector<std::string> errors;  // ICMP errors, e.g. "destination host unreachable from 127.0.0.2"
 };
 
 struct fetch_result {
