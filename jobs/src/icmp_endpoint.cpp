@@ -11,9 +11,9 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <random>
 #include <system_error>
 
+#include "icmp_cookie.hpp"
 #include "reactor/io.hpp"
 #include "reactor/sleep.hpp"
 
@@ -24,19 +24,6 @@ char const* to_string(socket_mode m) noexcept {
 }
 
 namespace {
-
-std::uint64_t random64() {
-  std::random_device rd;
-  return (std::uint64_t(rd()) << 32) ^ rd();
-}
-
-// splitmix64: turns a counter into well-spread cookies.
-std::uint64_t mix(std::uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
 
 // The errnos an ICMP error becomes as a socket's pending error
 // (icmp_err_convert in net/ipv4/icmp.c, icmpv6_err_convert).

@@ -11,11 +11,11 @@
 #include <cerrno>
 #include <cstring>
 #include <mutex>
-#include <random>
 #include <system_error>
 #include <thread>
 #include <vector>
 
+#include "icmp_cookie.hpp"
 #include "reactor/loop.hpp"
 
 // Debian 12's mingw-w64 headers (10.0) declare neither IcmpSendEcho2Ex nor
@@ -74,19 +74,6 @@ struct endpoint::request {
 };
 
 namespace {
-
-std::uint64_t random64() {
-  std::random_device rd;
-  return (std::uint64_t(rd()) << 32) ^ rd();
-}
-
-// splitmix64, as on Linux: a counter made into well-spread cookies.
-std::uint64_t mix(std::uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
 
 // The payload: the cookie's bytes (as many as fit), then a fixed pattern.
 void write_payload(std::span<std::byte> out, std::uint64_t cookie) {
