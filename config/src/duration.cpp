@@ -3,6 +3,8 @@
 #include <cctype>
 #include <cmath>
 
+#include "leading_number.hpp"
+
 namespace config {
 
 namespace {
@@ -23,8 +25,7 @@ constexpr char const* expected = "expected a duration such as 250ms, 1.5s, 2m or
 
 std::optional<jobs::duration> parse_duration(std::string_view text, std::string& why) {
   auto const original = text;
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  text = trim(text);
   if (text.empty()) {
     why = std::string("empty value; ") + expected;
     return std::nullopt;
@@ -35,20 +36,11 @@ std::optional<jobs::duration> parse_duration(std::string_view text, std::string&
   }
   long double total = 0;
   while (!text.empty()) {
-    // The number: digits with at most one decimal point.
-    std::size_t i = 0;
-    bool seen_digit = false, seen_point = false;
-    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || (text[i] == '.' && !seen_point))) {
-      if (text[i] == '.') seen_point = true;
-      else seen_digit = true;
-      ++i;
-    }
-    if (!seen_digit) {
+    auto number = take_leading_number(text);
+    if (!number) {
       why = "'" + std::string(original) + "' is not a duration; " + expected;
       return std::nullopt;
     }
-    long double number = std::strtold(std::string(text.substr(0, i)).c_str(), nullptr);
-    text.remove_prefix(i);
     // The unit.
     std::size_t j = 0;
     while (j < text.size() && !std::isdigit(static_cast<unsigned char>(text[j])) && text[j] != '.') ++j;
@@ -64,7 +56,7 @@ std::optional<jobs::duration> parse_duration(std::string_view text, std::string&
       why = "unknown unit '" + std::string(name) + "' in '" + std::string(original) + "'; " + expected;
       return std::nullopt;
     }
-    total += number * found->nanoseconds;
+    total += *number * found->nanoseconds;
     text.remove_prefix(j);
   }
   // About 292 years fit in int64 nanoseconds; nothing sensible is longer

@@ -1,7 +1,8 @@
 #include "config/size.hpp"
 
-#include <cctype>
 #include <cmath>
+
+#include "leading_number.hpp"
 
 namespace config {
 
@@ -20,21 +21,13 @@ constexpr char const* expected = "expected a size such as 512, 64KiB, 10MiB or 1
 
 std::optional<std::size_t> parse_size(std::string_view text, std::string& why) {
   auto const original = text;
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
-  std::size_t i = 0;
-  bool seen_digit = false, seen_point = false;
-  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || (text[i] == '.' && !seen_point))) {
-    if (text[i] == '.') seen_point = true;
-    else seen_digit = true;
-    ++i;
-  }
-  if (!seen_digit) {
+  text = trim(text);
+  auto number = take_leading_number(text);
+  if (!number) {
     why = "'" + std::string(original) + "' is not a size; " + expected;
     return std::nullopt;
   }
-  long double number = std::strtold(std::string(text.substr(0, i)).c_str(), nullptr);
-  std::string_view name = text.substr(i);
+  std::string_view name = text;
   while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
   long double factor = 1;
   if (!name.empty()) {
@@ -48,7 +41,7 @@ std::optional<std::size_t> parse_size(std::string_view text, std::string& why) {
     }
     factor = found->bytes;
   }
-  long double bytes = number * factor;
+  long double bytes = *number * factor;
   if (bytes > 1024.0L * 1024 * 1024 * 1024) {
     why = "'" + std::string(original) + "' is too large (at most 1024GiB)";
     return std::nullopt;
