@@ -169,9 +169,8 @@ reactor::task<int> run_service(job_source const& source, config::job_file first,
     log.info("ready", {{"jobs", scheduler.job_count()}});
     // Returns once handle_signals has drained it. The scheduler runs in the
     // body rather than as a child so that it has ended, not merely been
-    // told to end, before the other children are cancelled: cancelling a
-    // waiter whose event was already set would resume it twice
-    // (reactor/event.hpp, waiter::request_cancel).
+    // told to end, before the other children (the status endpoint among
+    // them, which reads its state) are cancelled.
     co_await scheduler.run();
     s.cancel();  // the endpoint, the watchdog, housekeeping
   });
