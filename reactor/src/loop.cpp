@@ -5,6 +5,7 @@
 #include <cstring>
 #include <iterator>
 #include <system_error>
+#include <thread>
 
 #include "backend/backend.hpp"
 
@@ -50,14 +51,21 @@ constexpr backend_kind built_backends[] = {
 }  // namespace
 
 std::vector<backend_kind> available_backends() {
+  // Probed on a thread of its own: tearing down an io_uring ring makes the
+  // kernel interrupt the thread that used it, later and asynchronously (see
+  // ~io_uring_backend). On the caller's thread that would turn into stray
+  // wake-ups and EINTRs in whatever loop it runs next; a thread that has
+  // exited has nothing left to interrupt.
   std::vector<backend_kind> found;
-  for (auto k : built_backends) {
-    try {
-      loop probe(loop_options{k});
-      found.push_back(k);
-    } catch (std::system_error const&) {
+  std::thread([&found] {
+    for (auto k : built_backends) {
+      try {
+        loop probe(loop_options{k});
+        found.push_back(k);
+      } catch (std::system_error const&) {
+      }
     }
-  }
+  }).join();
   return found;
 }
 
