@@ -67,10 +67,10 @@ class endpoint {
     std::uint64_t cookie = 0;
   };
 
-  // Opens the socket for AF_INET or AF_INET6, for pings from `loop` (the
-  // Windows endpoint needs it to wake the loop; a socket is polled through
-  // it anyway). On failure returns nullptr and sets `error` (the message
-  // that names both fixes when that is why).
+  // Opens the socket for AF_INET or AF_INET6, for pings from `loop` (on
+  // Windows, completions come back to its thread; a socket needs no more).
+  // On failure returns nullptr and sets `error` (the message that names
+  // both fixes when that is why).
   static std::unique_ptr<endpoint> open(reactor::loop& loop, int family, std::string& error);
   ~endpoint();
   endpoint(endpoint const&) = delete;

@@ -1,7 +1,6 @@
 // icmp::endpoint on Windows (see icmp_endpoint_windows.hpp for the design):
-// IcmpSendEcho2Ex / Icmp6SendEcho2 with an event per request, a waiter
-// thread per endpoint that queues the finished requests and wakes the loop,
-// and the reader that parses replies on the loop thread.
+// IcmpSendEcho2Ex / Icmp6SendEcho2 completed by an APC on the loop thread,
+// and the reader that parses the replies.
 #include "icmp_endpoint.hpp"
 
 #include <iphlpapi.h>
@@ -10,9 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <mutex>
 #include <system_error>
-#include <thread>
 #include <vector>
 
 #include "icmp_cookie.hpp"
@@ -39,38 +36,14 @@ struct icmpv6_echo_reply {
 
 namespace jobs::icmp {
 
-// What the requests share with the endpoint, and may outlive it with: the
-// waiter thread holds it until the last request has completed.
-struct endpoint::shared {
-  ~shared() {
-    ::IcmpCloseHandle(handle);
-    if (control) ::CloseHandle(control);
-  }
-
-  HANDLE handle = INVALID_HANDLE_VALUE;
-  HANDLE control = nullptr;     // auto-reset: wakes the waiter (added, or endpoint gone)
-  std::mutex mutex;             // guards the four below, between the waiter and the loop
-  reactor::loop* loop;          // null once the endpoint is gone
-  std::vector<request*> added;  // sent, not yet taken by the waiter
-  std::vector<request*> done;   // finished, not yet delivered
-  bool gone = false;            // the endpoint is gone: the waiter exits once idle
-  // Loop thread only: the endpoint's event, null once it is gone.
-  reactor::event* completed = nullptr;
-};
-
 struct endpoint::request {
-  std::shared_ptr<shared> owner;
+  endpoint* owner;  // null once the endpoint is gone
   std::uint16_t sequence = 0;
   std::uint64_t cookie = 0;
   reactor::socket_address to;
   std::vector<std::byte> payload;
   std::vector<std::byte> reply;
-  HANDLE event = nullptr;  // manual-reset; the system sets it when the request ends
-  reactor::deadline finished{};
-
-  ~request() {
-    if (event) ::CloseHandle(event);
-  }
+  reactor::deadline finished{};  // when the APC ran
 };
 
 namespace {
@@ -99,73 +72,9 @@ std::string describe_status(ULONG status) {
   }
 }
 
-// Hands finished requests to the loop (or frees them if the endpoint is
-// gone, since nobody will deliver them), from the waiter or from send().
-void queue_finished(endpoint::shared& s, std::shared_ptr<endpoint::shared> const& share,
-                    std::vector<endpoint::request*>& finished) {
-  if (finished.empty()) return;
-  std::unique_lock lock(s.mutex);
-  if (!s.loop) {
-    lock.unlock();
-    for (endpoint::request* r : finished) delete r;
-  } else {
-    bool was_empty = s.done.empty();
-    s.done.insert(s.done.end(), finished.begin(), finished.end());
-    // One wake-up per batch: the reader takes everything queued by then.
-    if (was_empty)
-      s.loop->post([share] {
-        if (share->completed) share->completed->set();
-      });
-  }
-  finished.clear();
-}
-
-// The waiter thread: WaitForMultipleObjects on the control event and up to
-// 63 pending requests' events (its limit is 64 handles). Past 63 it waits
-// on a window that moves every round, with a 1 ms timeout, so the requests
-// outside the window are seen too (their receive time is then up to a
-// round late; loopback tests stay well under 63 in flight per endpoint).
-// After each wake every pending event is polled, so one wake collects all
-// the requests that have finished by then.
-void wait_for_requests(std::shared_ptr<endpoint::shared> share) {
-  endpoint::shared& s = *share;
-  std::vector<endpoint::request*> waiting, finished;
-  std::size_t window_start = 0;
-  for (;;) {
-    {
-      std::lock_guard lock(s.mutex);
-      waiting.insert(waiting.end(), s.added.begin(), s.added.end());
-      s.added.clear();
-      if (s.gone && waiting.empty()) return;
-    }
-    constexpr std::size_t most = MAXIMUM_WAIT_OBJECTS - 1;
-    std::size_t n = std::min(waiting.size(), most);
-    HANDLE handles[MAXIMUM_WAIT_OBJECTS];
-    handles[0] = s.control;
-    if (window_start >= waiting.size()) window_start = 0;
-    for (std::size_t i = 0; i < n; ++i)
-      handles[1 + i] = waiting[(window_start + i) % waiting.size()]->event;
-    window_start += n;
-    DWORD timeout = waiting.size() > most ? 1 : INFINITE;
-    DWORD rc = ::WaitForMultipleObjects(static_cast<DWORD>(n + 1), handles, FALSE, timeout);
-    reactor::deadline now = reactor::clock::now();
-    // Every handle here is ours and open, so this cannot fail; if it ever
-    // does, the poll below still finds finished requests, and the sleep
-    // keeps a persistent failure from spinning a core.
-    if (rc == WAIT_FAILED) ::Sleep(1);
-    std::erase_if(waiting, [&](endpoint::request* r) {
-      if (::WaitForSingleObject(r->event, 0) != WAIT_OBJECT_0) return false;
-      r->finished = now;
-      finished.push_back(r);
-      return true;
-    });
-    queue_finished(s, share, finished);
-  }
-}
-
 }  // namespace
 
-std::unique_ptr<endpoint> endpoint::open(reactor::loop& loop, int family, std::string& error) {
+std::unique_ptr<endpoint> endpoint::open(reactor::loop&, int family, std::string& error) {
   HANDLE h = family == AF_INET ? ::IcmpCreateFile() : ::Icmp6CreateFile();
   if (h == INVALID_HANDLE_VALUE) {
     DWORD e = ::GetLastError();
@@ -176,45 +85,30 @@ std::unique_ptr<endpoint> endpoint::open(reactor::loop& loop, int family, std::s
       error += " (wine 8.0 implements only IPv4 echo; Windows has both)";
     return nullptr;
   }
-  auto s = std::make_shared<shared>();
-  s->handle = h;
-  s->loop = &loop;
-  s->control = ::CreateEventW(nullptr, FALSE, FALSE, nullptr);
-  if (!s->control) {
-    error = "cannot create an event (CreateEventW): " +
-            std::system_category().message(static_cast<int>(::GetLastError()));
-    return nullptr;
-  }
-  try {
-    // Detached: it outlives the endpoint while requests are in flight
-    // (see the header), and exits by itself once they have completed.
-    std::thread(wait_for_requests, s).detach();
-  } catch (std::system_error const& e) {
-    error = std::string("cannot start the ICMP waiter thread: ") + e.what();
-    return nullptr;
-  }
-  return std::unique_ptr<endpoint>(new endpoint(std::move(s), family));
+  return std::unique_ptr<endpoint>(new endpoint(h, family));
 }
 
-endpoint::endpoint(std::shared_ptr<shared> s, int family)
-    : shared_(std::move(s)),
+endpoint::endpoint(HANDLE handle, int family)
+    : handle_(handle),
       family_(family),
       next_sequence_(static_cast<std::uint16_t>(random64())),
-      cookie_secret_(random64()) {
-  shared_->completed = &completed_;
-}
+      cookie_secret_(random64()) {}
 
 endpoint::~endpoint() {
-  std::vector<request*> undelivered;
-  {
-    std::lock_guard lock(shared_->mutex);
-    shared_->loop = nullptr;
-    shared_->gone = true;
-    undelivered.swap(shared_->done);
-  }
-  ::SetEvent(shared_->control);
-  shared_->completed = nullptr;
-  for (request* r : undelivered) delete r;
+  // Requests still in flight will be freed by their APC.
+  for (request* r : in_flight_) r->owner = nullptr;
+  for (request* r : done_) delete r;
+  ::IcmpCloseHandle(handle_);
+}
+
+void WINAPI endpoint::on_request_done(void* context, void*, ULONG) {
+  std::unique_ptr<request> r(static_cast<request*>(context));
+  endpoint* self = r->owner;
+  if (!self) return;  // the endpoint is gone; so is the run
+  r->finished = reactor::clock::now();
+  self->in_flight_.erase(r.get());
+  self->done_.push_back(r.release());
+  self->completed_.set();
 }
 
 std::optional<endpoint::claimed> endpoint::claim(echo_listener& listener, std::uint32_t echo,
@@ -239,7 +133,7 @@ int endpoint::send(std::span<std::byte> request_bytes, claimed const& c,
   write_payload(payload, c.cookie);
 
   auto r = std::make_unique<request>();
-  r->owner = shared_;
+  r->owner = this;
   r->sequence = c.sequence;
   r->cookie = c.cookie;
   r->to = to;
@@ -251,49 +145,44 @@ int endpoint::send(std::span<std::byte> request_bytes, claimed const& c,
   // (IO_STATUS_BLOCK, from winternl.h: a status-or-pointer and a count.)
   constexpr std::size_t io_status_block = 2 * sizeof(void*);
   r->reply.resize(reply_header + payload.size() + 8 + io_status_block);
-  r->event = ::CreateEventW(nullptr, TRUE, FALSE, nullptr);
-  if (!r->event) return -static_cast<int>(::GetLastError());
 
   using ms = std::chrono::milliseconds;
   auto timeout = std::chrono::ceil<ms>(it->second.listen_for).count();
   DWORD timeout_ms = static_cast<DWORD>(std::clamp<long long>(timeout, 1, 0x7fffffff));
   WORD size = static_cast<WORD>(payload.size());
+  // The APC routine's real type is PIO_APC_ROUTINE; the headers say FARPROC.
+  // (Through void(*)(), the type GCC accepts any function pointer cast from.)
+  auto apc = reinterpret_cast<FARPROC>(reinterpret_cast<void (*)()>(&on_request_done));
+  in_flight_.insert(r.get());  // before the call: its APC expects to find it
   DWORD rc;
   if (family_ == AF_INET) {
     IPAddr destination = reinterpret_cast<sockaddr_in const*>(to.data())->sin_addr.s_addr;
-    rc = ::IcmpSendEcho2Ex(shared_->handle, r->event, nullptr, nullptr, INADDR_ANY, destination,
+    rc = ::IcmpSendEcho2Ex(handle_, nullptr, apc, r.get(), INADDR_ANY, destination,
                            r->payload.data(), size, nullptr, r->reply.data(),
                            static_cast<DWORD>(r->reply.size()), timeout_ms);
   } else {
     sockaddr_in6 source{};
     source.sin6_family = AF_INET6;
     sockaddr_in6 destination = *reinterpret_cast<sockaddr_in6 const*>(to.data());
-    rc = ::Icmp6SendEcho2(shared_->handle, r->event, nullptr, nullptr, &source, &destination,
+    rc = ::Icmp6SendEcho2(handle_, nullptr, apc, r.get(), &source, &destination,
                           r->payload.data(), size, nullptr, r->reply.data(),
                           static_cast<DWORD>(r->reply.size()), timeout_ms);
   }
-  // Asynchronous calls return 0 with ERROR_IO_PENDING.
-  if (rc != 0) {
-    // A non-zero count: the reply is already in the buffer. Queued here
-    // rather than left to the event, which nothing then needs.
-    r->finished = reactor::clock::now();
-    std::vector<request*> finished{r.release()};
-    queue_finished(*shared_, shared_, finished);
-    return 0;
+  // Asynchronous calls return 0 with ERROR_IO_PENDING. A non-zero count
+  // means the reply came at once; the APC is queued all the same (the I/O
+  // manager queues it for a request that succeeds at once too), so it stays
+  // the one way a request comes back.
+  if (rc == 0) {
+    DWORD e = ::GetLastError();
+    if (e != ERROR_IO_PENDING) {
+      // No APC for a request that failed to start. 11 is both EAGAIN and
+      // ERROR_BAD_FORMAT; ping.cpp must not take a Win32 error for "try
+      // again", since there is no socket to wait on.
+      in_flight_.erase(r.get());
+      return e == EAGAIN || e == EWOULDBLOCK ? -ERROR_GEN_FAILURE : -static_cast<int>(e);
+    }
   }
-  DWORD e = ::GetLastError();
-  if (e != ERROR_IO_PENDING) {
-    // 11 is both EAGAIN and ERROR_BAD_FORMAT; ping.cpp must not take a
-    // Win32 error for "try again", since there is no socket to wait on.
-    return e == EAGAIN || e == EWOULDBLOCK ? -ERROR_GEN_FAILURE : -static_cast<int>(e);
-  }
-  // The request is the system's until its event is set; the waiter hands
-  // it back to us.
-  {
-    std::lock_guard lock(shared_->mutex);
-    shared_->added.push_back(r.release());
-  }
-  ::SetEvent(shared_->control);
+  r.release();  // the APC's now
   return 0;
 }
 
@@ -348,10 +237,7 @@ reactor::task<void> endpoint::read_replies() {
     co_await completed_.wait();
     completed_.clear();
     std::vector<request*> done;
-    {
-      std::lock_guard lock(shared_->mutex);
-      done.swap(shared_->done);
-    }
+    done.swap(done_);
     for (request* r : done) {
       std::unique_ptr<request> owned(r);
       deliver(*r);

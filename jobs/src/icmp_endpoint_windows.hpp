@@ -8,31 +8,29 @@
 // numbers here only name outstanding requests, and the cookie (the first
 // payload bytes, checked in the reply) guards against a reused one.
 //
-// Completion: each request has an event, and each endpoint one waiter
-// thread that blocks in WaitForMultipleObjects on the pending requests'
-// events (and a control event that says "requests added" or "endpoint
-// gone"). It stamps the time, queues the finished requests and wakes the
-// loop with loop::post() (its one thread-safe member). The reader,
+// Completion: an APC. IcmpSendEcho2Ex calls our routine on the thread that
+// sent the request, the loop thread, when that thread waits alertably; the
+// IOCP backend's GetQueuedCompletionStatusEx is alertable for this. The
+// routine stamps the time, queues the request and sets an event; the reader,
 // read_replies(), run by icmp_service::serve() as on Linux, parses the
-// queued replies (IcmpParseReplies) on the loop thread and calls the
-// listeners. An APC would avoid the thread, but it runs only while the
-// issuing thread waits alertably, and the IOCP backend's
-// GetQueuedCompletionStatusEx does not.
+// queued replies (IcmpParseReplies) and calls the listeners. So everything
+// happens on the loop thread: no locks, no thread of our own, no limit of 64
+// handles per wait.
 //
-// Why not a thread-pool wait (CreateThreadpoolWait, as this did before, or
-// RegisterWaitForSingleObject): under wine 8.0 (Debian 8.0~repack-4) the
-// pool's wait-queue thread failed an assertion (waitqueue_thread_proc,
-// dlls/ntdll/threadpool.c:1267) and killed the process during the very
-// first loopback echo test, not only at teardown; the exact trigger inside
-// wine was not pinned down. Our own thread waits only on events that it
-// alone hands back for closing, so no waiter can outlive its handle.
+// Why not an event per request: wine 8.0 (Debian 8.0~repack-4) frees the
+// IO_STATUS_BLOCK of an event-signalled request before the request ends
+// (IcmpSendEcho2Ex, dlls/iphlpapi/iphlpapi_main.c: "if (!apc_routine ||
+// status != STATUS_PENDING) heap_free( ctxt )"), and the completion then
+// writes into freed heap. That corrupted wine's heap now and then: a crash
+// in ntdll's heap code after many echoes, and earlier an assertion in the
+// thread pool's wait thread when thread-pool waits were tried. With an APC,
+// wine keeps the block until the APC has run; Windows is fine either way.
 //
 // A request cannot be cancelled, so it lives until its reply or its
 // timeout (`listen_for` from claim()), even past release() or the
-// endpoint: what it needs from the endpoint (the ICMP handle, the queue)
-// is shared, and the waiter thread, which holds that share too, frees the
-// requests that complete after the endpoint is gone and exits once none is
-// left. Nothing else waits for them: a run's echoes may ask for minutes.
+// endpoint: the endpoint disowns its requests when it goes, and the APC
+// frees a disowned one. (If the loop thread never waits again, those few
+// are leaked; the process is ending then anyway.)
 //
 // ICMPv6: Icmp6CreateFile and Icmp6SendEcho2. Wine 8.0 implements neither
 // (Icmp6CreateFile fails with ERROR_CALL_NOT_IMPLEMENTED), and open() says
@@ -46,6 +44,8 @@
 #include <span>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
+#include <vector>
 
 #include "icmp_listener.hpp"
 #include "reactor/address.hpp"
@@ -72,7 +72,8 @@ class endpoint {
   };
 
   // Opens an ICMP (AF_INET) or ICMPv6 (AF_INET6) handle for pings from
-  // `loop`. On failure returns nullptr and sets `error`.
+  // `loop`, whose thread must make every call (completions come back to
+  // the thread that sent). On failure returns nullptr and sets `error`.
   static std::unique_ptr<endpoint> open(reactor::loop& loop, int family, std::string& error);
   ~endpoint();
   endpoint(endpoint const&) = delete;
@@ -99,11 +100,12 @@ class endpoint {
   // Completions that matched no outstanding echo (its run had ended).
   std::uint64_t unmatched() const noexcept { return unmatched_; }
 
-  struct shared;   // what requests share with the endpoint (the .cpp)
   struct request;  // one echo in flight
 
  private:
-  endpoint(std::shared_ptr<shared> s, int family);
+  endpoint(HANDLE handle, int family);
+  // The APC that IcmpSendEcho2Ex queues to the loop thread.
+  static void WINAPI on_request_done(void* request, void* io_status_block, ULONG reserved);
   void deliver(request& r);
 
   struct slot {
@@ -114,14 +116,16 @@ class endpoint {
     reactor::clock::duration listen_for{};
   };
 
-  std::shared_ptr<shared> shared_;
+  HANDLE handle_;  // IcmpCreateFile's
   int family_;
+  std::unordered_set<request*> in_flight_;  // sent; their APC has not run yet
+  std::vector<request*> done_;              // their APC has run; not yet delivered
   std::unordered_map<std::uint16_t, slot> outstanding_;
   std::uint16_t next_sequence_;
   std::uint64_t cookie_secret_;
   std::uint64_t cookie_counter_ = 0;
   std::uint64_t unmatched_ = 0;
-  reactor::event completed_;  // set (on the loop thread) when requests are queued
+  reactor::event completed_;  // set when done_ gets requests
 };
 
 }  // namespace jobs::icmp

@@ -480,8 +480,9 @@ TEST_P(Ping, CancelledMidRun_LaterRunsOnTheSameHandleStillWork) {
 
 TEST_P(Ping, EndpointGoneWithEchoesInFlight_LaterEndpointsStillWork) {
   // Each round ends its run and destroys the endpoint right after the
-  // sends, before most replies are in: the waiter thread must free those
-  // requests itself as they complete, after the endpoint and loop are gone.
+  // sends, before most replies are in: their APCs come to this thread in a
+  // later round's wait (or the final ping's), after the endpoint and its
+  // loop are gone, and must free those requests and touch nothing else.
   for (int round = 0; round < 20; ++round) {
     reactor::loop l(reactor::loop_options{GetParam()});
     jobs::icmp_service icmp(l);

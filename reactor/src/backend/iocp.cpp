@@ -23,6 +23,9 @@
 //    timeout, in whole milliseconds rounded up. It may still return before
 //    the deadline (the timeout is counted in clock ticks of 15.6 ms by
 //    default), so a timed-out wait that is early waits again.
+//  - The wait is alertable, so APCs queued to the loop thread run in it
+//    (IcmpSendEcho2Ex completes the ping job's echoes that way); the wait
+//    then returns, and whatever the APCs made ready runs in the next pass.
 //  - post(): PostQueuedCompletionStatus with a packet whose key is
 //    wake_key and which carries no OVERLAPPED.
 //  - Cancellation: CancelIoEx(handle, &op.overlapped). The request's own
@@ -173,13 +176,14 @@ class iocp_backend final : public backend {
     for (;;) {
       ULONG removed = 0;
       BOOL ok = ::GetQueuedCompletionStatusEx(port_, entries_.data(), entries_per_wait, &removed,
-                                              timeout_ms(until, now), FALSE);
+                                              timeout_ms(until, now), TRUE);
       if (ok) {
         for (ULONG i = 0; i < removed; ++i) on_packet(entries_[i]);
         return blocking;
       }
-      if (DWORD e = ::GetLastError(); e != WAIT_TIMEOUT)
-        throw win32_error("GetQueuedCompletionStatusEx", e);
+      DWORD e = ::GetLastError();
+      if (e == WAIT_IO_COMPLETION) return blocking;  // APCs ran; what they readied runs next
+      if (e != WAIT_TIMEOUT) throw win32_error("GetQueuedCompletionStatusEx", e);
       // Timed out. Early (clock-tick granularity)? Then wait again.
       now = clock::now();
       if (!blocking || until == never || now >= until) return blocking;
