@@ -1,5 +1,7 @@
 #!/bin/sh
-# Compile the kqueue backend and the kqueue signal_source on a system that has no kqueue: -fsyntax-only
+# Compile what only macOS and the BSDs build, on a system that is neither.
+#
+# 1. The kqueue backend and the kqueue signal_source: -fsyntax-only
 # against reactor/src/backend/kqueue-declarations/sys/event.h, the
 # declarations of the kqueue(2) manual (used for nothing else). Where a
 # real <sys/event.h> exists, it is used instead. Nothing is linked or run:
@@ -19,4 +21,23 @@ for file in backend/kqueue.cpp signal_kqueue.cpp; do
     -I "$root/reactor/include" -I "$root/reactor/src" $declarations \
     "$root/reactor/src/$file"
   echo "kqueue: reactor/src/$file compiles (${declarations:+declarations header, }-fsyntax-only)"
+done
+
+# 2. The ping job's ICMP endpoint as macOS and the BSDs build it (their
+#    branches of jobs/src/icmp_endpoint.cpp): with __linux__ undefined, the
+#    Linux-only socket flags and options hidden (a forced include that
+#    removes them after <sys/socket.h>), and once more with __APPLE__ for
+#    macOS's recvmsg loop. glibc declares the rest (SO_TIMESTAMP, the BSD
+#    ICMP names), so this catches those branches no longer compiling.
+hide=$(mktemp --suffix=.h)
+trap 'rm -f "$hide"' EXIT
+printf '#include <sys/socket.h>\n#undef SOCK_NONBLOCK\n#undef SOCK_CLOEXEC\n#undef SO_TIMESTAMPNS\n#undef SO_RCVBUFFORCE\n' >"$hide"
+for os in FreeBSD macOS; do
+  flags="-U__linux__"
+  [ "$os" = macOS ] && flags="$flags -D__APPLE__"
+  # shellcheck disable=SC2086  # $flags is one or two words
+  "$cxx" -std=c++20 -Wall -Wextra -Werror -fsyntax-only $flags -include "$hide" \
+    -I "$root/jobs/include" -I "$root/jobs/src" -I "$root/reactor/include" \
+    "$root/jobs/src/icmp_endpoint.cpp" "$root/jobs/src/icmp_packet.cpp"
+  echo "$os: jobs/src/icmp_endpoint.cpp and icmp_packet.cpp compile (Linux headers, -fsyntax-only)"
 done

@@ -1,12 +1,28 @@
 #include "icmp_endpoint.hpp"
 
+// Linux and the BSDs/macOS differ in what a ping socket does, and the
+// differences are kept to a few #if __linux__ blocks:
+//  - Linux: unprivileged ICMP sockets where net.ipv4.ping_group_range
+//    allows; the kernel replaces our id with the socket's port, strips the
+//    IPv4 header, and reports ICMP errors on the error queue (IP_RECVERR).
+//    SO_TIMESTAMPNS, SO_RCVBUFFORCE and ICMP_FILTER are used where present.
+//  - macOS: ICMP datagram sockets need no privilege, keep our id (so we
+//    choose it, as for a raw socket), deliver IPv4 replies with their IP
+//    header (parse() detects it), and deliver ICMP errors as packets.
+//  - FreeBSD and the other BSDs: no ICMP datagram sockets; raw sockets,
+//    which need root. Timestamps are SO_TIMESTAMP (microseconds).
 #include <arpa/inet.h>
-#include <linux/errqueue.h>
+#include <fcntl.h>
+#include <netinet/in_systm.h>
 #include <netinet/icmp6.h>
+#include <netinet/ip.h>
 #include <netinet/ip_icmp.h>
 #include <poll.h>
 #include <time.h>
 #include <unistd.h>
+#if defined(__linux__)
+#include <linux/errqueue.h>
+#endif
 
 #include <cerrno>
 #include <cstring>
@@ -34,16 +50,19 @@ bool is_icmp_errno(int e) {
 
 std::string errno_text(int e) { return std::system_category().message(e); }
 
+#if defined(__linux__)
 std::string ping_group_range() {
   std::ifstream in("/proc/sys/net/ipv4/ping_group_range");
   std::string low, high;
   if (!(in >> low >> high)) return "unknown";
   return low + " " + high;
 }
+#endif
 
-// Why neither socket could be opened, and both ways to fix it.
+// Why neither socket could be opened, and the ways to fix it.
 std::string neither_allowed(int family, int datagram_errno, int raw_errno) {
   std::string text = family == AF_INET ? "cannot open an ICMP socket" : "cannot open an ICMPv6 socket";
+#if defined(__linux__)
   text += ": unprivileged ICMP sockets are not allowed for group " + std::to_string(::getgid()) +
           " (net.ipv4.ping_group_range is \"" + ping_group_range() + "\"; " +
           errno_text(datagram_errno) + ") and raw sockets need CAP_NET_RAW (" +
@@ -51,7 +70,25 @@ std::string neither_allowed(int family, int datagram_errno, int raw_errno) {
           "). Fix either: allow the group in the sysctl, e.g. "
           "net.ipv4.ping_group_range = 0 2147483647 in /etc/sysctl.d/, or grant the "
           "capability, e.g. AmbientCapabilities=CAP_NET_RAW in the systemd unit";
+#else
+  text += ": ICMP datagram sockets are not available (" + errno_text(datagram_errno) +
+          ") and raw sockets need root (" + errno_text(raw_errno) + "). Run reactord as root";
+#endif
   return text;
+}
+
+// A non-blocking, close-on-exec socket (macOS has no SOCK_NONBLOCK).
+int open_socket(int family, int type, int protocol) {
+#if defined(SOCK_NONBLOCK) && defined(SOCK_CLOEXEC)
+  return ::socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
+#else
+  int fd = ::socket(family, type, protocol);
+  if (fd >= 0) {
+    ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+  }
+  return fd;
+#endif
 }
 
 void set_option(int fd, int level, int name, int value) {
@@ -63,12 +100,15 @@ void set_option(int fd, int level, int name, int value) {
 // sends or answers (on loopback, our own requests).
 void filter_raw(int fd, int family) {
   if (family == AF_INET) {
+#if defined(__linux__)
     // ICMP_FILTER (linux/icmp.h, which clashes with netinet/ip_icmp.h):
-    // a bit set means "drop this type".
+    // a bit set means "drop this type". The BSDs have no such filter; there
+    // dispatch() drops what is not ours.
     constexpr int icmp_filter_option = 1;
-    std::uint32_t drop = ~((1u << ICMP_ECHOREPLY) | (1u << ICMP_DEST_UNREACH) |
-                           (1u << ICMP_TIME_EXCEEDED) | (1u << ICMP_PARAMETERPROB));
+    std::uint32_t drop = ~((1u << ICMP_ECHOREPLY) | (1u << ICMP_UNREACH) |
+                           (1u << ICMP_TIMXCEED) | (1u << ICMP_PARAMPROB));
     ::setsockopt(fd, SOL_RAW, icmp_filter_option, &drop, sizeof drop);
+#endif
   } else {
     icmp6_filter filter;
     ICMP6_FILTER_SETBLOCKALL(&filter);
@@ -81,8 +121,14 @@ void filter_raw(int fd, int family) {
   }
 }
 
+#if defined(SO_TIMESTAMPNS)
+constexpr int timestamp_option = SO_TIMESTAMPNS;  // Linux: a timespec
+#else
+constexpr int timestamp_option = SO_TIMESTAMP;    // elsewhere: a timeval
+#endif
+
 // The monotonic instant at which the kernel stamped a packet.
-// SO_TIMESTAMPNS stamps with CLOCK_REALTIME, which can be stepped; we take
+// The stamp is CLOCK_REALTIME, which can be stepped; we take
 // its distance from a realtime reading made just now and subtract that from
 // a monotonic reading made at the same moment. If the distance is negative
 // or implausible (the wall clock was stepped in between), the monotonic
@@ -90,15 +136,39 @@ void filter_raw(int fd, int family) {
 reactor::deadline monotonic_stamp(msghdr const& h, reactor::deadline mono_now,
                                   timespec const& real_now) {
   for (cmsghdr const* c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(const_cast<msghdr*>(&h), const_cast<cmsghdr*>(c))) {
-    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
+    if (c->cmsg_level != SOL_SOCKET) continue;
     timespec stamp;
+#if defined(SO_TIMESTAMPNS)
+    if (c->cmsg_type != SCM_TIMESTAMPNS) continue;
     std::memcpy(&stamp, CMSG_DATA(c), sizeof stamp);
+#else
+    if (c->cmsg_type != SCM_TIMESTAMP) continue;
+    timeval micro;
+    std::memcpy(&micro, CMSG_DATA(c), sizeof micro);
+    stamp = {micro.tv_sec, static_cast<long>(micro.tv_usec) * 1000};
+#endif
     auto age = std::chrono::seconds(real_now.tv_sec - stamp.tv_sec) +
                std::chrono::nanoseconds(real_now.tv_nsec - stamp.tv_nsec);
     if (age >= std::chrono::nanoseconds(0) && age < std::chrono::seconds(1))
       return mono_now - std::chrono::duration_cast<reactor::clock::duration>(age);
   }
   return mono_now;
+}
+
+// recvmmsg where there is one (Linux, FreeBSD); on macOS one recvmsg per
+// packet, with the same result.
+int receive_batch(int fd, mmsghdr* headers, unsigned count) {
+#if defined(__APPLE__)
+  unsigned got = 0;
+  for (; got < count; ++got) {
+    ssize_t n = ::recvmsg(fd, &headers[got].msg_hdr, MSG_DONTWAIT);
+    if (n < 0) return got > 0 ? static_cast<int>(got) : -1;
+    headers[got].msg_len = static_cast<unsigned>(n);
+  }
+  return static_cast<int>(got);
+#else
+  return ::recvmmsg(fd, headers, count, MSG_DONTWAIT, nullptr);
+#endif
 }
 
 std::string address_text(sockaddr const* sa) {
@@ -114,19 +184,22 @@ std::string address_text(sockaddr const* sa) {
 
 std::unique_ptr<endpoint> endpoint::open(reactor::loop&, int family, std::string& error) {
   int protocol = family == AF_INET ? int(IPPROTO_ICMP) : int(IPPROTO_ICMPV6);
-  int fd = ::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
+  int fd = open_socket(family, SOCK_DGRAM, protocol);
   int datagram_errno = fd < 0 ? errno : 0;
   socket_mode mode = socket_mode::datagram;
   if (fd < 0) {
-    fd = ::socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
+    fd = open_socket(family, SOCK_RAW, protocol);
     mode = socket_mode::raw;
   }
   if (fd < 0) {
     int raw_errno = errno;
+    // Not permitted (Linux: EACCES; macOS/BSD raw: EPERM), or not there at
+    // all (BSD has no ICMP datagram sockets: EPROTONOSUPPORT).
+    bool datagram_refused = datagram_errno == EACCES || datagram_errno == EPERM ||
+                            datagram_errno == EPROTONOSUPPORT;
     if (datagram_errno == EAFNOSUPPORT || raw_errno == EAFNOSUPPORT)
       error = family == AF_INET6 ? "IPv6 is not available on this host" : "IPv4 is not available on this host";
-    else if ((datagram_errno == EACCES || datagram_errno == EPERM) &&
-             (raw_errno == EPERM || raw_errno == EACCES))
+    else if (datagram_refused && (raw_errno == EPERM || raw_errno == EACCES))
       error = neither_allowed(family, datagram_errno, raw_errno);
     else
       error = std::string("cannot open an ICMP socket: ") + errno_text(datagram_errno) + " (ping socket), " +
@@ -135,9 +208,11 @@ std::unique_ptr<endpoint> endpoint::open(reactor::loop&, int family, std::string
   }
   reactor::socket s(fd);
 
-  std::uint16_t id;
+  std::uint16_t id = static_cast<std::uint16_t>(random64());
+#if defined(__linux__)
   if (mode == socket_mode::datagram) {
-    // Binding makes the kernel pick the id now, so getsockname can tell it.
+    // The kernel replaces the id with the socket's port; binding makes it
+    // pick that now, so getsockname can tell it.
     sockaddr_storage any{};
     any.ss_family = static_cast<sa_family_t>(family);
     socklen_t len = family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
@@ -155,17 +230,19 @@ std::unique_ptr<endpoint> endpoint::open(reactor::loop&, int family, std::string
       set_option(fd, SOL_IP, IP_RECVERR, 1);
     else
       set_option(fd, SOL_IPV6, IPV6_RECVERR, 1);
-  } else {
-    id = static_cast<std::uint16_t>(random64());
-    filter_raw(fd, family);
   }
-  set_option(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1);
+#endif
+  if (mode == socket_mode::raw) filter_raw(fd, family);
+  set_option(fd, SOL_SOCKET, timestamp_option, 1);
   // Many runs' replies can queue between two drains. Unprivileged, the
   // buffer is capped by net.core.rmem_max (208 KiB by default: about 270
   // replies), which is why send() drains too; FORCE lifts the cap for root.
   constexpr int receive_buffer = 4 << 20;
-  if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &receive_buffer, sizeof receive_buffer) < 0)
-    set_option(fd, SOL_SOCKET, SO_RCVBUF, receive_buffer);
+  bool forced = false;
+#if defined(SO_RCVBUFFORCE)
+  forced = ::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &receive_buffer, sizeof receive_buffer) == 0;
+#endif
+  if (!forced) set_option(fd, SOL_SOCKET, SO_RCVBUF, receive_buffer);
   return std::unique_ptr<endpoint>(new endpoint(std::move(s), family, mode, id));
 }
 
@@ -237,7 +314,7 @@ void endpoint::drain(bool error_queue) {
     // recvmmsg: one syscall for up to `batch` replies. The backends offer
     // one recvmsg per operation; under load this is what keeps the cost
     // per echo near the kernel's own.
-    int n = ::recvmmsg(fd(), rx.headers.data(), batch, MSG_DONTWAIT, nullptr);
+    int n = receive_batch(fd(), rx.headers.data(), batch);
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
       if (errno != EINTR) {
@@ -258,9 +335,14 @@ void endpoint::drain(bool error_queue) {
     }
     if (static_cast<std::size_t>(n) < batch) break;
   }
+#if defined(__linux__)
   if (error_queue && mode_ == socket_mode::datagram) drain_error_queue();
+#else
+  (void)error_queue;  // ICMP errors come as packets here, not on an error queue
+#endif
 }
 
+#if defined(__linux__)
 void endpoint::drain_error_queue() {
   // The pending error that came with each queued ICMP error: read and drop
   // it here, so it does not fail another run's next send.
@@ -298,6 +380,8 @@ void endpoint::drain_error_queue() {
     }
   }
 }
+
+#endif  // __linux__
 
 void endpoint::dispatch(message const& m, reactor::deadline received, sockaddr_storage const& from) {
   if (m.what == message::kind::other) return;

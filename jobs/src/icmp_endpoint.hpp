@@ -14,8 +14,9 @@
 // replies that carry it; we bind at open and read that id back with
 // getsockname. A raw socket sees every ICMP packet for the host, so there
 // the id (random per socket) and the cookie filter out other processes'
-// replies. The cookie also rejects a reply to an older echo that used the
-// same sequence number.
+// replies; so does a macOS ICMP datagram socket, which keeps our id. The
+// cookie also rejects a reply to an older echo that used the same sequence
+// number. (How the BSDs and macOS differ: the top of icmp_endpoint.cpp.)
 //
 // Rules: claim() a sequence before sending, release() it when the run is
 // over (replies after that are dropped). Listeners are called from drain()
@@ -56,6 +57,15 @@ class loop;
 }
 
 namespace jobs::icmp {
+
+#if defined(__APPLE__)
+// macOS has no recvmmsg; the endpoint reads one packet per recvmsg into the
+// same shape.
+struct mmsghdr {
+  msghdr msg_hdr;
+  unsigned msg_len;
+};
+#endif
 
 enum class socket_mode { datagram, raw };
 char const* to_string(socket_mode) noexcept;
@@ -106,7 +116,9 @@ class endpoint {
  private:
   endpoint(reactor::socket s, int family, socket_mode mode, std::uint16_t id);
   void dispatch(message const& m, reactor::deadline received, sockaddr_storage const& from);
-  void drain_error_queue();
+#if defined(__linux__)
+  void drain_error_queue();  // a ping socket's ICMP errors (IP_RECVERR)
+#endif
 
   struct slot {
     echo_listener* listener = nullptr;

@@ -1,6 +1,9 @@
 #include "icmp_packet.hpp"
 
+// The BSD names (ICMP_UNREACH, ICMP_TIMXCEED, ...): glibc has them too, so
+// this file builds unchanged on Linux, macOS and the BSDs.
 #include <arpa/inet.h>
+#include <netinet/in_systm.h>
 #include <netinet/icmp6.h>
 #include <netinet/ip.h>
 #include <netinet/ip6.h>
@@ -11,6 +14,8 @@
 namespace jobs::icmp {
 
 namespace {
+
+constexpr std::size_t ipv4_header_min = 20;  // an IPv4 header without options
 
 std::uint16_t read16(std::span<std::byte const> b, std::size_t at) {
   return static_cast<std::uint16_t>((std::to_integer<unsigned>(b[at]) << 8) |
@@ -35,7 +40,7 @@ constexpr std::uint8_t echo_reply_type(int family) {
 
 bool is_error_type(int family, std::uint8_t type) {
   if (family == AF_INET)
-    return type == ICMP_DEST_UNREACH || type == ICMP_TIME_EXCEEDED || type == ICMP_PARAMETERPROB;
+    return type == ICMP_UNREACH || type == ICMP_TIMXCEED || type == ICMP_PARAMPROB;
   return type == ICMP6_DST_UNREACH || type == ICMP6_PACKET_TOO_BIG ||
          type == ICMP6_TIME_EXCEEDED || type == ICMP6_PARAM_PROB;
 }
@@ -47,9 +52,9 @@ message parse_quoted_packet(std::span<std::byte const> quoted, int family, std::
   message m;
   std::span<std::byte const> icmp;
   if (family == AF_INET) {
-    if (quoted.size() < sizeof(iphdr)) return m;
+    if (quoted.size() < ipv4_header_min) return m;
     std::size_t ihl = (byte_at(quoted, 0) & 0x0f) * 4u;
-    if (ihl < sizeof(iphdr) || quoted.size() < ihl + echo_header_size) return m;
+    if (ihl < ipv4_header_min || quoted.size() < ihl + echo_header_size) return m;
     if (byte_at(quoted, 9) != IPPROTO_ICMP) return m;
     auto& to = reinterpret_cast<sockaddr_in&>(m.quoted_destination);
     to.sin_family = AF_INET;
@@ -104,10 +109,10 @@ void write_echo_request(std::span<std::byte> out, int family, std::uint16_t id,
 // message never starts that way: its first byte is the type, and 0x45..0x4f
 // (69..79) are not types we handle or any peer sends (IANA: unassigned).
 bool starts_with_ipv4_header(std::span<std::byte const> packet) {
-  if (packet.size() < sizeof(iphdr)) return false;
+  if (packet.size() < ipv4_header_min) return false;
   std::uint8_t first = byte_at(packet, 0);
   std::size_t ihl = (first & 0x0f) * 4u;
-  return (first >> 4) == 4 && ihl >= sizeof(iphdr) && packet.size() >= ihl + echo_header_size &&
+  return (first >> 4) == 4 && ihl >= ipv4_header_min && packet.size() >= ihl + echo_header_size &&
          byte_at(packet, 9) == IPPROTO_ICMP;
 }
 
@@ -116,9 +121,9 @@ message parse(std::span<std::byte const> packet, int family, bool ip_header_incl
   if (!ip_header_included && family == AF_INET && starts_with_ipv4_header(packet))
     ip_header_included = true;
   if (ip_header_included) {
-    if (packet.size() < sizeof(iphdr)) return m;
+    if (packet.size() < ipv4_header_min) return m;
     std::size_t ihl = (byte_at(packet, 0) & 0x0f) * 4u;
-    if (ihl < sizeof(iphdr) || packet.size() < ihl) return m;
+    if (ihl < ipv4_header_min || packet.size() < ihl) return m;
     packet = packet.subspan(ihl);
   }
   if (packet.size() < echo_header_size) return m;
@@ -163,21 +168,21 @@ bool cookie_matches(std::span<std::byte const> payload, std::size_t payload_size
 std::string describe_error(int family, std::uint8_t type, std::uint8_t code) {
   if (family == AF_INET) {
     switch (type) {
-      case ICMP_DEST_UNREACH:
+      case ICMP_UNREACH:
         switch (code) {
-          case ICMP_NET_UNREACH: return "destination network unreachable";
-          case ICMP_HOST_UNREACH: return "destination host unreachable";
-          case ICMP_PROT_UNREACH: return "destination protocol unreachable";
-          case ICMP_PORT_UNREACH: return "destination port unreachable";
-          case ICMP_FRAG_NEEDED: return "fragmentation needed";
-          case ICMP_NET_ANO:
-          case ICMP_HOST_ANO:
-          case ICMP_PKT_FILTERED: return "destination administratively prohibited";
+          case ICMP_UNREACH_NET: return "destination network unreachable";
+          case ICMP_UNREACH_HOST: return "destination host unreachable";
+          case ICMP_UNREACH_PROTOCOL: return "destination protocol unreachable";
+          case ICMP_UNREACH_PORT: return "destination port unreachable";
+          case ICMP_UNREACH_NEEDFRAG: return "fragmentation needed";
+          case ICMP_UNREACH_NET_PROHIB:
+          case ICMP_UNREACH_HOST_PROHIB:
+          case ICMP_UNREACH_FILTER_PROHIB: return "destination administratively prohibited";
           default: return "destination unreachable (code " + std::to_string(code) + ")";
         }
-      case ICMP_TIME_EXCEEDED:
-        return code == ICMP_EXC_TTL ? "time to live exceeded" : "fragment reassembly time exceeded";
-      case ICMP_PARAMETERPROB: return "parameter problem";
+      case ICMP_TIMXCEED:
+        return code == ICMP_TIMXCEED_INTRANS ? "time to live exceeded" : "fragment reassembly time exceeded";
+      case ICMP_PARAMPROB: return "parameter problem";
     }
   } else {
     switch (type) {
