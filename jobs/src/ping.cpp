@@ -36,6 +36,7 @@
 #include "reactor/loop.hpp"
 #include "reactor/sleep.hpp"
 #include "reactor/timer.hpp"
+#include "reactor/to_thread.hpp"
 
 namespace jobs {
 
@@ -44,40 +45,44 @@ namespace {
 // The largest payload an IPv4 echo can carry (65535 - 20 - 8).
 constexpr std::size_t max_payload = 65507;
 
-// Resolves `target` to one address of the wanted version.
-//
-// getaddrinfo blocks the loop while it works. That is acceptable only for
-// what it answers without the network: numeric addresses, "localhost" and
-// names in /etc/hosts (nsswitch "files"). A name that needs DNS stalls
-// every job on this loop for the lookup; an asynchronous resolver driven by
-// the reactor's foreign-fd poll is the fix when DNS targets are needed.
-std::optional<reactor::socket_address> resolve(std::string const& target, ip_version ip,
-                                               std::string& error) {
+// `target` as one address of the wanted version, or why not.
+struct resolution {
+  std::optional<reactor::socket_address> address;
+  std::string error;
+  bool is_name = false;  // not a numeric address: it needs a lookup
+};
+
+// getaddrinfo: with AI_NUMERICHOST it answers at once, without the network;
+// otherwise it may ask DNS and take seconds, so run_ping calls that on a
+// thread of its own (reactor::to_thread) rather than stall every job on the
+// loop. Thread-safe.
+resolution resolve(std::string const& target, ip_version ip, bool numeric_only) {
+  resolution r;
   addrinfo hints{};
   hints.ai_family = ip == ip_version::v4 ? AF_INET : ip == ip_version::v6 ? AF_INET6 : AF_UNSPEC;
   hints.ai_socktype = SOCK_DGRAM;  // one answer per address, not one per socket type
-  hints.ai_flags = AI_NUMERICHOST;
+  hints.ai_flags = numeric_only ? AI_NUMERICHOST : 0;
   addrinfo* found = nullptr;
   int rc = ::getaddrinfo(target.c_str(), nullptr, &hints, &found);
-  if (rc == EAI_NONAME) {
-    hints.ai_flags = 0;
-    rc = ::getaddrinfo(target.c_str(), nullptr, &hints, &found);
+  if (rc == EAI_NONAME && numeric_only) {
+    r.is_name = true;
+    return r;
   }
   if (rc != 0) {
-    error = "cannot resolve \"" + target + "\"";
-    if (ip != ip_version::any) error += ip == ip_version::v4 ? " to an IPv4 address" : " to an IPv6 address";
+    r.error = "cannot resolve \"" + target + "\"";
+    if (ip != ip_version::any) r.error += ip == ip_version::v4 ? " to an IPv4 address" : " to an IPv6 address";
 #if defined(EAI_SYSTEM)  // POSIX; Winsock's codes are all covered by gai_strerror
     if (rc == EAI_SYSTEM) {
-      error += std::string(": ") + std::strerror(errno);
-      return std::nullopt;
+      r.error += std::string(": ") + std::strerror(errno);
+      return r;
     }
 #endif
-    error += std::string(": ") + ::gai_strerror(rc);
-    return std::nullopt;
+    r.error += std::string(": ") + ::gai_strerror(rc);
+    return r;
   }
-  reactor::socket_address address(found->ai_addr, found->ai_addrlen);
+  r.address.emplace(found->ai_addr, found->ai_addrlen);
   ::freeaddrinfo(found);
-  return address;
+  return r;
 }
 
 bool same_host(sockaddr_storage const& a, reactor::socket_address const& b) {
@@ -311,12 +316,17 @@ reactor::task<run_result> run_ping(ping_spec const& spec, job_context& ctx) {
     out.message = "ping " + spec.target + ": " + bad;
     co_return out;
   }
-  std::string error;
-  auto target = resolve(spec.target, spec.ip, error);
+  resolution found = resolve(spec.target, spec.ip, /*numeric_only=*/true);
+  if (found.is_name) {
+    auto look_up = [name = spec.target, ip = spec.ip] { return resolve(name, ip, false); };
+    found = co_await reactor::to_thread(std::move(look_up));  // named: see to_thread.hpp
+  }
+  auto const& target = found.address;
   if (!target) {
-    out.message = error;
+    out.message = found.error;
     co_return out;
   }
+  std::string error;
   details.resolved_address = target->ip();
   icmp_service::impl& service = *ctx.icmp.impl_;
   icmp::endpoint* endpoint = service.endpoint_for(target->family(), error);

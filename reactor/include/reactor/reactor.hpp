@@ -18,4 +18,5 @@
 #include "reactor/socket.hpp"
 #include "reactor/task.hpp"
 #include "reactor/timeout.hpp"
+#include "reactor/to_thread.hpp"
 #include "reactor/when.hpp"
