@@ -19,6 +19,10 @@
 #include "reactor/reactor.hpp"
 
 #if !defined(_WIN32)
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/mount.h>
+
 #include "netns.hpp"
 #endif
 
@@ -344,6 +348,87 @@ TEST_P(Ping, NameThatDoesNotResolve_FailsWithResolverError) {
     run_result r = ping_one(backend, spec_for("no-such-host.invalid", 1, 1ms));
     f.expect(r.result == outcome::failure, "outcome: " + describe(r));
     f.expect(r.message.find("cannot resolve \"no-such-host.invalid\"") == 0, "message: " + r.message);
+    return f.text;
+  });
+  EXPECT_EQ(report, "");
+}
+
+// In a child that has entered its own namespaces: /etc/resolv.conf and
+// /etc/nsswitch.conf replaced (bind mounts in a private mount namespace) so
+// that names go to a DNS server on 127.0.0.1:53 that reads every query and
+// never answers, each attempt waiting `timeout` seconds. Returns the
+// server's socket (keep it open), or -1 with the reason in `f`.
+int silent_dns_server(netns::findings& f, int timeout) {
+  if (!f.expect(::unshare(CLONE_NEWNS) == 0, netns::errno_text("unshare(CLONE_NEWNS)")) ||
+      !f.expect(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0,
+                netns::errno_text("mount --make-rprivate /")))
+    return -1;
+  char dir[] = "/tmp/reactord-dns-XXXXXX";
+  if (!f.expect(::mkdtemp(dir) != nullptr, netns::errno_text("mkdtemp"))) return -1;
+  auto replace = [&](char const* target, std::string const& name, std::string const& text) {
+    std::string path = std::string(dir) + "/" + name;
+    std::ofstream(path) << text;
+    return f.expect(::mount(path.c_str(), target, nullptr, MS_BIND, nullptr) == 0,
+                    netns::errno_text(("bind-mount over " + std::string(target)).c_str()));
+  };
+  if (!replace("/etc/resolv.conf", "resolv.conf",
+               "nameserver 127.0.0.1\noptions timeout:" + std::to_string(timeout) + " attempts:1\n") ||
+      !replace("/etc/nsswitch.conf", "nsswitch.conf", "hosts: files dns\n"))
+    return -1;
+  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_in at{};
+  at.sin_family = AF_INET;
+  at.sin_port = htons(53);
+  at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (!f.expect(fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&at), sizeof at) == 0,
+                netns::errno_text("bind 127.0.0.1:53")))
+    return -1;
+  return fd;
+}
+
+TEST_P(Ping, NameBehindASilentDnsServer_OtherRunsGoOnWhileItIsLookedUp) {
+  // A name whose DNS server never answers: its run waits in the lookup
+  // until its deadline, while a run to an address on the same loop sends
+  // and receives as usual. A lookup on the loop thread would hold both for
+  // the resolver's 3 s.
+  if (!netns::can_make_namespaces()) GTEST_SKIP() << "needs root to make namespaces";
+  reactor::backend_kind backend = GetParam();
+  auto report = netns::run_in_child([&] {
+    netns::findings f;
+    if (!enter_namespace_with(f, icmp_access::raw)) return f.text;
+    int dns = silent_dns_server(f, 3);
+    if (dns < 0) return f.text;
+    reactor::loop l(reactor::loop_options{backend});
+    jobs::icmp_service icmp(l);
+    jobs::http_client http(l);
+    jobs::job_context ctx{l, icmp, http, [](std::string const&) {}};
+    bool lookup_cut_short = false;
+    run_result meanwhile;
+    reactor::deadline start = reactor::clock::now(), lookup_ended{};
+    l.run(reactor::open_scope([&](reactor::scope& s) -> reactor::task<void> {
+      s.spawn(icmp.serve());
+      s.spawn([&]() -> reactor::task<void> {
+        try {
+          co_await reactor::with_timeout(start + 300ms,
+                                         jobs::run_ping(spec_for("stalls.reactord.test", 1, 1ms), ctx));
+        } catch (reactor::timeout_error const&) {
+          lookup_cut_short = true;
+        }
+        lookup_ended = reactor::clock::now();
+      });
+      meanwhile = co_await jobs::run_ping(spec_for("127.0.0.1", 5, 20ms), ctx);
+      while (lookup_ended == reactor::deadline{}) co_await reactor::sleep_for(10ms);
+      s.cancel();
+    }));
+    f.expect(lookup_cut_short, "the run whose name never resolves was not cut short at 300 ms");
+    f.expect(lookup_ended - start < 2s, "the lookup's run ended only after " +
+                                            std::to_string((lookup_ended - start) / 1ms) +
+                                            " ms: the loop waited for the resolver");
+    expect_all_answered(f, meanwhile, 5, "127.0.0.1");
+    char query[512];
+    f.expect(::recv(dns, query, sizeof query, MSG_DONTWAIT) > 0,
+             "the silent DNS server got no query: the lookup did not go to DNS");
+    ::close(dns);
     return f.text;
   });
   EXPECT_EQ(report, "");
