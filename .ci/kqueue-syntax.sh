@@ -29,7 +29,7 @@ done
 #    removes them after <sys/socket.h>), and once more with __APPLE__ for
 #    macOS's recvmsg loop. glibc declares the rest (SO_TIMESTAMP, the BSD
 #    ICMP names), so this catches those branches no longer compiling.
-hide=$(mktemp --suffix=.h)
+hide="${TMPDIR:-/tmp}/reactord-hide-linux-$$.h"
 trap 'rm -f "$hide"' EXIT
 printf '#include <sys/socket.h>\n#undef SOCK_NONBLOCK\n#undef SOCK_CLOEXEC\n#undef SO_TIMESTAMPNS\n#undef SO_RCVBUFFORCE\n' >"$hide"
 for os in FreeBSD macOS; do
