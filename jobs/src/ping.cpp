@@ -20,6 +20,7 @@
 #endif
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -84,6 +85,24 @@ resolution resolve(std::string const& target, ip_version ip, bool numeric_only) 
   ::freeaddrinfo(found);
   return r;
 }
+
+// Name lookups in progress in this process, each on a thread of its own. A
+// resolver that does not answer holds each for its whole timeout while runs
+// keep coming; past the limit a run fails at once rather than add a thread.
+constexpr int most_lookups_at_once = 64;
+std::atomic<int> lookups_in_progress{0};
+
+// One of those lookups, counted from before its thread starts until the
+// thread has finished (or was never started).
+struct lookup_slot {
+  lookup_slot() noexcept { ++lookups_in_progress; }
+  lookup_slot(lookup_slot&& other) noexcept : held(std::exchange(other.held, false)) {}
+  lookup_slot(lookup_slot const&) = delete;
+  ~lookup_slot() {
+    if (held) --lookups_in_progress;
+  }
+  bool held = true;
+};
 
 bool same_host(sockaddr_storage const& a, reactor::socket_address const& b) {
   if (a.ss_family != b.family()) return false;
@@ -317,8 +336,15 @@ reactor::task<run_result> run_ping(ping_spec const& spec, job_context& ctx) {
     co_return out;
   }
   resolution found = resolve(spec.target, spec.ip, /*numeric_only=*/true);
+  if (found.is_name && lookups_in_progress.load() >= most_lookups_at_once) {
+    out.message = "cannot resolve \"" + spec.target + "\": " + std::to_string(most_lookups_at_once) +
+                  " name lookups are already waiting for the resolver";
+    co_return out;
+  }
   if (found.is_name) {
-    auto look_up = [name = spec.target, ip = spec.ip] { return resolve(name, ip, false); };
+    auto look_up = [name = spec.target, ip = spec.ip, slot = lookup_slot()] {
+      return resolve(name, ip, false);
+    };
     found = co_await reactor::to_thread(std::move(look_up));  // named: see to_thread.hpp
   }
   auto const& target = found.address;

@@ -8,6 +8,7 @@
 // shared 2-core machine.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <regex>
 #include <string>
 #include <tuple>
@@ -430,6 +431,61 @@ TEST_P(Ping, NameBehindASilentDnsServer_OtherRunsGoOnWhileItIsLookedUp) {
     char query[512];
     f.expect(::recv(dns, query, sizeof query, MSG_DONTWAIT) > 0,
              "the silent DNS server got no query: the lookup did not go to DNS");
+    ::close(dns);
+    return f.text;
+  });
+  EXPECT_EQ(report, "");
+}
+
+TEST_P(Ping, ManyNamesBehindASilentDnsServer_LookupThreadsAreCapped) {
+  // 100 runs for names at once, all stuck in the resolver: at most 64
+  // lookup threads; the other runs fail at once saying why.
+  if (!netns::can_make_namespaces()) GTEST_SKIP() << "needs root to make namespaces";
+  for (char const* file : {"/etc/resolv.conf", "/etc/nsswitch.conf"})
+    if (::access(file, F_OK) != 0) GTEST_SKIP() << "no " << file << " to mount over";
+  reactor::backend_kind backend = GetParam();
+  auto report = netns::run_in_child([&] {
+    netns::findings f;
+    if (!enter_namespace_with(f, icmp_access::raw)) return f.text;
+    int dns = silent_dns_server(f, 3);
+    if (dns < 0) return f.text;
+    reactor::loop l(reactor::loop_options{backend});
+    jobs::icmp_service icmp(l);
+    jobs::http_client http(l);
+    jobs::job_context ctx{l, icmp, http, [](std::string const&) {}};
+    int refused = 0, cut_short = 0, other = 0;
+    std::string an_other;
+    l.run(reactor::open_scope([&](reactor::scope& s) -> reactor::task<void> {
+      s.spawn(icmp.serve());
+      co_await reactor::open_scope([&](reactor::scope& runs) -> reactor::task<void> {
+        for (int i = 0; i < 100; ++i)
+          runs.spawn([&, i]() -> reactor::task<void> {
+            ping_spec spec = spec_for("host" + std::to_string(i) + ".reactord.test", 1, 1ms);
+            try {
+              run_result r = co_await reactor::with_timeout(reactor::clock::now() + 300ms,
+                                                            jobs::run_ping(spec, ctx));
+              if (r.message.find("64 name lookups are already waiting") != std::string::npos)
+                ++refused;
+              else
+                ++other, an_other = r.message;
+            } catch (reactor::timeout_error const&) {
+              ++cut_short;
+            }
+          });
+        co_return;
+      });
+      s.cancel();
+    }));
+    // The lookups still wait for the resolver (3 s); count their threads.
+    int threads = 0;
+    for (auto const& entry : std::filesystem::directory_iterator("/proc/self/task")) {
+      (void)entry;
+      ++threads;
+    }
+    f.expect(cut_short == 64, std::to_string(cut_short) + " runs waited in a lookup, wanted 64");
+    f.expect(refused == 36, std::to_string(refused) + " runs were refused a lookup, wanted 36");
+    f.expect(other == 0, std::to_string(other) + " runs ended otherwise, e.g. " + an_other);
+    f.expect(threads <= 64 + 1, std::to_string(threads) + " threads: more than 64 lookups and this one");
     ::close(dns);
     return f.text;
   });
