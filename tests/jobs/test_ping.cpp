@@ -9,6 +9,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <iterator>
+#include <optional>
 #include <regex>
 #include <string>
 #include <tuple>
@@ -35,22 +37,39 @@ using jobs::ping_result;
 using jobs::ping_spec;
 using jobs::run_result;
 
+// What a ping run needs beside its loop, as the scheduler gives it.
+struct ping_services {
+  explicit ping_services(reactor::loop& l) : icmp(l), http(l), ctx{l, icmp, http, [](std::string const&) {}} {}
+  ping_services(ping_services const&) = delete;
+  jobs::icmp_service icmp;
+  jobs::http_client http;
+  jobs::job_context ctx;
+};
+
 reactor::task<void> ping_into(ping_spec spec, jobs::job_context& ctx, run_result& out) {
   out = co_await jobs::run_ping(spec, ctx);
+}
+
+// A run with a deadline: its result, or nothing if the deadline cut it short.
+reactor::task<std::optional<run_result>> ping_until(reactor::deadline limit, ping_spec const& spec,
+                                                    jobs::job_context& ctx) {
+  try {
+    co_return co_await reactor::with_timeout(limit, jobs::run_ping(spec, ctx));
+  } catch (reactor::timeout_error const&) {
+    co_return std::nullopt;
+  }
 }
 
 // Runs every spec at once on one loop, with the service's serve() beside
 // them as the scheduler runs it, and returns the results in spec order.
 std::vector<run_result> ping_all(reactor::backend_kind backend, std::vector<ping_spec> const& specs) {
   reactor::loop l(reactor::loop_options{backend});
-  jobs::icmp_service icmp(l);
-  jobs::http_client http(l);
-  jobs::job_context ctx{l, icmp, http, [](std::string const&) {}};
+  ping_services ps(l);
   std::vector<run_result> results(specs.size());
   l.run(reactor::open_scope([&](reactor::scope& s) -> reactor::task<void> {
-    s.spawn(icmp.serve());
+    s.spawn(ps.icmp.serve());
     co_await reactor::open_scope([&](reactor::scope& runs) -> reactor::task<void> {
-      for (std::size_t i = 0; i < specs.size(); ++i) runs.spawn(ping_into(specs[i], ctx, results[i]));
+      for (std::size_t i = 0; i < specs.size(); ++i) runs.spawn(ping_into(specs[i], ps.ctx, results[i]));
       co_return;
     });
     s.cancel();
@@ -101,11 +120,9 @@ TEST_P(Ping, SpecWithZeroCount_RejectedBeforeSending) {
 
 TEST_P(Ping, WithoutServeRunning_FailsSayingSo) {
   reactor::loop& l = this->l();
-  jobs::icmp_service icmp(l);
-  jobs::http_client http(l);
-  jobs::job_context ctx{l, icmp, http, [](std::string const&) {}};
+  ping_services ps(l);
   ping_spec s = spec_for("127.0.0.1", 1, 1ms, 50ms);
-  run_result r = l.run(jobs::run_ping(s, ctx));
+  run_result r = l.run(jobs::run_ping(s, ps.ctx));
   EXPECT_EQ(r.result, outcome::failure);
   EXPECT_NE(r.message.find("serve() is not running"), std::string::npos) << r.message;
 }
@@ -387,14 +404,22 @@ int silent_dns_server(netns::findings& f, int timeout) {
   return fd;
 }
 
-TEST_P(Ping, NameBehindASilentDnsServer_OtherRunsGoOnWhileItIsLookedUp) {
+// Cases run with silent_dns_server() in a child; each makes its own loop.
+class PingBehindSilentDns : public ::testing::TestWithParam<reactor::backend_kind> {
+ protected:
+  void SetUp() override {
+    if (!netns::can_make_namespaces()) GTEST_SKIP() << "needs root to make namespaces";
+    for (char const* file : {"/etc/resolv.conf", "/etc/nsswitch.conf"})
+      if (::access(file, F_OK) != 0) GTEST_SKIP() << "no " << file << " to mount over";
+  }
+};
+REACTORD_ON_EACH_BACKEND(PingBehindSilentDns);
+
+TEST_P(PingBehindSilentDns, NameNeverAnswered_OtherRunsGoOnWhileItIsLookedUp) {
   // A name whose DNS server never answers: its run waits in the lookup
   // until its deadline, while a run to an address on the same loop sends
   // and receives as usual. A lookup on the loop thread would hold both for
   // the resolver's 3 s.
-  if (!netns::can_make_namespaces()) GTEST_SKIP() << "needs root to make namespaces";
-  for (char const* file : {"/etc/resolv.conf", "/etc/nsswitch.conf"})
-    if (::access(file, F_OK) != 0) GTEST_SKIP() << "no " << file << " to mount over";
   reactor::backend_kind backend = GetParam();
   auto report = netns::run_in_child([&] {
     netns::findings f;
@@ -402,24 +427,18 @@ TEST_P(Ping, NameBehindASilentDnsServer_OtherRunsGoOnWhileItIsLookedUp) {
     int dns = silent_dns_server(f, 3);
     if (dns < 0) return f.text;
     reactor::loop l(reactor::loop_options{backend});
-    jobs::icmp_service icmp(l);
-    jobs::http_client http(l);
-    jobs::job_context ctx{l, icmp, http, [](std::string const&) {}};
+    ping_services ps(l);
     bool lookup_cut_short = false;
     run_result meanwhile;
     reactor::deadline start = reactor::clock::now(), lookup_ended{};
     l.run(reactor::open_scope([&](reactor::scope& s) -> reactor::task<void> {
-      s.spawn(icmp.serve());
+      s.spawn(ps.icmp.serve());
       s.spawn([&]() -> reactor::task<void> {
-        try {
-          co_await reactor::with_timeout(start + 300ms,
-                                         jobs::run_ping(spec_for("stalls.reactord.test", 1, 1ms), ctx));
-        } catch (reactor::timeout_error const&) {
-          lookup_cut_short = true;
-        }
+        ping_spec stalls = spec_for("stalls.reactord.test", 1, 1ms);
+        lookup_cut_short = !(co_await ping_until(start + 300ms, stalls, ps.ctx));
         lookup_ended = reactor::clock::now();
       });
-      meanwhile = co_await jobs::run_ping(spec_for("127.0.0.1", 5, 20ms), ctx);
+      meanwhile = co_await jobs::run_ping(spec_for("127.0.0.1", 5, 20ms), ps.ctx);
       while (lookup_ended == reactor::deadline{}) co_await reactor::sleep_for(10ms);
       s.cancel();
     }));
@@ -437,12 +456,9 @@ TEST_P(Ping, NameBehindASilentDnsServer_OtherRunsGoOnWhileItIsLookedUp) {
   EXPECT_EQ(report, "");
 }
 
-TEST_P(Ping, ManyNamesBehindASilentDnsServer_LookupThreadsAreCapped) {
+TEST_P(PingBehindSilentDns, ManyNamesNeverAnswered_LookupThreadsAreCapped) {
   // 100 runs for names at once, all stuck in the resolver: at most 64
   // lookup threads; the other runs fail at once saying why.
-  if (!netns::can_make_namespaces()) GTEST_SKIP() << "needs root to make namespaces";
-  for (char const* file : {"/etc/resolv.conf", "/etc/nsswitch.conf"})
-    if (::access(file, F_OK) != 0) GTEST_SKIP() << "no " << file << " to mount over";
   reactor::backend_kind backend = GetParam();
   auto report = netns::run_in_child([&] {
     netns::findings f;
@@ -450,38 +466,30 @@ TEST_P(Ping, ManyNamesBehindASilentDnsServer_LookupThreadsAreCapped) {
     int dns = silent_dns_server(f, 3);
     if (dns < 0) return f.text;
     reactor::loop l(reactor::loop_options{backend});
-    jobs::icmp_service icmp(l);
-    jobs::http_client http(l);
-    jobs::job_context ctx{l, icmp, http, [](std::string const&) {}};
+    ping_services ps(l);
     int refused = 0, cut_short = 0, other = 0;
     std::string an_other;
     l.run(reactor::open_scope([&](reactor::scope& s) -> reactor::task<void> {
-      s.spawn(icmp.serve());
+      s.spawn(ps.icmp.serve());
       co_await reactor::open_scope([&](reactor::scope& runs) -> reactor::task<void> {
         for (int i = 0; i < 100; ++i)
           runs.spawn([&, i]() -> reactor::task<void> {
             ping_spec spec = spec_for("host" + std::to_string(i) + ".reactord.test", 1, 1ms);
-            try {
-              run_result r = co_await reactor::with_timeout(reactor::clock::now() + 300ms,
-                                                            jobs::run_ping(spec, ctx));
-              if (r.message.find("64 name lookups are already waiting") != std::string::npos)
-                ++refused;
-              else
-                ++other, an_other = r.message;
-            } catch (reactor::timeout_error const&) {
+            auto r = co_await ping_until(reactor::clock::now() + 300ms, spec, ps.ctx);
+            if (!r)
               ++cut_short;
-            }
+            else if (r->message.find("64 name lookups are already waiting") != std::string::npos)
+              ++refused;
+            else
+              ++other, an_other = r->message;
           });
         co_return;
       });
       s.cancel();
     }));
     // The lookups still wait for the resolver (3 s); count their threads.
-    int threads = 0;
-    for (auto const& entry : std::filesystem::directory_iterator("/proc/self/task")) {
-      (void)entry;
-      ++threads;
-    }
+    auto threads = std::distance(std::filesystem::directory_iterator("/proc/self/task"),
+                                 std::filesystem::directory_iterator{});
     f.expect(cut_short == 64, std::to_string(cut_short) + " runs waited in a lookup, wanted 64");
     f.expect(refused == 36, std::to_string(refused) + " runs were refused a lookup, wanted 36");
     f.expect(other == 0, std::to_string(other) + " runs ended otherwise, e.g. " + an_other);
@@ -499,20 +507,14 @@ TEST_P(Ping, CancelledMidRun_LaterRunsOnTheSameSocketStillWork) {
     netns::findings f;
     if (!enter_namespace_with(f, icmp_access::datagram)) return f.text;
     reactor::loop l(reactor::loop_options{backend});
-    jobs::icmp_service icmp(l);
-    jobs::http_client http(l);
-    jobs::job_context ctx{l, icmp, http, [](std::string const&) {}};
+    ping_services ps(l);
     run_result after;
     bool cut_short = false;
     l.run(reactor::open_scope([&](reactor::scope& s) -> reactor::task<void> {
-      s.spawn(icmp.serve());
+      s.spawn(ps.icmp.serve());
       ping_spec slow = spec_for("127.0.0.1", 100, 10ms);
-      try {
-        co_await reactor::with_timeout(reactor::clock::now() + 50ms, jobs::run_ping(slow, ctx));
-      } catch (reactor::timeout_error const&) {
-        cut_short = true;
-      }
-      after = co_await jobs::run_ping(spec_for("127.0.0.1", 3, 5ms), ctx);
+      cut_short = !(co_await ping_until(reactor::clock::now() + 50ms, slow, ps.ctx));
+      after = co_await jobs::run_ping(spec_for("127.0.0.1", 3, 5ms), ps.ctx);
       s.cancel();
     }));
     f.expect(cut_short, "the 1 s run was not cut short by its 50 ms deadline");
@@ -601,20 +603,14 @@ TEST_P(Ping, ReplyAfterItsTimeout_CountedLateNotReceived) {
 
 TEST_P(Ping, CancelledMidRun_LaterRunsOnTheSameHandleStillWork) {
   reactor::loop& l = this->l();
-  jobs::icmp_service icmp(l);
-  jobs::http_client http(l);
-  jobs::job_context ctx{l, icmp, http, [](std::string const&) {}};
+  ping_services ps(l);
   run_result after;
   bool cut_short = false;
   l.run(reactor::open_scope([&](reactor::scope& s) -> reactor::task<void> {
-    s.spawn(icmp.serve());
-    try {
-      co_await reactor::with_timeout(reactor::clock::now() + 50ms,
-                                     jobs::run_ping(spec_for("127.0.0.1", 100, 10ms), ctx));
-    } catch (reactor::timeout_error const&) {
-      cut_short = true;
-    }
-    after = co_await jobs::run_ping(spec_for("127.0.0.1", 3, 5ms), ctx);
+    s.spawn(ps.icmp.serve());
+    ping_spec slow = spec_for("127.0.0.1", 100, 10ms);
+    cut_short = !(co_await ping_until(reactor::clock::now() + 50ms, slow, ps.ctx));
+    after = co_await jobs::run_ping(spec_for("127.0.0.1", 3, 5ms), ps.ctx);
     s.cancel();
   }));
   EXPECT_TRUE(cut_short) << "the 1 s run was not cut short by its 50 ms deadline";
@@ -628,17 +624,12 @@ TEST_P(Ping, EndpointGoneWithEchoesInFlight_LaterEndpointsStillWork) {
   // loop are gone, and must free those requests and touch nothing else.
   for (int round = 0; round < 20; ++round) {
     reactor::loop l(reactor::loop_options{GetParam()});
-    jobs::icmp_service icmp(l);
-    jobs::http_client http(l);
-    jobs::job_context ctx{l, icmp, http, [](std::string const&) {}};
+    ping_services ps(l);
     l.run(reactor::open_scope([&](reactor::scope& s) -> reactor::task<void> {
-      s.spawn(icmp.serve());
-      try {
-        co_await reactor::with_timeout(reactor::clock::now() + 1ms,
-                                       jobs::run_ping(spec_for("127.0.0.1", 4, 0ms), ctx));
-      } catch (reactor::timeout_error const&) {
-        // The usual end: the run is cut short with its echoes unanswered.
-      }
+      s.spawn(ps.icmp.serve());
+      // Usually cut short with its echoes unanswered; either end will do.
+      ping_spec four = spec_for("127.0.0.1", 4, 0ms);
+      co_await ping_until(reactor::clock::now() + 1ms, four, ps.ctx);
       s.cancel();
     }));
   }
