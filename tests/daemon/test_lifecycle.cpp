@@ -14,7 +14,7 @@ class Lifecycle : public on_each_daemon_backend {
   temp_dir dir;
   std::vector<std::string> args(std::string const& file) { return {"--config", file, "--backend", backend()}; }
 };
-REACTORD_DAEMON_ON_EACH_BACKEND(Lifecycle);
+REACTORD_ON_EACH_BACKEND(Lifecycle);
 
 TEST_P(Lifecycle, FirstLogLineNamesTheJobFileAndBackend) {
   auto f = dir.write("jobs.yaml", "daemon: { status_listen: off }\njobs:\n  - { name: a, kind: countdown, from: 0, every: 1h }\n");

@@ -24,7 +24,7 @@ class StatusAndLogs : public on_each_daemon_backend {
   temp_dir dir;
   std::vector<std::string> args(std::string const& file) { return {"--config", file, "--backend", backend()}; }
 };
-REACTORD_DAEMON_ON_EACH_BACKEND(StatusAndLogs);
+REACTORD_ON_EACH_BACKEND(StatusAndLogs);
 
 TEST_P(StatusAndLogs, MetricsAndHealthzAnswerWhileAThousandJobsRun) {
   std::string text = "daemon: { status_listen: 127.0.0.1:0 }\njobs:\n";

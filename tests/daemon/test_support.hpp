@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "backends.hpp"  // tests/reactor: REACTORD_ON_EACH_BACKEND
 #include "reactor/loop.hpp"
 
 struct temp_dir {
@@ -199,15 +200,9 @@ class json_check {
 };
 
 // End-to-end tests run once per backend this machine can run, passed to the
-// daemon as --backend.
+// daemon as --backend; instantiate them with REACTORD_ON_EACH_BACKEND
+// (backends.hpp), as the reactor's tests are.
 class on_each_daemon_backend : public ::testing::TestWithParam<reactor::backend_kind> {
  protected:
   std::string backend() const { return std::string(reactor::to_string(GetParam())); }
 };
-inline std::string daemon_backend_name(::testing::TestParamInfo<reactor::backend_kind> const& info) {
-  return std::string(reactor::to_string(info.param));
-}
-#define REACTORD_DAEMON_ON_EACH_BACKEND(fixture)                                   \
-  INSTANTIATE_TEST_SUITE_P(backend, fixture,                                      \
-                           ::testing::ValuesIn(reactor::available_backends()),    \
-                           daemon_backend_name)
