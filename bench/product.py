@@ -154,9 +154,9 @@ class tool:
 
 
 class reactord(tool):
-    def __init__(self, scenario, workdir, ns, binary, backend, log_level):
+    def __init__(self, scenario, workdir, ns, binary, backend, log_level, label=""):
         super().__init__(scenario, workdir, ns)
-        self.name = f"reactord_{backend}" + ("" if log_level == "info" else f"_{log_level}")
+        self.name = f"reactord_{backend}" + ("" if log_level == "info" else f"_{log_level}") + label
         s = scenario
         self.port = 9817
         jobs = [f"daemon:\n  status_listen: 127.0.0.1:{self.port}\n  max_concurrency: 4096\njobs:\n"]
@@ -338,6 +338,9 @@ def run_scenario(sc, args, run_no):
 
         for backend in args.backends:
             place(f"reactord-{backend}", lambda d, ns, b=backend: reactord(sc, d, ns, args.reactord, b, "info"))
+        for label, path in args.also:
+            place(f"reactord-{label}", lambda d, ns, l=label, p=path: reactord(sc, d, ns, p, args.backends[0], "info",
+                                                                             "_" + l))
         if args.quiet_variant:
             place("reactord-warn", lambda d, ns: reactord(sc, d, ns, args.reactord, args.backends[0], "warn"))
         place("collectd", lambda d, ns: collectd(sc, d, ns))
@@ -410,10 +413,13 @@ def main():
     ap.add_argument("--scenarios", default="ping1,ping3,fetch10,fetch1", help=",".join(SCENARIOS))
     ap.add_argument("--backends", default="io_uring,epoll")
     ap.add_argument("--quiet-variant", action="store_true", help="also reactord with --log-level warn")
+    ap.add_argument("--also", action="append", default=[], metavar="LABEL=PATH",
+                    help="another reactord binary, measured beside the first (before/after a change)")
     ap.add_argument("--no-install", action="store_true")
     ap.add_argument("--keep", action="store_true", help="keep the work directories")
     args = ap.parse_args()
     args.backends = args.backends.split(",")
+    args.also = [a.split("=", 1) for a in args.also]
     if os.geteuid() != 0:
         print("product: needs root (network namespaces, raw ICMP sockets)", file=sys.stderr)
         return 2

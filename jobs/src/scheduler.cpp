@@ -180,8 +180,23 @@ struct scheduler::impl {
 
   bool scheduling() const noexcept { return runs_scope && !draining; }
 
+  // When the loop wakes for slot `due`: the end of its cell on the accuracy
+  // grid (scheduler_options::accuracy), so neighbouring slots share a
+  // wake-up. Plus the slot's place in its cell scaled down 4096 times (at
+  // most 25 us for a 100 ms cell): the loop fires due timers in deadline
+  // order, so the runs of one wake-up still start, and queue for a
+  // concurrency slot, in the order of their slots.
+  reactor::deadline wake_for(job_entry const& j, reactor::deadline due) const noexcept {
+    auto cell = std::min(options.accuracy, j.spec.schedule.interval / 10).count();
+    if (cell <= 0) return due;
+    auto past = due.time_since_epoch().count() % cell;
+    if (past == 0) return due;
+    return due + duration(cell - past + (past >> 12));
+  }
+  void arm(job_entry& j) { loop.arm(j, wake_for(j, j.next_due)); }
+
   void arm_all() {
-    for (auto& j : jobs) loop.arm(*j, j->next_due);
+    for (auto& j : jobs) arm(*j);
   }
   void disarm_all() noexcept {
     for (auto& j : jobs) loop.disarm(*j);
@@ -197,7 +212,7 @@ struct scheduler::impl {
     // After a stall of the whole loop, resume on the grid rather than
     // firing once per missed slot.
     j.next_due = slot_after(j, std::max(slot, loop.now()));
-    loop.arm(j, j.next_due);
+    arm(j);
     if (!j.spec.schedule.allow_overlap && j.running + j.queued > 0) {
       ++j.skipped;
       sink.on_skipped(j.spec.name, slot);
@@ -311,7 +326,7 @@ struct scheduler::impl {
         reactor::deadline sooner = slot_after(j, reactor::clock::now());
         if (sooner < j.next_due) {
           j.next_due = sooner;
-          loop.arm(j, sooner);
+          arm(j);
         }
       }
       j.last = std::make_unique<run_result>(r);
@@ -396,7 +411,7 @@ struct scheduler::impl {
         ++summary.changed;  // the old entry stays in `jobs`, to be retired below
       }
       next.push_back(std::make_unique<job_entry>(*this, std::move(spec), origin));
-      if (scheduling()) loop.arm(*next.back(), next.back()->next_due);
+      if (scheduling()) arm(*next.back());
     }
     // What is left in `jobs` was changed or removed: it starts nothing more,
     // and its runs in flight are cancelled.

@@ -57,6 +57,14 @@ class result_sink {
 
 struct scheduler_options {
   std::size_t max_concurrency = 512;  // runs in flight at once, all jobs together
+  // Timer accuracy, as systemd's AccuracySec or the kernel's timer slack: a
+  // job's timer is armed at its slot rounded up to the next multiple of this
+  // (on the monotonic clock, the same grid for every job), so runs due within
+  // one such cell start in one wake-up of the loop instead of one each. A run
+  // never starts early and at most this late; its lateness (late_ms) is still
+  // measured from the slot itself. Capped at a tenth of the job's interval.
+  // Zero: every slot its own wake-up.
+  duration accuracy = std::chrono::milliseconds(100);
 };
 
 struct reload_summary {
