@@ -1,10 +1,10 @@
 #include "job_fields.hpp"
 
 #include <cctype>
-#include <regex>
 
 #include "config/duration.hpp"
 #include "config/job_file.hpp"
+#include "jobs/checked.hpp"
 
 namespace config::detail {
 
@@ -199,16 +199,17 @@ void read_headers(mapping_reader& r, std::vector<std::pair<std::string, std::str
   out = std::move(headers);
 }
 
-void read_regex(mapping_reader& r, std::string const& key, std::optional<std::string>& out) {
+// Compiled here, once per load: a pattern RE2 refuses, or one past the
+// limits of body_pattern.hpp, is an error at its line and column.
+void read_regex(mapping_reader& r, std::string const& key, std::optional<jobs::body_pattern>& out) {
   std::optional<std::string> pattern;
   if (!r.read(key, pattern)) return;
-  try {
-    std::regex check(*pattern, std::regex::ECMAScript);
-  } catch (std::regex_error const& e) {
-    r.error(r.mark_of(key), "'" + key + "' is not a valid regular expression (ECMAScript): " + e.what());
+  auto compiled = jobs::body_pattern::compile(std::move(*pattern));
+  if (auto const* why = std::get_if<std::string>(&compiled)) {
+    r.error(r.mark_of(key), "'" + key + "' is not a valid regular expression (RE2 syntax): " + *why);
     return;
   }
-  out = std::move(pattern);
+  out = std::move(std::get<jobs::body_pattern>(compiled));
 }
 
 }  // namespace
@@ -272,22 +273,24 @@ void check_job(mapping_reader& r, jobs::job_spec const& job) {
     if (p->count > 1 && p->interval < ping_interval_floor)
       r.error(r.mark_of("interval"), "'interval' (" + format_duration(p->interval) + ") is under the floor of " +
                                          format_duration(ping_interval_floor) + " between echoes");
-    jobs::duration needed = (p->count - 1) * p->interval + p->echo_timeout;
-    if (needed > budget)
+    std::optional<jobs::duration> needed;
+    if (auto echoes = jobs::checked_mul(p->interval, p->count - 1)) needed = jobs::checked_add(*echoes, p->echo_timeout);
+    if (!needed || *needed > budget)
       r.error(r.mark_of("count"), std::to_string(p->count) + " echoes " + format_duration(p->interval) +
                                       " apart, each waiting up to " + format_duration(p->echo_timeout) + ", take " +
-                                      format_duration(needed) + ", more than the run may last (" +
-                                      format_duration(budget) + "); lower count or interval, or raise " +
-                                      (s.timeout ? "'timeout'" : "'every'"));
+                                      (needed ? format_duration(*needed) : std::string("more than 292 years")) +
+                                      ", more than the run may last (" + format_duration(budget) +
+                                      "); lower count or interval, or raise " + (s.timeout ? "'timeout'" : "'every'"));
   } else if (auto const* f = std::get_if<jobs::fetch_spec>(&job.kind)) {
     if (f->url.empty() && !r.map()["url"].IsDefined())
       r.error(r.mark_of("url"), "a fetch job needs a 'url' (http:// or https://)");
     if (!f->body.empty() && f->method != "POST")
       r.error(r.mark_of("body"), "'body' is sent only with method: POST (this job uses " + f->method + ")");
   } else if (auto const* c = std::get_if<jobs::countdown_spec>(&job.kind)) {
-    if (c->from * c->tick > budget)
+    auto takes = jobs::checked_mul(c->tick, c->from);
+    if (!takes || *takes > budget)
       r.error(r.mark_of("from"), "counting down from " + std::to_string(c->from) + " at " + format_duration(c->tick) +
-                                     " a tick takes " + format_duration(c->from * c->tick) +
+                                     " a tick takes " + (takes ? format_duration(*takes) : std::string("more than 292 years")) +
                                      ", more than the run may last (" + format_duration(budget) + ")");
   }
 }

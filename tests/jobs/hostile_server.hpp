@@ -35,10 +35,15 @@ class hostile_server {
     drip,              // 200, Content-Length 1000, one byte per second
     wrong_status,      // 503 Service Unavailable
     not_tls,           // answers a TLS ClientHello with plain text
+    fixed_body,        // 200 with the body given to the constructor
   };
   static constexpr std::uint64_t ten_gb = 10ull * 1000 * 1000 * 1000;
 
-  explicit hostile_server(behaviour b) : behaviour_(b) {
+  // A server that answers every request with 200 and `body` (a body made to
+  // hurt the client's matching).
+  explicit hostile_server(std::string body) : hostile_server(behaviour::fixed_body, std::move(body)) {}
+
+  explicit hostile_server(behaviour b, std::string body = {}) : behaviour_(b), body_(std::move(body)) {
     listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int one = 1;
     ::setsockopt(listener_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -168,11 +173,15 @@ class hostile_server {
       case behaviour::not_tls:
         send_all(fd, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
         return;
+      case behaviour::fixed_body:
+        send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body_.size()) + "\r\n\r\n" + body_);
+        return;
       case behaviour::hang: return;
     }
   }
 
   behaviour behaviour_;
+  std::string body_;  // fixed_body
   int listener_ = -1;
   std::uint16_t port_ = 0;
   std::atomic<bool> stopping_{false};

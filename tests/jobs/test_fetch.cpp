@@ -125,13 +125,13 @@ TEST_P(Fetch, BodyExpectations_EachFailsWithItsName) {
   fetch_spec contains = get(web().url("/index.html"));
   contains.body_contains = "not in the page";
   fetch_spec matches = get(web().url("/index.html"));
-  matches.body_matches = "^bye";
+  matches.body_matches = jobs::body_pattern("^bye");
   fetch_spec not_matches = get(web().url("/index.html"));
-  not_matches.body_not_matches = "hel+o";
+  not_matches.body_not_matches = jobs::body_pattern("hel+o");
   fetch_spec all_hold = get(web().url("/index.html"));
   all_hold.body_contains = "from nginx";
-  all_hold.body_matches = "^hello\\s+from";
-  all_hold.body_not_matches = "error";
+  all_hold.body_matches = jobs::body_pattern("^hello\\s+from");
+  all_hold.body_not_matches = jobs::body_pattern("error");
   auto rs = fetch_in_sequence(l(), {contains, matches, not_matches, all_hold});
   EXPECT_EQ(details(rs[0]).failed_expectation, "body_contains");
   EXPECT_EQ(details(rs[1]).failed_expectation, "body_matches");
@@ -221,7 +221,7 @@ TEST_P(Fetch, CertificateForAnotherName_FailsVerification) {
 
 TEST_P(Fetch, ManyConcurrentRuns_AllSucceedOverFewConnections) {
   std::vector<fetch_spec> specs(200, get(web().url("/conn")));
-  for (auto& s : specs) s.body_matches = "requests on this connection: [0-9]+";
+  for (auto& s : specs) s.body_matches = jobs::body_pattern("requests on this connection: [0-9]+");
   auto rs = fetch_concurrently(l(), specs, 32);
   int ok = 0;
   for (auto const& r : rs) ok += r.result == outcome::success;

@@ -198,3 +198,52 @@ TEST_P(FetchHostile, CancelledRuns_LeaveNoFdBehindAndTheClientUsable) {
   EXPECT_EQ(after->result, outcome::success) << after->message;
   EXPECT_EQ(open_fds(), fds_before);
 }
+
+// Bodies made to hurt a backtracking regex engine (std::regex overflowed its
+// stack on the first two and took 17 s on the third, on the loop's thread).
+// Each run ends in good time with the right verdict while nginx is fetched
+// beside it every 50 ms.
+
+TEST_P(FetchHostile, ThirtyKilobyteLineWithDotStar_MatchesWithoutCrashing) {
+  hostile_server server("{\"status\":\"ok\"," + std::string(30'000, 'x') + "}\n");
+  fetch_spec s = get(server.url());
+  s.body_matches = jobs::body_pattern("\"status\":\"ok\".*");
+  auto o = run_beside_nginx(s, 5000ms);
+  ASSERT_TRUE(o.hostile.has_value());
+  EXPECT_EQ(o.hostile->result, outcome::success) << o.hostile->message;
+  EXPECT_EQ(o.healthy_ok, o.healthy_runs);
+}
+
+TEST_P(FetchHostile, FiftyThousandDigits_MatchWithoutCrashing) {
+  hostile_server server("{\"jobs\":" + std::string(50'000, '7') + "}");
+  fetch_spec s = get(server.url());
+  s.body_matches = jobs::body_pattern("\"jobs\":[0-9]+");
+  s.body_not_matches = jobs::body_pattern("\"jobs\":[0-9]+x");
+  auto o = run_beside_nginx(s, 5000ms);
+  ASSERT_TRUE(o.hostile.has_value());
+  EXPECT_EQ(o.hostile->result, outcome::success) << o.hostile->message;
+  EXPECT_EQ(o.healthy_ok, o.healthy_runs);
+}
+
+TEST_P(FetchHostile, CatastrophicBacktrackingPattern_FailsPromptlyWhileOthersRun) {
+  // 29 word characters and a '!': a backtracking engine tries every way of
+  // splitting the word before giving up (2^29 of them).
+  hostile_server server(std::string(29, 'a') + "!");
+  fetch_spec s = get(server.url());
+  s.body_matches = jobs::body_pattern(R"(^(\w+\s?)*$)");
+  // Five runs one after the other, each under a 2 s deadline, while nginx is
+  // fetched every 50 ms: all five end with the verdict (none times out) and
+  // every nginx fetch meanwhile succeeds.
+  int verdicts = 0;
+  std::chrono::steady_clock::duration slowest{};
+  for (int i = 0; i < 5; ++i) {
+    auto o = run_beside_nginx(s, 2000ms);
+    ASSERT_TRUE(o.hostile.has_value()) << "run " << i << " timed out";
+    EXPECT_EQ(details(*o.hostile).failed_expectation, "body_matches") << o.hostile->message;
+    verdicts += o.hostile->result == outcome::failure;
+    slowest = std::max(slowest, o.hostile_took);
+    EXPECT_EQ(o.healthy_ok, o.healthy_runs);
+  }
+  EXPECT_EQ(verdicts, 5);
+  EXPECT_LT(slowest, 2000ms + slack);  // std::regex: 17 s each, the loop blocked throughout
+}

@@ -11,6 +11,8 @@
 #include <variant>
 #include <vector>
 
+#include "jobs/body_pattern.hpp"
+
 namespace jobs {
 
 using duration = std::chrono::nanoseconds;
@@ -51,8 +53,8 @@ struct fetch_spec {
   bool follow_redirects = false;
   std::vector<status_range> expected_status = {status_range{}};
   std::optional<std::string> body_contains;
-  std::optional<std::string> body_matches;      // ECMAScript regex
-  std::optional<std::string> body_not_matches;  // ECMAScript regex
+  std::optional<body_pattern> body_matches;      // RE2 syntax, searched for
+  std::optional<body_pattern> body_not_matches;
   std::size_t max_body_bytes = 10 * 1024 * 1024;  // the transfer is aborted past it
   bool verify_tls = true;
   std::string ca_file;  // empty: the system's CA store
