@@ -4,15 +4,13 @@
 #include <glob.h>
 
 #include <cctype>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 #include "config/suggest.hpp"
+#include "file_text.hpp"
 #include "job_fields.hpp"
 #include "mapping_reader.hpp"
+#include "yaml_budget.hpp"
 
 namespace config {
 
@@ -85,6 +83,8 @@ struct loading {
   std::map<std::string, std::pair<std::string, int>> first_definition;  // name -> (file, line)
   // Defaults per kind, already applied to a blank job of that kind.
   std::map<std::string, jobs::job_spec> prototypes;
+  // Every file read, as it was read: checked again once all are validated.
+  std::vector<std::pair<std::string, detail::file_version>> read;
 };
 
 jobs::job_spec prototype(loading& l, std::string const& kind) {
@@ -156,29 +156,44 @@ void read_jobs(loading& l, problems& p, YAML::Node const& node) {
 
 std::optional<YAML::Node> parse_yaml(std::string_view text, problems& p) {
   try {
-    return YAML::Load(std::string(text));
+    std::string copy(text);
+    if (auto spent = detail::check_yaml_budget(copy)) {
+      p.at(spent->where, spent->message);
+      return std::nullopt;
+    }
+    return YAML::Load(copy);
   } catch (YAML::Exception const& e) {
     p.at(e.mark, "not valid YAML: " + e.msg);
     return std::nullopt;
   }
 }
 
-std::optional<std::string> read_text(std::filesystem::path const& path, problems& p) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    p.at(YAML::Mark::null_mark(), std::string("cannot open: ") + std::strerror(errno));
+std::optional<std::string> read_text(loading& l, std::string const& path, problems& p) {
+  auto text = detail::read_job_file_text(path);
+  if (auto const* refused = std::get_if<std::string>(&text)) {
+    p.at(YAML::Mark::null_mark(), *refused);
     return std::nullopt;
   }
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  auto& [content, version] = std::get<detail::file_text>(text);
+  l.read.emplace_back(path, version);
+  return std::move(content);
+}
+
+// A file written in pieces may have been read whole between two of them:
+// parsing and validating took long enough for the next piece to land.
+void check_files_unchanged(loading& l) {
+  for (auto const& [path, version] : l.read)
+    if (detail::changed_since(path, version)) {
+      problems p(l.diagnostics, path);
+      p.at(YAML::Mark::null_mark(), detail::changed_while_read);
+    }
 }
 
 bool is_blank(YAML::Node const& root) { return !root.IsDefined() || root.IsNull(); }
 
 void read_drop_in(loading& l, std::string const& file) {
   problems p(l.diagnostics, file);
-  auto text = read_text(file, p);
+  auto text = read_text(l, file, p);
   if (!text) return;
   auto root = parse_yaml(*text, p);
   if (!root) return;
@@ -246,6 +261,7 @@ job_file parse_main(std::string_view text, std::string const& name, std::filesys
       if (include.IsDefined()) read_includes(l, p, include, base_dir);
     }
   }
+  check_files_unchanged(l);
   if (!l.diagnostics.empty()) throw config_error(std::move(l.diagnostics));
   return std::move(l.result);
 }
@@ -260,12 +276,7 @@ job_file parse_job_file(std::string_view text, std::string const& name, std::fil
 job_file load_job_file(std::filesystem::path const& path) {
   loading l;
   problems p(l.diagnostics, path.string());
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    p.at(YAML::Mark::null_mark(), "is a directory; expected a YAML job file");
-    throw config_error(std::move(l.diagnostics));
-  }
-  auto text = read_text(path, p);
+  auto text = read_text(l, path.string(), p);
   if (!text) throw config_error(std::move(l.diagnostics));
   return parse_main(*text, path.string(), path.parent_path(), l);
 }

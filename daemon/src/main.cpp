@@ -9,6 +9,7 @@
 #include "command_line.hpp"
 #include "config/job_file.hpp"
 #include "job_source.hpp"
+#include "jobs/checked.hpp"
 #include "jobs/scheduler.hpp"
 #include "log.hpp"
 #include "metrics.hpp"
@@ -53,7 +54,11 @@ reactor::task<void> print_schedule(std::string const& file, std::vector<jobs::jo
   for (auto const& [name, instants] : s.next_runs(n)) {
     std::cout << name << ":";
     for (auto when : instants) {
-      auto wall = wall_now + std::chrono::duration_cast<std::chrono::system_clock::duration>(when - steady_now);
+      // Instants past what the wall clock can represent (the year 2262) end the line.
+      auto maybe_wall = jobs::checked_add(
+          wall_now, std::chrono::duration_cast<std::chrono::system_clock::duration>(when - steady_now));
+      if (!maybe_wall) break;
+      auto wall = *maybe_wall;
       auto t = std::chrono::system_clock::to_time_t(wall);
       auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(wall.time_since_epoch()).count() % 1000;
       std::tm tm{};

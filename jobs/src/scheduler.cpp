@@ -30,6 +30,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "jobs/checked.hpp"
 #include "jobs/context.hpp"
 #include "jobs/countdown.hpp"
 #include "jobs/fetch.hpp"
@@ -501,8 +502,13 @@ std::vector<std::pair<std::string, std::vector<reactor::deadline>>> scheduler::n
     std::vector<reactor::deadline> instants;
     instants.reserve(n);
     duration iv = impl_->interval_in_effect(*j);
-    for (std::size_t i = 0; i < n; ++i)
-      instants.push_back(j->next_due + static_cast<duration::rep>(i) * iv);
+    // Fewer than n when the later ones are past what the clock can hold.
+    for (std::size_t i = 0; i < n; ++i) {
+      auto offset = checked_mul(iv, static_cast<std::int64_t>(i));
+      auto when = offset ? checked_add(j->next_due, *offset) : std::nullopt;
+      if (!when) break;
+      instants.push_back(*when);
+    }
     out.emplace_back(j->spec.name, std::move(instants));
   }
   return out;

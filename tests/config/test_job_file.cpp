@@ -307,3 +307,32 @@ TEST(JobFile, MissingFileIsReportedNotThrownAsSomethingElse) {
     EXPECT_NE(e.diagnostics()[0].message.find("cannot open"), std::string::npos);
   }
 }
+
+// body_matches is compiled by RE2 under limits, when the file is read; what
+// crashed or overflowed std::regex is an error at the pattern's place.
+TEST(JobFile, RegexWithDeepNestingIsAnErrorAtItsPlace) {
+  std::string nested = std::string(25'000, '(') + "a" + std::string(25'000, ')');
+  expect_error(errors_of("jobs:\n  - name: a\n    kind: fetch\n    url: http://127.0.0.1/\n    body_matches: '" +
+                         nested + "'\n"),
+               5, 19, "regular expression");
+}
+
+TEST(JobFile, RegexWithAHugeBackreferenceIsAnErrorAtItsPlace) {
+  expect_error(errors_of("jobs:\n  - name: a\n    kind: fetch\n    url: http://127.0.0.1/\n"
+                         "    body_not_matches: '(a)\\99999999999999999999999'\n"),
+               5, 23, "regular expression");
+}
+
+TEST(JobFile, RegexLongerThanTheLimitIsAnErrorNamingIt) {
+  expect_error(errors_of("jobs:\n  - name: a\n    kind: fetch\n    url: http://127.0.0.1/\n    body_matches: '" +
+                         std::string(5000, 'a') + "'\n"),
+               5, 19, "over the limit of 4096");
+}
+
+TEST(JobFile, CountdownWhoseLengthOverflowsIsAnError) {
+  // 1,000,000 ticks of 24 h: 2,700 years, past int64 nanoseconds (it wrapped
+  // to a negative length and passed).
+  expect_error(errors_of("jobs:\n  - name: a\n    kind: countdown\n    from: 1000000\n    tick: 24h\n"
+                         "    every: 366d\n"),
+               4, 11, "more than 292 years");
+}

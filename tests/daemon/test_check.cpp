@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <sstream>
+#include <string>
 
 #include "daemon_process.hpp"
 #include "test_support.hpp"
@@ -87,4 +89,39 @@ TEST(DefaultJobFile, OnceRunsEveryBuiltInJobSuccessfully) {
   EXPECT_TRUE(p.wait_for("result job=own-status kind=fetch outcome=success", std::chrono::milliseconds(100)))
       << p.all_output();
   EXPECT_TRUE(p.wait_for("once: every job succeeded", std::chrono::milliseconds(100))) << p.all_output();
+}
+
+TEST(Check, RegexWithTwentyFiveThousandNestedGroupsIsRejectedCleanly) {
+  // std::regex's recursive compiler overflowed the stack on it (SIGSEGV).
+  temp_dir d;
+  auto f = d.write("jobs.yaml", "jobs:\n  - name: a\n    kind: fetch\n    url: http://127.0.0.1/\n    body_matches: '" +
+                                    std::string(25'000, '(') + "a" + std::string(25'000, ')') + "'\n");
+  daemon_process p({"--check", f});
+  EXPECT_EQ(p.wait_exit(), 1) << p.all_output();
+  std::string err;
+  for (auto const& l : p.err_lines()) err += l + "\n";
+  EXPECT_NE(err.find(f + ":5:19: job 'a': 'body_matches' is not a valid regular expression"), std::string::npos)
+      << err.substr(0, 2000);
+}
+
+TEST(PrintSchedule, InstantsPastTheYear2262AreLeftOutNotWrapped) {
+  // 10,000 slots a year apart: the later ones are past what int64
+  // nanoseconds hold, and were printed wrapped (the year 1677).
+  temp_dir d;
+  auto f = d.write("jobs.yaml", "jobs:\n  - { name: a, kind: countdown, from: 1, every: 366d }\n");
+  daemon_process p({"--config", f, "--print-schedule", "10000"});
+  EXPECT_EQ(p.wait_exit(), 0) << p.all_output();
+  auto line = p.wait_for("a: ", std::chrono::milliseconds(100));
+  ASSERT_TRUE(line) << p.all_output();
+  std::istringstream words(line->substr(3));
+  std::string previous, instant;
+  int n = 0;
+  while (words >> instant) {
+    EXPECT_GT(instant, previous) << "instant " << n << " goes back in time";
+    previous = instant;
+    ++n;
+  }
+  EXPECT_GT(n, 100);
+  EXPECT_LT(n, 10000);
+  EXPECT_LT(previous, "2263") << previous;
 }

@@ -58,6 +58,14 @@ struct job_file {
 // floods rather than probes.
 inline constexpr jobs::duration ping_interval_floor = std::chrono::milliseconds(10);
 
+// What one job file or drop-in may cost; past a limit the file is refused
+// with an error naming it (see file_text.hpp and yaml_budget.hpp).
+inline constexpr std::size_t max_job_file_bytes = std::size_t(16) << 20;
+// Nodes as the reader meets them, an alias counting the tree it stands for.
+// A job is about 15; yaml-cpp builds each in a few hundred bytes.
+inline constexpr std::uint64_t max_yaml_nodes = 2'000'000;
+inline constexpr std::uint64_t max_yaml_aliases = 10'000;
+
 // Reads and validates `path` and its drop-ins. Throws config_error.
 job_file load_job_file(std::filesystem::path const& path);
 

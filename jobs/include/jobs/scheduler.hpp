@@ -104,7 +104,8 @@ class scheduler {
   // `grace`, cancel the rest, and make run() return.
   reactor::task<void> drain(reactor::deadline grace);
 
-  // The next n instants each job is due, in job order: {name, instants}.
+  // The next n instants each job is due, in job order: {name, instants};
+  // fewer than n past what the clock can represent (about the year 2262).
   std::vector<std::pair<std::string, std::vector<reactor::deadline>>> next_runs(std::size_t n) const;
 
   std::vector<job_status> status() const;
