@@ -534,4 +534,10 @@ std::vector<job_status> scheduler::status() const {
 
 std::size_t scheduler::job_count() const noexcept { return impl_->jobs.size(); }
 
+std::array<std::size_t, 4> scheduler::state_counts() const noexcept {
+  std::array<std::size_t, 4> n{};
+  for (auto const& j : impl_->jobs) ++n[static_cast<std::size_t>(j->state)];
+  return n;
+}
+
 }  // namespace jobs

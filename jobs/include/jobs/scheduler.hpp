@@ -15,6 +15,7 @@
 //    cancelled, new ones start.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -110,6 +111,9 @@ class scheduler {
 
   std::vector<job_status> status() const;
   std::size_t job_count() const noexcept;
+  // Jobs per state, indexed by job_state: what status() would count,
+  // without copying every job's last result.
+  std::array<std::size_t, 4> state_counts() const noexcept;
 
  private:
   struct impl;
