@@ -1,9 +1,10 @@
 #include "log.hpp"
 
+#include "log_file.hpp"
+
 #include <spdlog/async.h>
 #include <spdlog/async_logger.h>
 #include <spdlog/pattern_formatter.h>
-#include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -151,7 +152,8 @@ event_log::event_log(log_options const& o) : style_(o.style), errors_(std::make_
   spdlog::sink_ptr sink;
   if (!o.file.empty()) {
     try {
-      sink = std::make_shared<spdlog::sinks::rotating_file_sink_mt>(o.file, o.file_max_bytes, o.file_max_count);
+      file_sink_ = std::make_shared<log_file_sink>(o.file, o.file_max_bytes, o.file_max_count);
+      sink = file_sink_;
     } catch (spdlog::spdlog_ex const& e) {
       std::fprintf(stderr, "reactord: cannot open log file %s (%s); logging to stdout instead\n", o.file.c_str(),
                    e.what());
@@ -196,6 +198,12 @@ event_log::~event_log() {
 }
 
 void event_log::write(log_level lv, std::string_view message, std::vector<field> const& fields) {
+  // The writer thread reopened the file (deleted, renamed, SIGUSR1): the
+  // new file says so first.
+  if (file_sink_) {
+    if (std::string why = file_sink_->take_reopen_reason(); !why.empty())
+      logger_->log(spdlog::level::warn, render(style_, "log file reopened", {{"reason", why}}));
+  }
   auto l = to_spdlog(lv);
   if (!logger_->should_log(l)) return;
   logger_->log(l, render(style_, message, fields));
@@ -204,5 +212,8 @@ void event_log::write(log_level lv, std::string_view message, std::vector<field>
 std::uint64_t event_log::dropped() const { return pool_->overrun_counter(); }
 std::uint64_t event_log::write_errors() const { return errors_->count.load(); }
 void event_log::flush() { logger_->flush(); }
+void event_log::reopen() {
+  if (file_sink_) file_sink_->reopen();
+}
 
 }  // namespace reactord

@@ -10,7 +10,9 @@
 //    inode), each line starts with its syslog priority (`<6>`), so
 //    `journalctl -p warning` works; the journal adds its own timestamp.
 //  - A log file that cannot be opened, or a disk that fills up, is reported
-//    on stderr (rate-limited) and never stops the jobs.
+//    on stderr (rate-limited) and never stops the jobs. A log file deleted
+//    or renamed under the daemon is noticed within a second and reopened;
+//    reopen() (SIGUSR1) reopens it at once (see log_file.hpp).
 //  - The JSON field names are stable: ts, level, msg, then the record's own
 //    fields (README lists them).
 #pragma once
@@ -31,6 +33,8 @@ class thread_pool;
 }  // namespace spdlog
 
 namespace reactord {
+
+class log_file_sink;
 
 enum class log_format { text, json };
 enum class log_level { debug, info, warning, error };
@@ -75,6 +79,9 @@ class event_log {
   // Write failures of the sink (full disk, file removed ...), since start.
   std::uint64_t write_errors() const;
   void flush();
+  // Close and open the log file again before the next line (logrotate's
+  // SIGUSR1). Nothing to do when logging to stdout.
+  void reopen();
   log_format style() const noexcept { return style_; }
 
  private:
@@ -82,6 +89,7 @@ class event_log {
   log_format style_;
   std::shared_ptr<spdlog::details::thread_pool> pool_;  // the writer thread and its queue
   std::shared_ptr<sink_errors> errors_;
+  std::shared_ptr<log_file_sink> file_sink_;  // null when logging to stdout
   std::shared_ptr<spdlog::logger> logger_;
 };
 

@@ -14,6 +14,7 @@
 #include "log.hpp"
 #include "metrics.hpp"
 #include "once.hpp"
+#include "process_setup.hpp"
 #include "reactor/loop.hpp"
 #include "reactor/signal.hpp"
 #include "result_log.hpp"
@@ -97,7 +98,7 @@ int run(command_line const& cli) {
 
   // Before any thread starts (the log's writer thread), so that every
   // thread inherits the blocked mask and signals reach only the signalfd.
-  reactor::signal_source signals{SIGTERM, SIGINT, SIGHUP};
+  reactor::signal_source signals{SIGTERM, SIGINT, SIGHUP, SIGUSR1};
   event_log log(log_options{cli.format, cli.log_file, cli.log_level});
 
   std::optional<reactor::loop> loop;
@@ -141,6 +142,9 @@ int run(command_line const& cli) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // First, before the command line or the job file is read (process_setup.hpp).
+  reactord::make_standard_fds_safe();
+  reactord::block_signals_for_life();
   auto parsed = reactord::parse_command_line(argc, argv);
   if (auto const* code = std::get_if<int>(&parsed)) return *code;
   try {

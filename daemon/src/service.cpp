@@ -100,7 +100,8 @@ reactor::task<void> housekeeping(running_state& st) {
   }
 }
 
-// Reloads on SIGHUP; on SIGTERM or SIGINT drains the scheduler and returns.
+// Reloads on SIGHUP, reopens the log file on SIGUSR1; on SIGTERM or SIGINT
+// drains the scheduler and returns.
 reactor::task<void> handle_signals(running_state& st, reactor::signal_source& signals) {
   int signo = 0;
   for (;;) {
@@ -110,6 +111,10 @@ reactor::task<void> handle_signals(running_state& st, reactor::signal_source& si
       break;
     }
     signo = *next;
+    if (signo == SIGUSR1) {  // logrotate has moved the file: write to a new one
+      st.log.reopen();
+      continue;
+    }
     if (signo != SIGHUP) break;
     st.reload();
   }

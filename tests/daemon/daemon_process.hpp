@@ -115,6 +115,14 @@ class daemon_process {
     }
   }
 
+  // Closes the reading end of the daemon's stdout, as `reactord | head -1`
+  // does once head has its line: the daemon's next writes get EPIPE.
+  void close_stdout() {
+    ::close(stdout_fd_);
+    stdout_fd_ = -1;  // poll() skips it
+    out_closed_ = true;
+  }
+
   std::vector<std::string> const& out_lines() const { return out_lines_; }
   std::vector<std::string> const& err_lines() const { return err_lines_; }
   std::string all_output() const {
