@@ -51,11 +51,15 @@ bool is_icmp_errno(int e) {
 std::string errno_text(int e) { return std::system_category().message(e); }
 
 #if defined(__linux__)
+// The sysctl as the message shows it. Under systemd's ProcSubset=pid (as in
+// reactord's unit) /proc/sys is hidden, so say that rather than "unknown".
 std::string ping_group_range() {
   std::ifstream in("/proc/sys/net/ipv4/ping_group_range");
   std::string low, high;
-  if (!(in >> low >> high)) return "unknown";
-  return low + " " + high;
+  if (!(in >> low >> high))
+    return "net.ipv4.ping_group_range cannot be read here: /proc/sys is hidden (ProcSubset=pid?); "
+           "`sysctl net.ipv4.ping_group_range` on the host shows it";
+  return "net.ipv4.ping_group_range is \"" + low + " " + high + "\"";
 }
 #endif
 
@@ -64,7 +68,7 @@ std::string neither_allowed(int family, int datagram_errno, int raw_errno) {
   std::string text = family == AF_INET ? "cannot open an ICMP socket" : "cannot open an ICMPv6 socket";
 #if defined(__linux__)
   text += ": unprivileged ICMP sockets are not allowed for group " + std::to_string(::getgid()) +
-          " (net.ipv4.ping_group_range is \"" + ping_group_range() + "\"; " +
+          " (" + ping_group_range() + "; " +
           errno_text(datagram_errno) + ") and raw sockets need CAP_NET_RAW (" +
           errno_text(raw_errno) +
           "). Fix either: allow the group in the sysctl, e.g. "
