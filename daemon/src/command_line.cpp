@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdlib>
 #include <iostream>
 
 #ifndef REACTORD_VERSION
@@ -18,8 +19,8 @@ std::variant<command_line, int> parse_command_line(int argc, char** argv) {
   std::string config, positional;
   app.add_option("--config,-c", config, "The YAML job file (default: /etc/reactord/jobs.yaml, else a built-in one)");
   app.add_option("file", positional, "Same as --config FILE");
-  app.add_flag("--check", c.check, "Validate the job file, print every error, exit 0 or 1");
-  app.add_flag("--once", c.once, "Run every job once, log the results, exit 0 if all succeeded");
+  app.add_flag("--check", c.check, "Validate the job file, print every error, exit 0 or 2");
+  app.add_flag("--once", c.once, "Run every job once, log the results, exit 0 if all succeeded, else 1");
 
   std::string backend = "auto", format = "text";
   app.add_option("--backend", backend, "Reactor backend: auto, io_uring or epoll")
@@ -35,18 +36,31 @@ std::variant<command_line, int> parse_command_line(int argc, char** argv) {
   std::size_t n = 0;
   auto* schedule = app.add_option("--print-schedule", n, "Print the next N run instants of each job, then exit")
                        ->check(CLI::Range(std::size_t(1), std::size_t(10000)));
+  int reload_pid = 0;
+  auto* reload = app.add_option("--reload", reload_pid,
+                                "Signal the daemon PID to reload its job file and wait for its verdict: exit 0 "
+                                "if applied, 1 if rejected (the reason on stderr). The unit's ExecReload");
+  app.add_option("--runtime-dir", c.runtime_dir,
+                 "Where the daemon writes its reload verdicts (default: $RUNTIME_DIRECTORY, set by systemd)");
   try {
     app.parse(argc, argv);
   } catch (CLI::ParseError const& e) {
-    return app.exit(e);
+    return app.exit(e) == 0 ? exit_ok : exit_usage;
   }
   if (!config.empty() && !positional.empty()) {
     std::cerr << "reactord: give the job file once, either as --config FILE or as FILE\n";
-    return 2;
+    return exit_usage;
   }
   if (!config.empty()) c.config = config;
   if (!positional.empty()) c.config = positional;
   if (*schedule) c.print_schedule = n;
+  if (*reload) c.reload_pid = reload_pid;
+  if (c.runtime_dir.empty())
+    if (char const* d = std::getenv("RUNTIME_DIRECTORY"); d && *d) {
+      // systemd sets a colon-separated list when RuntimeDirectory= names several.
+      std::string all = d;
+      c.runtime_dir = all.substr(0, all.find(':'));
+    }
   c.backend = backend == "auto" ? reactor::backend_kind::automatic : *reactor::parse_backend_kind(backend);
   c.format = format == "json" ? log_format::json : log_format::text;
   return c;

@@ -39,6 +39,7 @@ void return_freed_memory() noexcept {
 // nodes and keep their pages resident: at 50,000 jobs, 40 MB in use held
 // 100 MB of RSS.
 config::job_file job_source::load() const {
+  if (load_) return load_();
   struct trim_on_exit {
     ~trim_on_exit() { return_freed_memory(); }
   } trim;  // also when the file is rejected

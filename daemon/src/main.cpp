@@ -1,7 +1,8 @@
 // reactord's entry point: read the command line and the job file, then run
 // one of the modes (--check, --print-schedule, --once, or the service).
 // Start-up errors are thrown by the layers below and caught here, once,
-// with a clear message and exit status 1.
+// with a clear message. Exit statuses: command_line.hpp (0 ok, 1 failure,
+// 2 usage or job-file error).
 #include <cstdio>
 #include <ctime>
 #include <iostream>
@@ -15,6 +16,7 @@
 #include "metrics.hpp"
 #include "once.hpp"
 #include "process_setup.hpp"
+#include "reload_verdict.hpp"
 #include "reactor/loop.hpp"
 #include "reactor/signal.hpp"
 #include "result_log.hpp"
@@ -28,9 +30,15 @@ namespace {
 
 using namespace reactord;
 
-void print_errors(config::config_error const& e) {
-  for (auto const& d : e.diagnostics()) std::cerr << d.to_string() << "\n";
-  std::cerr << e.diagnostics().size() << (e.diagnostics().size() == 1 ? " error" : " errors") << "\n";
+// Every error, then the count, on stderr. Under systemd (stderr is the
+// journal) each line carries the error priority, so that
+// `journalctl -u reactord -p warning` says why the service did not start.
+void print_errors(config::config_error const& e, bool starting) {
+  char const* prefix = stdout_is_journal() ? "<3>" : "";
+  for (auto const& d : e.diagnostics()) std::cerr << prefix << d.to_string() << "\n";
+  std::cerr << prefix << e.diagnostics().size() << (e.diagnostics().size() == 1 ? " error" : " errors");
+  if (starting) std::cerr << "; not starting (exit status 2: a job file error, not retried)";
+  std::cerr << "\n";
 }
 
 // --print-schedule runs no job, so nothing reaches this sink.
@@ -76,13 +84,14 @@ reactor::task<void> print_schedule(std::string const& file, std::vector<jobs::jo
 }
 
 int run(command_line const& cli) {
+  if (cli.reload_pid) return request_reload(*cli.reload_pid, cli.runtime_dir, std::chrono::seconds(60));
   job_source source = job_source::choose(cli.config);
   config::job_file file;
   try {
     file = source.load();
   } catch (config::config_error const& e) {
-    print_errors(e);
-    return 1;
+    print_errors(e, !cli.check && !cli.print_schedule && !cli.once);
+    return exit_usage;
   }
   if (cli.print_schedule) {
     reactor::loop loop(reactor::loop_options{cli.backend});
@@ -106,7 +115,7 @@ int run(command_line const& cli) {
     loop.emplace(reactor::loop_options{cli.backend});
   } catch (std::system_error const& e) {
     log.error("cannot start the reactor", {{"backend", reactor::to_string(cli.backend)}, {"error", e.what()}});
-    return 1;
+    return exit_failure;
   }
   std::vector<field> first_line = {{"version", REACTORD_VERSION},
                                    {"job_file", source.name()},
@@ -134,9 +143,11 @@ int run(command_line const& cli) {
     bool ok = loop->run(run_each_job_once(file.jobs, sink, listener ? &*listener : nullptr, pages, requests));
     log.info(ok ? "once: every job succeeded" : "once: some jobs did not succeed",
              {{"results", sink.results()}, {"unsuccessful", sink.unsuccessful()}});
-    return ok ? 0 : 1;
+    return ok ? exit_ok : exit_failure;
   }
-  return loop->run(run_service(source, std::move(file), log, signals));
+  std::optional<std::filesystem::path> verdicts;
+  if (!cli.runtime_dir.empty()) verdicts = cli.runtime_dir;
+  return loop->run(run_service(source, std::move(file), log, signals, verdicts));
 }
 
 }  // namespace
@@ -149,8 +160,10 @@ int main(int argc, char** argv) {
   if (auto const* code = std::get_if<int>(&parsed)) return *code;
   try {
     return run(std::get<reactord::command_line>(parsed));
+  } catch (reactord::startup_error const&) {
+    return reactord::exit_failure;  // already logged, with the reason
   } catch (std::exception const& e) {
     std::cerr << "reactord: " << e.what() << "\n";
-    return 1;
+    return reactord::exit_failure;
   }
 }

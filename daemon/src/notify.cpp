@@ -1,7 +1,6 @@
 #include "notify.hpp"
 
 #include <systemd/sd-daemon.h>
-#include <time.h>
 
 #include <algorithm>
 
@@ -17,13 +16,10 @@ void service_notifier::send(std::string const& message) {
 
 void service_notifier::ready(std::string const& s) { send("READY=1\nSTATUS=" + s); }
 
-void service_notifier::reloading() {
+void service_notifier::reloading(std::uint64_t monotonic_usec) {
   // systemd (>= 253) wants the reload's start time, so it can tell this
   // reload's READY=1 from an earlier one.
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  auto usec = static_cast<unsigned long long>(ts.tv_sec) * 1'000'000ULL + static_cast<unsigned long long>(ts.tv_nsec) / 1000;
-  send("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(usec));
+  send("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(monotonic_usec));
 }
 
 void service_notifier::stopping(std::string const& s) { send("STOPPING=1\nSTATUS=" + s); }

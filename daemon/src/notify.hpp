@@ -7,6 +7,7 @@
 // restarts the service. Without NOTIFY_SOCKET every call does nothing.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -18,7 +19,7 @@ namespace reactord {
 class service_notifier {
  public:
   void ready(std::string const& status);
-  void reloading();
+  void reloading(std::uint64_t monotonic_usec);  // CLOCK_MONOTONIC, when the reload began
   void stopping(std::string const& status);
   void status(std::string const& status);
   void watchdog();

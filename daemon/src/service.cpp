@@ -1,15 +1,20 @@
 #include "service.hpp"
 
 #include <csignal>
+#include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 #include "jobs/scheduler.hpp"
 #include "metrics.hpp"
 #include "reactor/address.hpp"
+#include "reactor/error.hpp"
 #include "reactor/loop.hpp"
 #include "reactor/scope.hpp"
 #include "reactor/sleep.hpp"
 #include "reactor/socket.hpp"
+#include "reactor/to_thread.hpp"
+#include "reload_verdict.hpp"
 #include "result_log.hpp"
 #include "status_endpoint.hpp"
 
@@ -26,7 +31,8 @@ struct running_state {
   jobs::scheduler& scheduler;
   service_notifier notifier;
   status_counters requests;
-  std::uint64_t reloads_ok = 0, reloads_failed = 0;
+  std::optional<std::filesystem::path> verdict_dir;  // where `reactord --reload` reads verdicts
+  std::uint64_t reloads = 0, reloads_ok = 0, reloads_failed = 0;
   reactor::deadline started = reactor::clock::now();
 
   process_figures figures() const {
@@ -52,31 +58,57 @@ struct running_state {
     return s;
   }
 
-  void reload() {
+  // The reload that a SIGHUP asks for. The file is read and validated on a
+  // thread of its own (a 5 MB file takes seconds; the loop must go on
+  // running jobs and feeding the watchdog meanwhile) and applied on the
+  // loop. Any failure -- a validation error, or anything else the loader
+  // throws (std::bad_alloc, a thread that cannot start ...) -- keeps the
+  // running jobs. The verdict goes to the log, to systemd (RELOADING=1,
+  // READY=1), and to the verdict file that `reactord --reload` waits for.
+  reactor::task<void> reload() {
+    auto began = monotonic_usec();  // after the signal was taken: see reload_verdict.hpp
     log.info("reload requested", {{"job_file", source.name()}});
-    notifier.reloading();
+    notifier.reloading(began);
+    reload_verdict verdict{++reloads, began, false, {}};
+    auto kept = [this] { return "; the " + std::to_string(scheduler.job_count()) + " running jobs are kept unchanged"; };
+    bool applying = false;
     try {
-      config::job_file f = source.load();
+      auto load = [src = source] { return src.load(); };  // named first: see to_thread.hpp
+      config::job_file f = co_await reactor::to_thread(std::move(load));
       if (!(f.settings == settings))
         log.warn("daemon settings changed in the job file; they apply at the next restart");
       auto jobs = f.jobs.size();
+      applying = true;
       auto s = scheduler.apply(std::move(f.jobs));
       ++reloads_ok;
-      log.info("reload: " + std::to_string(s.added) + " added, " + std::to_string(s.changed) + " changed, " +
-                   std::to_string(s.removed) + " removed, " + std::to_string(s.unchanged) + " unchanged",
-               {{"added", s.added}, {"changed", s.changed}, {"removed", s.removed}, {"unchanged", s.unchanged},
-                {"jobs", jobs}});
+      verdict.applied = true;
+      verdict.reason = std::to_string(s.added) + " added, " + std::to_string(s.changed) + " changed, " +
+                       std::to_string(s.removed) + " removed, " + std::to_string(s.unchanged) + " unchanged";
+      log.info("reload: " + verdict.reason, {{"added", s.added}, {"changed", s.changed}, {"removed", s.removed},
+                                            {"unchanged", s.unchanged}, {"jobs", jobs}});
     } catch (config::config_error const& e) {
       ++reloads_failed;
-      for (auto const& d : e.diagnostics())
+      auto const& all = e.diagnostics();
+      for (auto const& d : all)
         log.error("reload rejected", {{"file", std::string_view(d.file)},
                                       {"line", d.line},
                                       {"column", d.column},
                                       {"error", std::string_view(d.message)}});
-      log.error("reload failed: " + std::to_string(e.diagnostics().size()) + " errors; the " +
-                    std::to_string(scheduler.job_count()) + " running jobs are kept unchanged",
-                {{"errors", e.diagnostics().size()}});
+      verdict.reason = std::to_string(all.size()) + (all.size() == 1 ? " error" : " errors");
+      if (!all.empty()) verdict.reason += " (first: " + all.front().to_string() + ")";
+      verdict.reason += kept();
+      log.error("reload failed: " + verdict.reason, {{"errors", all.size()}});
+    } catch (reactor::cancelled_error const&) {
+      throw;  // the service is stopping
+    } catch (std::exception const& e) {
+      ++reloads_failed;
+      verdict.reason = std::string(applying ? "applying the new jobs failed: " : "reading the job file failed: ") +
+                       e.what() + (applying ? "; the jobs may be partly updated" : kept());
+      log.error("reload failed: " + verdict.reason, {{"error", e.what()}});
     }
+    if (verdict_dir && !write_reload_verdict(*verdict_dir, verdict))
+      log.warn("cannot write the reload verdict; `reactord --reload` will time out",
+               {{"file", (*verdict_dir / reload_verdict_file).string()}, {"error", std::strerror(errno)}});
     notifier.ready(summary());
   }
 };
@@ -116,7 +148,7 @@ reactor::task<void> handle_signals(running_state& st, reactor::signal_source& si
       continue;
     }
     if (signo != SIGHUP) break;
-    st.reload();
+    co_await st.reload();
   }
   auto grace = st.settings.shutdown_grace;
   st.log.info("stopping", {{"signal", signo ? sigabbrev_np(signo) : "none"},
@@ -134,30 +166,30 @@ std::optional<reactor::socket> open_status_listener(config::listen_address const
   }
   auto addr = reactor::socket_address::parse(a.ip, a.port);
   if (!addr) {
-    log.error("status endpoint: not an address", {{"address", std::string_view(a.ip)}});
-    return std::nullopt;
+    log.error("status endpoint: not an address; not starting", {{"address", std::string_view(a.ip)}});
+    throw startup_error("status endpoint: not an address");
   }
   try {
     auto s = reactor::socket::listen_tcp(*addr);
     log.info("status endpoint listening", {{"address", s.local_address().to_string()}});
     return s;
   } catch (std::system_error const& e) {
-    // The jobs matter more than their dashboard: run without it.
-    log.error("status endpoint cannot listen; running without it",
+    log.error("status endpoint cannot listen; not starting (free the port, or set daemon.status_listen to "
+              "another address or to off)",
               {{"address", addr->to_string()}, {"error", e.what()}});
-    return std::nullopt;
+    throw startup_error("status endpoint cannot listen");
   }
 }
 
 reactor::task<int> run_service(job_source const& source, config::job_file first, event_log& log,
-                               reactor::signal_source& signals) {
+                               reactor::signal_source& signals, std::optional<std::filesystem::path> verdict_dir) {
   reactor::loop& l = (co_await reactor::this_node()).owner();
   result_log sink(log);
   jobs::scheduler scheduler(l, jobs::scheduler_options{first.settings.max_concurrency}, sink);
-  running_state st{l, log, source, first.settings, scheduler, {}, {}};
-  scheduler.apply(std::move(first.jobs));
-
+  running_state st{l, log, source, first.settings, scheduler, {}, {}, std::move(verdict_dir)};
+  // Before any job runs: a listener that fails stops start-up.
   auto listener = open_status_listener(st.settings.status_listen, log);
+  scheduler.apply(std::move(first.jobs));
   status_pages pages{[&st] { return render_healthz(st.scheduler.status(), st.figures()); },
                      [&st] { return render_metrics(st.scheduler.status(), st.figures()); }};
 
