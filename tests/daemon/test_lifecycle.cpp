@@ -29,7 +29,10 @@ TEST_P(Lifecycle, FirstLogLineNamesTheJobFileAndBackend) {
 }
 
 TEST_P(Lifecycle, OnceRunsEveryJobOnceAndExitsZeroWhenAllSucceed) {
-  auto f = dir.write("jobs.yaml", R"(jobs:
+  // status_listen off: the default port may be another test's (a taken
+  // port stops start-up).
+  auto f = dir.write("jobs.yaml", R"(daemon: { status_listen: off }
+jobs:
   - { name: a, kind: countdown, from: 2, tick: 10ms }
   - { name: b, kind: countdown, from: 0 }
 )");
@@ -45,7 +48,8 @@ TEST_P(Lifecycle, OnceRunsEveryJobOnceAndExitsZeroWhenAllSucceed) {
 
 TEST_P(Lifecycle, OnceExitsOneWhenAJobFails) {
   // Port 1 on loopback: nothing listens, the connection is refused at once.
-  auto f = dir.write("jobs.yaml", R"(jobs:
+  auto f = dir.write("jobs.yaml", R"(daemon: { status_listen: off }
+jobs:
   - { name: ok, kind: countdown, from: 0 }
   - { name: refused, kind: fetch, url: "http://127.0.0.1:1/", timeout: 5s, every: 1m }
 )");
