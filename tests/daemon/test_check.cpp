@@ -93,7 +93,7 @@ TEST(Check, RegexWithTwentyFiveThousandNestedGroupsIsRejectedCleanly) {
   auto f = d.write("jobs.yaml", "jobs:\n  - name: a\n    kind: fetch\n    url: http://127.0.0.1/\n    body_matches: '" +
                                     std::string(25'000, '(') + "a" + std::string(25'000, ')') + "'\n");
   daemon_process p({"--check", f});
-  EXPECT_EQ(p.wait_exit(), 1) << p.all_output();
+  EXPECT_EQ(p.wait_exit(), 2) << p.all_output();
   std::string err;
   for (auto const& l : p.err_lines()) err += l + "\n";
   EXPECT_NE(err.find(f + ":5:19: job 'a': 'body_matches' is not a valid regular expression"), std::string::npos)
