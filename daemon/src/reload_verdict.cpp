@@ -62,6 +62,11 @@ std::optional<reload_verdict> read_reload_verdict(std::filesystem::path const& d
 }
 
 int request_reload(pid_t pid, std::filesystem::path const& dir, std::chrono::milliseconds timeout) {
+  // main() blocks the terminating signals for the daemon's sake; a client
+  // that waits must still die of ^C, or of systemd's SIGTERM at TimeoutSec=.
+  sigset_t all;
+  sigfillset(&all);
+  ::sigprocmask(SIG_UNBLOCK, &all, nullptr);
   // Under systemd stderr is the journal: give the lines their priority.
   std::string const err = stdout_is_journal() ? "<3>" : "", info = stdout_is_journal() ? "<6>" : "";
   if (pid <= 1) {
