@@ -191,7 +191,11 @@ reactor::task<int> run_service(job_source const& source, config::job_file first,
   auto listener = open_status_listener(st.settings.status_listen, log);
   scheduler.apply(std::move(first.jobs));
   status_pages pages{[&st] { return render_healthz(st.scheduler.status(), st.figures()); },
-                     [&st] { return render_metrics(st.scheduler.status(), st.figures()); }};
+                     [&st] {  // a snapshot now, rendered off the loop
+                       return [jobs = st.scheduler.status(), figures = st.figures()] {
+                         return render_metrics(jobs, figures);
+                       };
+                     }};
 
   co_await reactor::open_scope([&](reactor::scope& s) -> reactor::task<void> {
     if (listener) s.spawn(serve_status(*listener, pages, st.requests));
