@@ -119,6 +119,10 @@ struct scheduler::impl {
     std::uint32_t consecutive_failures = 0, consecutive_successes = 0;
     job_state state = job_state::unknown;
     bool retired = false;  // removed or replaced by apply(); kept only until its runs end
+    // Added (or changed) by a reload and not yet started: its first run
+    // queues behind the runs of the jobs that were there (see on_due).
+    bool newcomer = false;
+    bool first_run_in_flight = false;
     std::unique_ptr<run_result> last;  // a pointer: an idle job that never ran pays 8 bytes
   };
 
@@ -154,6 +158,13 @@ struct scheduler::impl {
   std::unordered_map<std::string_view, std::size_t> index;  // name -> position in `jobs`
   std::vector<std::unique_ptr<job_entry>> retired;
   std::deque<pending_run> waiting;  // due order: timers fire in deadline order
+  // First runs of jobs a reload added, in due order. They start only when
+  // no run of an older job waits, and at most newcomer_slots() of them at
+  // once: a reload that adds 10,000 jobs due at the same instant once held
+  // every slot and starved a 1 s job for 19 s (18 skipped slots).
+  std::deque<pending_run> waiting_first;
+  std::size_t first_runs_in_flight = 0;
+  bool applied = false;  // apply() has been called: later ones add newcomers
   active_run* first_active = nullptr;
   std::size_t in_flight = 0;  // runs spawned and not yet ended, all jobs together
 
@@ -204,8 +215,13 @@ struct scheduler::impl {
   }
   void drop_waiting() noexcept {
     for (auto& p : waiting) --p.job->queued;
+    for (auto& p : waiting_first) --p.job->queued;
     waiting.clear();
+    waiting_first.clear();
   }
+  // Half the slots at most for newcomers' first runs: the other half stays
+  // for the jobs that were already running.
+  std::size_t newcomer_slots() const noexcept { return std::max<std::size_t>(1, options.max_concurrency / 2); }
 
   // The job's timer fired: its slot `next_due` has come.
   void on_due(job_entry& j) {
@@ -219,7 +235,14 @@ struct scheduler::impl {
       sink.on_skipped(j.spec.name, slot);
       return;
     }
-    if (in_flight < options.max_concurrency) {
+    if (j.newcomer) {
+      if (in_flight < options.max_concurrency && first_runs_in_flight < newcomer_slots()) {
+        start(j, slot);
+      } else {
+        ++j.queued;
+        waiting_first.push_back({&j, slot});
+      }
+    } else if (in_flight < options.max_concurrency) {
       start(j, slot);
     } else {
       ++j.queued;
@@ -228,6 +251,11 @@ struct scheduler::impl {
   }
 
   void start(job_entry& j, reactor::deadline slot) {
+    if (j.newcomer) {
+      j.newcomer = false;
+      j.first_run_in_flight = true;
+      ++first_runs_in_flight;
+    }
     ++j.running;
     ++in_flight;
     idle.clear();
@@ -235,9 +263,13 @@ struct scheduler::impl {
   }
 
   void start_waiting() {
-    while (runs_scope && !waiting.empty() && in_flight < options.max_concurrency) {
-      pending_run p = waiting.front();
-      waiting.pop_front();
+    while (runs_scope && in_flight < options.max_concurrency) {
+      std::deque<pending_run>* from = nullptr;
+      if (!waiting.empty()) from = &waiting;
+      else if (!waiting_first.empty() && first_runs_in_flight < newcomer_slots()) from = &waiting_first;
+      else break;
+      pending_run p = from->front();
+      from->pop_front();
       --p.job->queued;
       start(*p.job, p.scheduled);
     }
@@ -318,6 +350,10 @@ struct scheduler::impl {
   void finish(job_entry& j, run_result r) {
     --j.running;
     --in_flight;
+    if (j.first_run_in_flight) {
+      j.first_run_in_flight = false;
+      --first_runs_in_flight;
+    }
     std::optional<state_change> change;
     if (!j.retired) {
       ++j.runs;
@@ -412,8 +448,10 @@ struct scheduler::impl {
         ++summary.changed;  // the old entry stays in `jobs`, to be retired below
       }
       next.push_back(std::make_unique<job_entry>(*this, std::move(spec), origin));
+      next.back()->newcomer = applied;
       if (scheduling()) arm(*next.back());
     }
+    applied = true;
     // What is left in `jobs` was changed or removed: it starts nothing more,
     // and its runs in flight are cancelled.
     for (auto& old : jobs) {
@@ -424,11 +462,13 @@ struct scheduler::impl {
     auto left = std::count_if(jobs.begin(), jobs.end(), [](auto const& j) { return j != nullptr; });
     summary.removed = static_cast<int>(left) - summary.changed;
     cancel_runs([](job_entry const& j) { return j.retired; }, "job removed or changed by a reload");
-    std::erase_if(waiting, [](pending_run const& p) {
+    auto drop_retired = [](pending_run const& p) {
       if (!p.job->retired) return false;
       --p.job->queued;
       return true;
-    });
+    };
+    std::erase_if(waiting, drop_retired);
+    std::erase_if(waiting_first, drop_retired);
     for (auto& old : jobs)
       if (old && old->running > 0) retired.push_back(std::move(old));
     jobs = std::move(next);

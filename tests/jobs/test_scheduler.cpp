@@ -556,3 +556,29 @@ TEST_P(Scheduler, Apply_RejectsDuplicateNamesAndBadIntervals) {
   EXPECT_EQ(s.job_count(), 0u) << "a rejected job set changes nothing";
   EXPECT_THROW(jobs::scheduler(l(), jobs::scheduler_options{0}, sink), std::invalid_argument);
 }
+
+TEST_P(Scheduler, ReloadAddingManyJobs_DoesNotStarveTheJobsThatWereThere) {
+  // A 50 ms job runs alone; a reload adds 200 jobs due at once, each holding
+  // a slot for 200 ms, with 8 slots. Before, the beat's runs queued behind
+  // all 200 (5 s) and its slots were skipped meanwhile; now the newcomers'
+  // first runs take at most half the slots and queue behind the beat's.
+  recording_sink sink;
+  jobs::scheduler s(l(), jobs::scheduler_options{8}, sink);
+  std::vector<job_spec> specs{countdown("beat", 50ms, 0, 1ms)};
+  s.apply(specs);
+  run_alongside(l(), s, [&]() -> task<void> {
+    co_await sleep_for(200ms);
+    for (int i = 0; i < 200; ++i) specs.push_back(countdown("new" + std::to_string(i), 1h, 1, 200ms));
+    s.apply(specs);
+    co_await sleep_for(1s);
+  });
+  std::size_t beats_after_reload = 0;
+  for (auto const& r : sink.of("beat")) beats_after_reload += r.started > sink.of("beat").front().started + 250ms;
+  std::size_t beat_skipped = 0;
+  for (auto const& [job, slot] : sink.skipped) beat_skipped += job == "beat";
+  EXPECT_EQ(beat_skipped, 0u);
+  EXPECT_GE(beats_after_reload, 10u) << "in the second after the reload, at 50 ms";
+  std::size_t newcomers_done = 0;
+  for (auto const& r : sink.results) newcomers_done += r.job.starts_with("new");
+  EXPECT_GE(newcomers_done, 8u) << "the newcomers ran too, 4 at a time";
+}
