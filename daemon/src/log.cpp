@@ -2,8 +2,7 @@
 
 #include "log_file.hpp"
 
-#include <spdlog/async.h>
-#include <spdlog/async_logger.h>
+#include <spdlog/details/log_msg.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -12,8 +11,14 @@
 #include <atomic>
 #include <chrono>
 #include <cinttypes>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "reactor/loop.hpp"
 
 namespace reactord {
 
@@ -141,13 +146,125 @@ spdlog::level::level_enum to_spdlog(log_level lv) {
 
 }  // namespace
 
-struct event_log::sink_errors {
-  std::atomic<std::uint64_t> count{0};
-  std::atomic<std::int64_t> last_report_ns{0};
+// One record on its way to the writer thread: rendered on the loop, stamped
+// and written by the sink's pattern on the writer thread.
+struct log_record {
+  spdlog::level::level_enum level;
+  spdlog::log_clock::time_point time;
+  std::string text;
 };
 
-event_log::event_log(log_options const& o) : style_(o.style), errors_(std::make_shared<sink_errors>()) {
-  pool_ = std::make_shared<spdlog::details::thread_pool>(o.queue_size, 1);
+// The writer thread and what it shares with the loop. Records queue in
+// `pending`; the thread is woken only by a hand-off: once per loop pass
+// when a loop is attached (a timer armed for "now" by the pass's first
+// record), at once otherwise. A thread switch per pass, not per line.
+struct event_log::writer {
+  explicit writer(spdlog::sink_ptr s, std::size_t limit) : sink(std::move(s)), limit(limit) {
+    thread = std::thread([this] { run(); });
+  }
+  ~writer() {
+    {
+      std::lock_guard lock(mutex);
+      stopping = true;
+    }
+    wake.notify_one();
+    thread.join();  // the thread writes what is pending before it ends
+  }
+
+  // Any thread. Never waits for the disk: only for `mutex`, which the
+  // writer holds just long enough to take the pending records.
+  void push(log_record r) {
+    std::lock_guard lock(mutex);
+    if (pending.size() >= limit) {  // the oldest goes, as spdlog's overrun_oldest did
+      pending.pop_front();
+      dropped.fetch_add(1, std::memory_order_relaxed);
+    }
+    pending.push_back(std::move(r));
+  }
+  void hand_off() {
+    handoffs.fetch_add(1, std::memory_order_relaxed);
+    {
+      std::lock_guard lock(mutex);
+      handed_off = true;
+    }
+    wake.notify_one();
+  }
+  // Hands off and waits until everything pushed so far is written.
+  void flush() {
+    std::unique_lock lock(mutex);
+    handed_off = true;
+    wake.notify_one();
+    written.wait(lock, [this] { return pending.empty() && !writing; });
+  }
+
+  void run() {
+    std::deque<log_record> batch;
+    std::unique_lock lock(mutex);
+    for (;;) {
+      wake.wait(lock, [this] { return handed_off || stopping; });
+      handed_off = false;
+      if (pending.empty()) {
+        written.notify_all();
+        if (stopping) return;
+        continue;
+      }
+      batch.swap(pending);
+      writing = true;
+      lock.unlock();
+      for (auto const& r : batch) {
+        try {
+          sink->log(spdlog::details::log_msg(r.time, {}, "reactord", r.level, r.text));
+        } catch (std::exception const& e) {
+          report(e.what());
+        }
+      }
+      try {
+        sink->flush();  // a tail -f sees each batch at once
+      } catch (std::exception const& e) {
+        report(e.what());
+      }
+      batch.clear();
+      lock.lock();
+      writing = false;
+      if (!pending.empty()) handed_off = true;  // pushed meanwhile, already handed off or not
+      written.notify_all();
+    }
+  }
+
+  // Report a failed write at most every 10 s, and carry on.
+  void report(char const* what) {
+    auto n = ++errors;
+    auto now = std::chrono::steady_clock::now();
+    if (n == 1 || now - last_report > std::chrono::seconds(10)) {
+      last_report = now;
+      std::fprintf(stderr, "reactord: log write failed (%s); %" PRIu64 " failures so far; jobs keep running\n", what,
+                   n);
+    }
+  }
+
+  spdlog::sink_ptr sink;
+  std::size_t limit;
+  std::mutex mutex;
+  std::condition_variable wake, written;
+  std::deque<log_record> pending;
+  bool handed_off = false, stopping = false, writing = false;
+  std::atomic<std::uint64_t> dropped{0};
+  std::atomic<std::uint64_t> errors{0};
+  std::atomic<std::uint64_t> handoffs{0};
+  std::chrono::steady_clock::time_point last_report{};  // the writer thread's
+  std::thread thread;
+};
+
+// The loop's end of the hand-off: armed for "now" by the first record of
+// a pass, fired by the loop in its next pass.
+struct event_log::pass_flush : reactor::timer_node {
+  explicit pass_flush(writer& w) : out(w) {
+    on_fire = [](reactor::timer_node& t) { static_cast<pass_flush&>(t).out.hand_off(); };
+  }
+  writer& out;
+};
+
+event_log::event_log(log_options const& o) : style_(o.style) {
   bool journal = false;
   spdlog::sink_ptr sink;
   if (!o.file.empty()) {
@@ -173,28 +290,27 @@ event_log::event_log(log_options const& o) : style_(o.style), errors_(std::make_
   else
     formatter->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
   sink->set_formatter(std::move(formatter));
-
-  logger_ = std::make_shared<spdlog::async_logger>("reactord", sink, pool_,
-                                                   spdlog::async_overflow_policy::overrun_oldest);
-  logger_->set_level(spdlog::level::from_str(o.min_level));
-  logger_->flush_on(spdlog::level::trace);  // on the writer thread; a tail -f sees each line at once
-  // Runs on the writer thread. Report, at most every 10 s, and carry on.
-  logger_->set_error_handler([errors = errors_](std::string const& what) {
-    auto n = ++errors->count;
-    auto now = std::chrono::steady_clock::now().time_since_epoch().count();
-    auto last = errors->last_report_ns.load();
-    if (n == 1 || now - last > std::int64_t(10'000'000'000)) {
-      errors->last_report_ns = now;
-      std::fprintf(stderr, "reactord: log write failed (%s); %" PRIu64 " failures so far; jobs keep running\n",
-                   what.c_str(), n);
-    }
-  });
+  min_level_ = spdlog::level::from_str(o.min_level);
+  writer_ = std::make_unique<writer>(std::move(sink), o.queue_size);
 }
 
 event_log::~event_log() {
-  logger_->flush();
-  logger_.reset();
-  pool_.reset();  // joins the writer thread once the queue is empty
+  detach();
+  writer_.reset();  // writes what is pending, joins the writer thread
+}
+
+void event_log::attach(reactor::loop& l) {
+  detach();
+  loop_ = &l;
+  loop_thread_ = std::this_thread::get_id();
+  pass_flush_ = std::make_unique<pass_flush>(*writer_);
+}
+
+void event_log::detach() noexcept {
+  if (!loop_) return;
+  loop_->disarm(*pass_flush_);
+  loop_ = nullptr;
+  writer_->hand_off();
 }
 
 void event_log::write(log_level lv, std::string_view message, std::vector<field> const& fields) {
@@ -202,16 +318,23 @@ void event_log::write(log_level lv, std::string_view message, std::vector<field>
   // new file says so first.
   if (file_sink_) {
     if (std::string why = file_sink_->take_reopen_reason(); !why.empty())
-      logger_->log(spdlog::level::warn, render(style_, "log file reopened", {{"reason", why}}));
+      writer_->push({spdlog::level::warn, spdlog::log_clock::now(),
+                     render(style_, "log file reopened", {{"reason", why}})});
   }
   auto l = to_spdlog(lv);
-  if (!logger_->should_log(l)) return;
-  logger_->log(l, render(style_, message, fields));
+  if (l < min_level_) return;
+  writer_->push({l, spdlog::log_clock::now(), render(style_, message, fields)});
+  if (loop_ && std::this_thread::get_id() == loop_thread_) {
+    if (!pass_flush_->armed()) loop_->arm(*pass_flush_, loop_->now());
+  } else {
+    writer_->hand_off();
+  }
 }
 
-std::uint64_t event_log::dropped() const { return pool_->overrun_counter(); }
-std::uint64_t event_log::write_errors() const { return errors_->count.load(); }
-void event_log::flush() { logger_->flush(); }
+std::uint64_t event_log::dropped() const { return writer_->dropped.load(); }
+std::uint64_t event_log::write_errors() const { return writer_->errors.load(); }
+std::uint64_t event_log::handoffs() const { return writer_->handoffs.load(); }
+void event_log::flush() { writer_->flush(); }
 void event_log::reopen() {
   if (file_sink_) file_sink_->reopen();
 }

@@ -6,6 +6,10 @@
 //  - The loop never blocks on logging: records go through a bounded queue to
 //    one writer thread; when the queue is full the oldest record is dropped
 //    and counted (dropped()), and the daemon reports the count.
+//  - Records are rendered where they are written; the writer thread stamps
+//    and writes them. With a loop attached, the thread is woken once per
+//    loop pass for all of that pass's records (not once per line); without
+//    one, or from another thread, at once.
 //  - When stdout is the journal (JOURNAL_STREAM names stdout's device and
 //    inode), each line starts with its syslog priority (`<6>`), so
 //    `journalctl -p warning` works; the journal adds its own timestamp.
@@ -25,12 +29,13 @@
 #include <variant>
 #include <vector>
 
-namespace spdlog {
-class logger;
-namespace details {
-class thread_pool;
+#include <thread>
+
+#include <spdlog/common.h>
+
+namespace reactor {
+class loop;
 }
-}  // namespace spdlog
 
 namespace reactord {
 
@@ -74,23 +79,34 @@ class event_log {
   void warn(std::string_view m, std::vector<field> const& f = {}) { write(log_level::warning, m, f); }
   void error(std::string_view m, std::vector<field> const& f = {}) { write(log_level::error, m, f); }
 
+  // Hand records to the writer once per pass of `l` (call on l's thread;
+  // detach, or destroy the log, before `l` ends).
+  void attach(reactor::loop& l);
+  void detach() noexcept;
+
   // Records dropped because the queue was full, since start.
   std::uint64_t dropped() const;
   // Write failures of the sink (full disk, file removed ...), since start.
   std::uint64_t write_errors() const;
-  void flush();
+  // Times records were handed to the writer thread (each a wake-up if it
+  // sleeps), since start.
+  std::uint64_t handoffs() const;
+  void flush();  // waits until every record so far is written
   // Close and open the log file again before the next line (logrotate's
   // SIGUSR1). Nothing to do when logging to stdout.
   void reopen();
   log_format style() const noexcept { return style_; }
 
  private:
-  struct sink_errors;
+  struct writer;
+  struct pass_flush;
   log_format style_;
-  std::shared_ptr<spdlog::details::thread_pool> pool_;  // the writer thread and its queue
-  std::shared_ptr<sink_errors> errors_;
+  spdlog::level::level_enum min_level_ = spdlog::level::info;
   std::shared_ptr<log_file_sink> file_sink_;  // null when logging to stdout
-  std::shared_ptr<spdlog::logger> logger_;
+  std::unique_ptr<writer> writer_;  // the writer thread and its queue
+  reactor::loop* loop_ = nullptr;
+  std::thread::id loop_thread_;
+  std::unique_ptr<pass_flush> pass_flush_;
 };
 
 // The text or JSON body of a record (what follows the timestamp and level).

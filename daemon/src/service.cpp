@@ -184,6 +184,12 @@ std::optional<reactor::socket> open_status_listener(config::listen_address const
 reactor::task<int> run_service(job_source const& source, config::job_file first, event_log& log,
                                reactor::signal_source& signals, std::optional<std::filesystem::path> verdict_dir) {
   reactor::loop& l = (co_await reactor::this_node()).owner();
+  // Log lines reach the writer thread once per loop pass, not one by one.
+  log.attach(l);
+  struct detach_on_exit {
+    event_log& log;
+    ~detach_on_exit() { log.detach(); }
+  } detach{log};
   result_log sink(log);
   jobs::scheduler scheduler(l, jobs::scheduler_options{first.settings.max_concurrency}, sink);
   running_state st{l, log, source, first.settings, scheduler, {}, {}, std::move(verdict_dir)};
