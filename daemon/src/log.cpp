@@ -2,6 +2,7 @@
 
 #include "log_file.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/details/log_msg.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -15,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
+#include <iterator>
 #include <mutex>
 #include <thread>
 
@@ -57,11 +59,9 @@ void append_text_value(std::string& out, std::string_view s) {
   else append_json_string(out, s);
 }
 
-std::string number_text(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3f", v);
-  return buf;
-}
+// fmt, not printf: no locale, no varargs parsing; a tenth of the time.
+void append_number(std::string& out, double v) { fmt::format_to(std::back_inserter(out), FMT_STRING("{:.3f}"), v); }
+void append_number(std::string& out, long long v) { fmt::format_to(std::back_inserter(out), FMT_STRING("{}"), v); }
 
 }  // namespace
 
@@ -87,8 +87,7 @@ std::string render(log_format style, std::string_view message, std::vector<field
         [&](auto const& v) {
           using V = std::decay_t<decltype(v)>;
           if constexpr (std::is_same_v<V, bool>) out += v ? "true" : "false";
-          else if constexpr (std::is_same_v<V, long long>) out += std::to_string(v);
-          else if constexpr (std::is_same_v<V, double>) out += number_text(v);
+          else if constexpr (std::is_same_v<V, long long> || std::is_same_v<V, double>) append_number(out, v);
           else if (style == log_format::json) append_json_string(out, v);
           else append_text_value(out, v);
         },

@@ -366,9 +366,14 @@ struct scheduler::impl {
           arm(j);
         }
       }
-      j.last = std::make_unique<run_result>(r);
     }
     sink.on_result(r);
+    // Kept for status() by moving, into the storage of the previous result
+    // where there is one: no allocation and no copy per run.
+    if (!j.retired) {
+      if (j.last) *j.last = std::move(r);
+      else j.last = std::make_unique<run_result>(std::move(r));
+    }
     if (change) sink.on_state_change(*change);
     if (j.retired && j.running == 0)
       std::erase_if(retired, [&j](auto const& e) { return e.get() == &j; });  // j is gone now
