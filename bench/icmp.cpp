@@ -15,6 +15,12 @@
 // benchmark checks that every echo was answered (loopback drops nothing)
 // and exits 1 if a run lost any.
 //
+// The limit: a bare io_uring loop written here (no coroutines, no per-echo
+// timeout, no result records), on a ping (DGRAM) socket in the same kind of
+// namespace: 64 echoes in flight, one SENDMSG and one RECVMSG per echo,
+// submitted and reaped in batches. What an ICMP prober on io_uring cannot
+// go below; reactord's ping-socket runs are printed against it.
+//
 //   icmp [--count N]   echoes per target, default 50
 #include <net/if.h>
 #include <sched.h>
@@ -30,6 +36,11 @@
 #include <fstream>
 #include <string>
 #include <vector>
+
+#include <liburing.h>
+#include <netinet/in.h>
+#include <netinet/ip_icmp.h>
+#include <arpa/inet.h>
 
 #include "jobs/fetch.hpp"
 #include "jobs/ping.hpp"
@@ -149,6 +160,100 @@ load_figures run_reactord(reactor::backend_kind backend, int count) {
   return f;
 }
 
+// The bare io_uring echo loop (see the top of the file).
+load_figures run_bare_io_uring(int count) {
+  load_figures f;
+  constexpr unsigned in_flight = 64;
+  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_ICMP);
+  if (fd < 0) return f;
+  io_uring ring{};
+  if (::io_uring_queue_init(4 * in_flight, &ring, 0) != 0) {
+    ::close(fd);
+    return f;
+  }
+  std::vector<sockaddr_in> addresses;
+  for (auto const& t : targets()) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    ::inet_pton(AF_INET, t.c_str(), &a.sin_addr);
+    addresses.push_back(a);
+  }
+  struct echo_slot {
+    unsigned char packet[8 + 56]{};
+    iovec send_iov{};
+    msghdr send_msg{};
+    unsigned char reply[512]{};
+    iovec recv_iov{};
+    msghdr recv_msg{};
+    sockaddr_in from{};
+  };
+  std::vector<echo_slot> slots(in_flight);
+  long const total = long(count) * target_count;
+  long next = 0;  // the next echo to send: target next % targets, sequence next / targets
+  auto send = [&](echo_slot& e) {
+    auto& a = addresses[next % target_count];
+    icmphdr h{};
+    h.type = ICMP_ECHO;
+    h.un.echo.sequence = htons(static_cast<std::uint16_t>(next / target_count));
+    std::memcpy(e.packet, &h, sizeof h);  // the kernel fills in id and checksum of a ping socket
+    e.send_iov = {e.packet, sizeof e.packet};
+    e.send_msg = {};
+    e.send_msg.msg_name = &a;
+    e.send_msg.msg_namelen = sizeof a;
+    e.send_msg.msg_iov = &e.send_iov;
+    e.send_msg.msg_iovlen = 1;
+    io_uring_sqe* sqe = ::io_uring_get_sqe(&ring);
+    ::io_uring_prep_sendmsg(sqe, fd, &e.send_msg, 0);
+    ::io_uring_sqe_set_data64(sqe, 0);
+    ++next;
+    ++f.sent;
+  };
+  auto receive = [&](echo_slot& e) {
+    e.recv_iov = {e.reply, sizeof e.reply};
+    e.recv_msg = {};
+    e.recv_msg.msg_name = &e.from;
+    e.recv_msg.msg_namelen = sizeof e.from;
+    e.recv_msg.msg_iov = &e.recv_iov;
+    e.recv_msg.msg_iovlen = 1;
+    io_uring_sqe* sqe = ::io_uring_get_sqe(&ring);
+    ::io_uring_prep_recvmsg(sqe, fd, &e.recv_msg, 0);
+    ::io_uring_sqe_set_data64(sqe, 1 + static_cast<std::uint64_t>(&e - slots.data()));
+  };
+  auto cpu_before = bench::cpu_time();
+  auto start = std::chrono::steady_clock::now();
+  for (auto& e : slots) {
+    receive(e);
+    if (next < total) send(e);
+  }
+  bool failed = false;
+  while (f.received < total && !failed) {
+    io_uring_cqe* cqe = nullptr;
+    __kernel_timespec one_second{1, 0};
+    if (::io_uring_submit_and_wait_timeout(&ring, &cqe, 1, &one_second, nullptr) < 0 && !cqe) break;  // lost
+    unsigned head = 0, seen = 0;
+    io_uring_for_each_cqe(&ring, head, cqe) {
+      ++seen;
+      auto data = ::io_uring_cqe_get_data64(cqe);
+      if (cqe->res < 0) {
+        failed = true;
+        continue;
+      }
+      if (data == 0) continue;  // a send completed
+      ++f.received;
+      echo_slot& e = slots[data - 1];
+      receive(e);
+      if (next < total) send(e);
+    }
+    ::io_uring_cq_advance(&ring, seen);
+  }
+  f.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  f.cpu_seconds = std::chrono::duration<double>(bench::cpu_time() - cpu_before).count();
+  f.ok = !failed && f.received == total;
+  ::io_uring_queue_exit(&ring);
+  ::close(fd);
+  return f;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -164,6 +269,16 @@ int main(int argc, char** argv) {
   double fping_rate = fping.received / fping.seconds;
   double fping_cpu_us = fping.cpu_seconds * 1e6 / fping.received;
   bool all_ok = true;
+  auto bare = bench::in_child([&] {
+    if (!enter_namespace_with_ping_sockets()) return load_figures{};
+    return run_bare_io_uring(count);
+  });
+  if (!bare.ok || !bare.result.ok) {
+    std::fprintf(stderr, "bare io_uring loop: %ld of %ld echoes answered\n", bare.result.received, bare.result.sent);
+    all_ok = false;
+  }
+  double bare_rate = bare.result.received / std::max(bare.result.seconds, 1e-9);
+  double bare_cpu_us = bare.result.cpu_seconds * 1e6 / std::max(bare.result.received, 1L);
 
   for (auto backend : reactor::available_backends()) {
     for (bool datagram : {false, true}) {
@@ -183,6 +298,12 @@ int main(int argc, char** argv) {
                           fping_rate);
       bench::print_figure(name + " CPU per echo", ours.cpu_seconds * 1e6 / ours.received, "us",
                           "fping", fping_cpu_us, 2);
+      if (datagram && bare.result.ok) {
+        bench::print_figure(name + " echoes/s vs the limit", ours.received / ours.seconds, "echoes/s",
+                            "bare io_uring loop", bare_rate);
+        bench::print_figure(name + " CPU per echo vs the limit", ours.cpu_seconds * 1e6 / ours.received, "us",
+                            "bare io_uring loop", bare_cpu_us, 2);
+      }
     }
   }
   std::printf("fping: %ld of %ld echoes answered in %.3f s\n", fping.received, fping.sent, fping.seconds);
