@@ -98,7 +98,9 @@ struct counting_sink : jobs::result_sink {
   }
   void on_state_change(jobs::state_change const&) override {}
   void on_event(std::string const&, std::string const&) override { ++events; }
-  void on_skipped(std::string const&, reactor::deadline) override { ++skipped; }
+  void on_skipped(std::string const&, reactor::deadline, std::size_t slots, jobs::skip_reason) override {
+    skipped += slots;
+  }
 };
 
 struct memory_report {

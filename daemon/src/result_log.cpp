@@ -82,9 +82,12 @@ void result_log::on_event(std::string const& job, std::string const& message) {
   log_.info("event", {{"job", std::string_view(job)}, {"event", std::string_view(message)}});
 }
 
-void result_log::on_skipped(std::string const& job, reactor::deadline) {
+void result_log::on_skipped(std::string const& job, reactor::deadline, std::size_t slots, jobs::skip_reason why) {
   log_.warn("skipped", {{"job", std::string_view(job)},
-                        {"reason", "the previous run was still going when this slot came"}});
+                        {"slots", slots},
+                        {"reason", why == jobs::skip_reason::still_running
+                                       ? "the previous run was still going when this slot came"
+                                       : "the loop was stalled past these slots"}});
 }
 
 }  // namespace reactord

@@ -14,7 +14,8 @@ class result_log final : public jobs::result_sink {
   void on_result(jobs::run_result const& r) override;
   void on_state_change(jobs::state_change const& c) override;
   void on_event(std::string const& job, std::string const& message) override;
-  void on_skipped(std::string const& job, reactor::deadline slot) override;
+  void on_skipped(std::string const& job, reactor::deadline first, std::size_t slots,
+                  jobs::skip_reason why) override;
 
   // Outcomes seen since start, for --once's exit status.
   std::uint64_t results() const noexcept { return results_; }

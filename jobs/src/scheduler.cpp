@@ -227,12 +227,21 @@ struct scheduler::impl {
   void on_due(job_entry& j) {
     reactor::deadline slot = j.next_due;
     // After a stall of the whole loop, resume on the grid rather than
-    // firing once per missed slot.
+    // firing once per missed slot; the slots that passed meanwhile are
+    // reported, all in one call. (The accuracy window delays a wake-up by
+    // at most a tenth of the interval, so it never makes a slot pass.)
     j.next_due = slot_after(j, std::max(slot, loop.now()));
     arm(j);
+    if (duration iv = interval_in_effect(j); j.next_due - slot > iv) {
+      auto passed = static_cast<std::size_t>((j.next_due - slot) / iv - 1);
+      if (passed > 0) {
+        j.skipped += passed;
+        sink.on_skipped(j.spec.name, slot + iv, passed, skip_reason::loop_late);
+      }
+    }
     if (!j.spec.schedule.allow_overlap && j.running + j.queued > 0) {
       ++j.skipped;
-      sink.on_skipped(j.spec.name, slot);
+      sink.on_skipped(j.spec.name, slot, 1, skip_reason::still_running);
       return;
     }
     if (j.newcomer) {

@@ -44,6 +44,11 @@ struct state_change {
   std::string reason;  // the message of the run that caused it
 };
 
+enum class skip_reason {
+  still_running,  // the previous run was still going when the slot came
+  loop_late,      // the loop came to the slot only after the next one had passed
+};
+
 // Where results go. Called on the loop's thread; must not block.
 class result_sink {
  public:
@@ -52,8 +57,11 @@ class result_sink {
   virtual void on_state_change(state_change const& c) = 0;
   // Progress inside a run (a countdown's ticks).
   virtual void on_event(std::string const& job, std::string const& message) = 0;
-  // A slot that did not start because the previous run was still going.
-  virtual void on_skipped(std::string const& job, reactor::deadline slot) = 0;
+  // `slots` slots of `job` that did not start, the first at `first`, the
+  // others an interval apart: one slot that came while the previous run was
+  // still going, or every slot that passed while the loop was too late to
+  // start it (a stall of the whole loop), at once.
+  virtual void on_skipped(std::string const& job, reactor::deadline first, std::size_t slots, skip_reason why) = 0;
 };
 
 struct scheduler_options {
