@@ -97,8 +97,8 @@ struct counting_sink : jobs::result_sink {
     if (r.result != jobs::outcome::success) ++failed;
   }
   void on_state_change(jobs::state_change const&) override {}
-  void on_event(std::string const&, std::string const&) override { ++events; }
-  void on_skipped(std::string const&, reactor::deadline, std::size_t slots, jobs::skip_reason) override {
+  void on_event(jobs::job_spec const&, std::string const&) override { ++events; }
+  void on_skipped(jobs::job_spec const&, reactor::deadline, std::size_t slots, jobs::skip_reason) override {
     skipped += slots;
   }
 };

@@ -1,5 +1,6 @@
 #include "job_fields.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 #include "config/duration.hpp"
@@ -237,11 +238,58 @@ void read_fetch(mapping_reader& r, jobs::fetch_spec& out) {
   r.read_size("max_body", out.max_body_bytes, 0, std::size_t(1) << 40);
   r.read("verify_tls", out.verify_tls);
   r.read("ca_file", out.ca_file);
+  r.read("reuse_connection", out.reuse_connection);
   read_ip_version(r, out.ip);
+}
+
+// --- labels, common to every kind ---------------------------------------------
+//   labels: { site: par1, team: net }
+// Prometheus label names ([a-zA-Z_][a-zA-Z0-9_]*, no leading "__"), none of
+// the names reactord puts on its own series, nor `job` and `instance`,
+// which Prometheus sets on every scrape. Read over the defaults' labels.
+void read_labels(mapping_reader& r, jobs::label_set& out) {
+  YAML::Node n = r.node("labels");
+  if (!n.IsDefined()) return;
+  if (!n.IsMap()) {
+    r.error(n, "'labels' must be a mapping of label_name: value");
+    return;
+  }
+  static std::string const reserved[] = {"job",   "instance", "job_name", "kind",     "state", "outcome",
+                                         "stat",  "phase",    "le",       "code",     "result", "backend"};
+  jobs::label_set labels = out;
+  for (auto const& kv : n) {
+    std::string name = kv.first.IsScalar() ? kv.first.Scalar() : "";
+    bool ok = !name.empty() && (std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_');
+    for (unsigned char c : name) ok = ok && (std::isalnum(c) || c == '_');
+    if (!ok || name.starts_with("__")) {
+      r.error(kv.first, "label names are letters, digits and '_', not starting with a digit or \"__\" "
+                        "(as in Prometheus), got '" + name + "'");
+      continue;
+    }
+    if (std::find(std::begin(reserved), std::end(reserved), name) != std::end(reserved)) {
+      r.error(kv.first, "'" + name + "' is a label reactord or Prometheus sets itself; choose another name");
+      continue;
+    }
+    if (!kv.second.IsScalar()) {
+      r.error(kv.second, "the value of label '" + name + "' must be a single line of text");
+      continue;
+    }
+    std::string value = kv.second.Scalar();
+    if (value.find_first_of("\r\n") != std::string::npos) {
+      r.error(kv.second, "the value of label '" + name + "' must be a single line of text");
+      continue;
+    }
+    auto it = std::find_if(labels.begin(), labels.end(), [&](auto const& l) { return l.first == name; });
+    if (it != labels.end()) it->second = std::move(value);
+    else labels.emplace_back(std::move(name), std::move(value));
+  }
+  std::sort(labels.begin(), labels.end());
+  out = std::move(labels);
 }
 
 void read_job_fields(mapping_reader& r, jobs::job_spec& out) {
   read_schedule(r, out.schedule);
+  read_labels(r, out.labels);
   std::visit(
       [&](auto& k) {
         using K = std::decay_t<decltype(k)>;

@@ -12,6 +12,7 @@ void read_schedule(mapping_reader& r, jobs::schedule_spec& out);
 void read_countdown(mapping_reader& r, jobs::countdown_spec& out);
 void read_ping(mapping_reader& r, jobs::ping_spec& out);
 void read_fetch(mapping_reader& r, jobs::fetch_spec& out);
+void read_labels(mapping_reader& r, jobs::label_set& out);
 
 // Reads the schedule and the fields of the kind `out` holds.
 void read_job_fields(mapping_reader& r, jobs::job_spec& out);

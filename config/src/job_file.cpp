@@ -89,7 +89,7 @@ struct loading {
 
 jobs::job_spec prototype(loading& l, std::string const& kind) {
   if (auto it = l.prototypes.find(kind); it != l.prototypes.end()) return it->second;
-  return jobs::job_spec{"", {}, *kind_from_name(kind)};
+  return jobs::job_spec{"", {}, *kind_from_name(kind), {}};
 }
 
 void read_defaults(loading& l, problems& p, YAML::Node const& node) {
@@ -99,7 +99,7 @@ void read_defaults(loading& l, problems& p, YAML::Node const& node) {
     if (!section.IsDefined()) continue;
     mapping_reader r(section, "defaults." + kind, p);
     if (!r.valid()) continue;
-    jobs::job_spec spec{"", {}, *kind_from_name(kind)};
+    jobs::job_spec spec{"", {}, *kind_from_name(kind), {}};
     detail::read_job_fields(r, spec);
     r.finish();
     l.prototypes[kind] = std::move(spec);

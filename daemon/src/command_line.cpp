@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 #ifndef REACTORD_VERSION
@@ -29,7 +30,19 @@ std::variant<command_line, int> parse_command_line(int argc, char** argv) {
   app.add_option("--log-format", format, "Log lines as text or as JSON objects")
       ->check(CLI::IsMember({"text", "json"}))
       ->default_str("text");
-  app.add_option("--log-file", c.log_file, "Log to this file (rotated at 10 MiB, 5 kept) instead of stdout");
+  app.add_option("--log-file", c.log_file, "Log to this file (rotated at 10 MiB, 5 kept) instead of stdout")
+      ->check(CLI::Validator(
+          [](std::string& file) -> std::string {
+            // A typo in the directory is an error, not a directory made
+            // somewhere unexpected (spdlog would create it).
+            std::filesystem::path dir = std::filesystem::path(file).parent_path();
+            if (dir.empty()) dir = ".";
+            std::error_code ec;
+            if (!std::filesystem::is_directory(dir, ec))
+              return "the directory " + dir.string() + " does not exist (reactord does not create it)";
+            return {};
+          },
+          "FILE in an existing directory"));
   app.add_option("--log-level", c.log_level, "trace, debug, info, warn, error, critical or off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
       ->default_str("info");

@@ -19,6 +19,7 @@
 #include <iterator>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 #include "reactor/loop.hpp"
 
@@ -28,9 +29,39 @@ namespace reactord {
 
 namespace {
 
+// The length of the valid UTF-8 sequence at the start of `s`, or 0 if it
+// is not one (a stray continuation byte, a truncated or overlong sequence,
+// a surrogate, past U+10FFFF).
+std::size_t utf8_sequence_length(std::string_view s) {
+  auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+  unsigned char c = byte(0);
+  std::size_t n = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+  if (n == 0 || n > s.size()) return 0;
+  for (std::size_t i = 1; i < n; ++i)
+    if ((byte(i) & 0xC0) != 0x80) return 0;
+  if (n == 3 && c == 0xE0 && byte(1) < 0xA0) return 0;   // overlong
+  if (n == 3 && c == 0xED && byte(1) >= 0xA0) return 0;  // surrogate
+  if (n == 4 && c == 0xF0 && byte(1) < 0x90) return 0;   // overlong
+  if (n == 4 && c == 0xF4 && byte(1) >= 0x90) return 0;  // past U+10FFFF
+  return n;
+}
+
 void append_json_string(std::string& out, std::string_view s) {
   out += '"';
-  for (unsigned char c : s) {
+  for (std::size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      std::size_t n = utf8_sequence_length(s.substr(i));
+      if (n == 0) {
+        out += "\xEF\xBF\xBD";  // U+FFFD, one per invalid byte
+        ++i;
+      } else {
+        out.append(s.substr(i, n));
+        i += n;
+      }
+      continue;
+    }
+    ++i;
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -54,7 +85,7 @@ void append_json_string(std::string& out, std::string_view s) {
 // `key=value` pairs split on spaces (logfmt).
 void append_text_value(std::string& out, std::string_view s) {
   bool bare = !s.empty();
-  for (unsigned char c : s) bare = bare && c > ' ' && c != '"' && c != '=' && c != '\\';
+  for (unsigned char c : s) bare = bare && c > ' ' && c < 0x7f && c != '"' && c != '=' && c != '\\';
   if (bare) out += s;
   else append_json_string(out, s);
 }
@@ -75,6 +106,32 @@ std::string render(log_format style, std::string_view message, std::vector<field
     out += message;
   }
   for (auto const& f : fields) {
+    if (auto const* pairs = std::get_if<string_pairs const*>(&f.value)) {
+      if (!*pairs || (*pairs)->empty()) continue;
+      if (style == log_format::json) {
+        out += ',';
+        append_json_string(out, f.key);
+        out += ":{";
+        bool first = true;
+        for (auto const& [name, value] : **pairs) {
+          if (!std::exchange(first, false)) out += ',';
+          append_json_string(out, name);
+          out += ':';
+          append_json_string(out, value);
+        }
+        out += '}';
+      } else {
+        for (auto const& [name, value] : **pairs) {
+          out += ' ';
+          out += f.key;
+          out += '.';
+          out += name;
+          out += '=';
+          append_text_value(out, value);
+        }
+      }
+      continue;
+    }
     out += style == log_format::json ? "," : " ";
     if (style == log_format::json) {
       append_json_string(out, f.key);
@@ -88,6 +145,16 @@ std::string render(log_format style, std::string_view message, std::vector<field
           using V = std::decay_t<decltype(v)>;
           if constexpr (std::is_same_v<V, bool>) out += v ? "true" : "false";
           else if constexpr (std::is_same_v<V, long long> || std::is_same_v<V, double>) append_number(out, v);
+          else if constexpr (std::is_same_v<V, std::vector<double>>) {
+            if (style == log_format::json) out += '[';
+            for (std::size_t i = 0; i < v.size(); ++i) {
+              if (i) out += ',';
+              append_number(out, v[i]);
+            }
+            if (style == log_format::json) out += ']';
+            else if (v.empty()) out += "\"\"";
+          } else if constexpr (std::is_same_v<V, string_pairs const*>) {
+          }
           else if (style == log_format::json) append_json_string(out, v);
           else append_text_value(out, v);
         },
@@ -135,6 +202,7 @@ class syslog_priority_flag final : public spdlog::custom_flag_formatter {
 
 spdlog::level::level_enum to_spdlog(log_level lv) {
   switch (lv) {
+    case log_level::trace: return spdlog::level::trace;
     case log_level::debug: return spdlog::level::debug;
     case log_level::info: return spdlog::level::info;
     case log_level::warning: return spdlog::level::warn;
@@ -329,6 +397,8 @@ void event_log::write(log_level lv, std::string_view message, std::vector<field>
     writer_->hand_off();
   }
 }
+
+bool event_log::enabled(log_level lv) const { return to_spdlog(lv) >= min_level_; }
 
 std::uint64_t event_log::dropped() const { return writer_->dropped.load(); }
 std::uint64_t event_log::write_errors() const { return writer_->errors.load(); }

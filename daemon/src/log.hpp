@@ -19,6 +19,8 @@
 //    reopen() (SIGUSR1) reopens it at once (see log_file.hpp).
 //  - The JSON field names are stable: ts, level, msg, then the record's own
 //    fields (README lists them).
+//  - Every line is valid UTF-8: bytes that are not (from a broken job file,
+//    a server's reply) become U+FFFD.
 #pragma once
 
 #include <cstdint>
@@ -42,7 +44,11 @@ namespace reactord {
 class log_file_sink;
 
 enum class log_format { text, json };
-enum class log_level { debug, info, warning, error };
+enum class log_level { trace, debug, info, warning, error };
+
+// Name/value pairs rendered as one nested field: a JSON object, or
+// `key.name=value` pairs in text (a job's labels).
+using string_pairs = std::vector<std::pair<std::string, std::string>>;
 
 struct log_options {
   log_format style = log_format::text;
@@ -55,12 +61,15 @@ struct log_options {
 
 struct field {
   std::string_view key;
-  std::variant<std::string_view, std::string, long long, double, bool> value;
+  // A list of numbers is a JSON array, or comma-separated in text.
+  std::variant<std::string_view, std::string, long long, double, bool, std::vector<double>, string_pairs const*> value;
   field(std::string_view k, std::string_view v) : key(k), value(v) {}
   field(std::string_view k, char const* v) : key(k), value(std::string_view(v)) {}
   field(std::string_view k, std::string v) : key(k), value(std::move(v)) {}
   field(std::string_view k, double v) : key(k), value(v) {}
   field(std::string_view k, bool v) : key(k), value(v) {}
+  field(std::string_view k, std::vector<double> v) : key(k), value(std::move(v)) {}
+  field(std::string_view k, string_pairs const* v) : key(k), value(v) {}
   template <class I>
     requires std::is_integral_v<I>
   field(std::string_view k, I v) : key(k), value(static_cast<long long>(v)) {}
@@ -75,6 +84,8 @@ class event_log {
   event_log(event_log const&) = delete;
 
   void write(log_level lv, std::string_view message, std::vector<field> const& fields = {});
+  bool enabled(log_level lv) const;  // whether a record of that level would be written
+  void debug(std::string_view m, std::vector<field> const& f = {}) { write(log_level::debug, m, f); }
   void info(std::string_view m, std::vector<field> const& f = {}) { write(log_level::info, m, f); }
   void warn(std::string_view m, std::vector<field> const& f = {}) { write(log_level::warning, m, f); }
   void error(std::string_view m, std::vector<field> const& f = {}) { write(log_level::error, m, f); }

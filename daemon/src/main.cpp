@@ -46,8 +46,8 @@ class no_results final : public jobs::result_sink {
  public:
   void on_result(jobs::run_result const&) override {}
   void on_state_change(jobs::state_change const&) override {}
-  void on_event(std::string const&, std::string const&) override {}
-  void on_skipped(std::string const&, reactor::deadline, std::size_t, jobs::skip_reason) override {}
+  void on_event(jobs::job_spec const&, std::string const&) override {}
+  void on_skipped(jobs::job_spec const&, reactor::deadline, std::size_t, jobs::skip_reason) override {}
 };
 
 // --print-schedule N: wall-clock instants (UTC), from the scheduler's own

@@ -59,8 +59,12 @@ class family {
   char const* name_;
 };
 
+// Never `job` or `instance`: Prometheus sets those on every scrape (and
+// would rename ours to exported_job), so the job's name is `job_name`.
 std::string job_labels(jobs::job_status const& j) {
-  return "job=\"" + label_value(j.name) + "\",kind=\"" + j.kind + "\"";
+  std::string out = "job_name=\"" + label_value(j.name) + "\",kind=\"" + j.kind + "\"";
+  for (auto const& [name, value] : j.labels) out += "," + name + "=\"" + label_value(value) + "\"";
+  return out;
 }
 
 std::uint64_t resident_bytes() {
@@ -195,6 +199,7 @@ std::string render_metrics(std::vector<jobs::job_status> const& js, process_figu
     f.sample("code=\"200\"", double(p.requests.ok));
     f.sample("code=\"400\"", double(p.requests.bad));
     f.sample("code=\"404\"", double(p.requests.not_found));
+    f.sample("code=\"405\"", double(p.requests.not_allowed));
     f.sample("code=\"408\"", double(p.requests.timed_out));
     f.sample("code=\"refused\"", double(p.requests.refused));
   }

@@ -21,7 +21,7 @@ reactor::task<jobs::run_result> run_kind(jobs::job_spec const& spec, jobs::job_c
 reactor::task<void> run_one(jobs::job_spec const& spec, jobs::icmp_service& icmp, jobs::http_client& http,
                             jobs::result_sink& sink, bool& all_ok) {
   reactor::loop& l = (co_await reactor::this_node()).owner();
-  jobs::job_context ctx{l, icmp, http, [&](std::string const& m) { sink.on_event(spec.name, m); }};
+  jobs::job_context ctx{l, icmp, http, [&](std::string const& m) { sink.on_event(spec, m); }};
   auto start = reactor::clock::now();
   auto limit = spec.schedule.timeout.value_or(jobs::default_timeout(spec.schedule));
   jobs::run_result r;
@@ -38,6 +38,7 @@ reactor::task<void> run_one(jobs::job_spec const& spec, jobs::icmp_service& icmp
   }
   r.job = spec.name;
   r.kind = jobs::kind_name(spec.kind);
+  r.labels = spec.labels;
   r.scheduled = r.started = start;
   r.lateness = {};
   r.took = reactor::clock::now() - start;

@@ -23,6 +23,7 @@ std::vector<field> result_fields(jobs::run_result const& r) {
   std::vector<field> f;
   f.reserve(20);  // one allocation per result, not three as the list grows
   f.emplace_back("job", std::string_view(r.job));
+  f.emplace_back("labels", &r.labels);
   f.emplace_back("kind", std::string_view(r.kind));
   f.emplace_back("outcome", jobs::to_string(r.result));
   f.emplace_back("took_ms", ms(r.took));
@@ -36,6 +37,11 @@ std::vector<field> result_fields(jobs::run_result const& r) {
     f.emplace_back("received", p->received);
     f.emplace_back("loss_pct", p->loss_percent);
     if (p->received > 0) {
+      // Each reply's RTT, in sequence order (fping -C, SmokePing).
+      std::vector<double> rtts;
+      rtts.reserve(p->rtts.size());
+      for (auto d : p->rtts) rtts.push_back(ms(d));
+      f.emplace_back("rtts_ms", std::move(rtts));
       f.emplace_back("rtt_min_ms", ms(p->rtt_min));
       f.emplace_back("rtt_avg_ms", ms(p->rtt_avg));
       f.emplace_back("rtt_max_ms", ms(p->rtt_max));
@@ -64,6 +70,25 @@ std::vector<field> result_fields(jobs::run_result const& r) {
 void result_log::on_result(jobs::run_result const& r) {
   ++results_;
   if (r.result != jobs::outcome::success) ++unsuccessful_;
+  if (log_.enabled(log_level::trace)) {
+    // The scheduler's decision for this run: when it was due, when it began.
+    log_.write(log_level::trace, "run", {{"job", std::string_view(r.job)}, {"labels", &r.labels},
+                                         {"late_ms", ms(r.lateness)}, {"took_ms", ms(r.took)}});
+  }
+  if (log_.enabled(log_level::debug)) {
+    if (auto const* p = std::get_if<jobs::ping_result>(&r.details)) {
+      for (std::size_t i = 0; i < p->rtts.size(); ++i)
+        log_.debug("echo", {{"job", std::string_view(r.job)}, {"labels", &r.labels},
+                            {"reply", static_cast<long long>(i + 1)}, {"rtt_ms", ms(p->rtts[i])}});
+      for (auto const& e : p->errors)
+        log_.debug("echo", {{"job", std::string_view(r.job)}, {"labels", &r.labels}, {"icmp_error", std::string_view(e)}});
+    } else if (auto const* h = std::get_if<jobs::fetch_result>(&r.details)) {
+      for (auto [phase, at] : {std::pair{"dns", h->dns}, std::pair{"connect", h->connect}, std::pair{"tls", h->tls},
+                               std::pair{"first_byte", h->first_byte}, std::pair{"total", h->total}})
+        log_.debug("phase", {{"job", std::string_view(r.job)}, {"labels", &r.labels}, {"phase", phase},
+                             {"at_ms", ms(at)}});
+    }
+  }
   log_.write(level_of(r.result), "result", result_fields(r));
 }
 
@@ -72,18 +97,20 @@ void result_log::on_state_change(jobs::state_change const& c) {
                  : c.to == jobs::job_state::degraded ? log_level::warning
                                                      : log_level::info;
   std::vector<field> f = {{"job", std::string_view(c.job)},
+                          {"labels", &c.labels},
                           {"from", jobs::to_string(c.from)},
                           {"to", jobs::to_string(c.to)}};
   if (!c.reason.empty()) f.emplace_back("reason", std::string_view(c.reason));
   log_.write(lv, "state", f);
 }
 
-void result_log::on_event(std::string const& job, std::string const& message) {
-  log_.info("event", {{"job", std::string_view(job)}, {"event", std::string_view(message)}});
+void result_log::on_event(jobs::job_spec const& job, std::string const& message) {
+  log_.info("event", {{"job", std::string_view(job.name)}, {"labels", &job.labels}, {"event", std::string_view(message)}});
 }
 
-void result_log::on_skipped(std::string const& job, reactor::deadline, std::size_t slots, jobs::skip_reason why) {
-  log_.warn("skipped", {{"job", std::string_view(job)},
+void result_log::on_skipped(jobs::job_spec const& job, reactor::deadline, std::size_t slots, jobs::skip_reason why) {
+  log_.warn("skipped", {{"job", std::string_view(job.name)},
+                        {"labels", &job.labels},
                         {"slots", slots},
                         {"reason", why == jobs::skip_reason::still_running
                                        ? "the previous run was still going when this slot came"

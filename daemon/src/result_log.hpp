@@ -13,8 +13,8 @@ class result_log final : public jobs::result_sink {
   explicit result_log(event_log& log) : log_(log) {}
   void on_result(jobs::run_result const& r) override;
   void on_state_change(jobs::state_change const& c) override;
-  void on_event(std::string const& job, std::string const& message) override;
-  void on_skipped(std::string const& job, reactor::deadline first, std::size_t slots,
+  void on_event(jobs::job_spec const& job, std::string const& message) override;
+  void on_skipped(jobs::job_spec const& job, reactor::deadline first, std::size_t slots,
                   jobs::skip_reason why) override;
 
   // Outcomes seen since start, for --once's exit status.
@@ -27,7 +27,8 @@ class result_log final : public jobs::result_sink {
   std::uint64_t unsuccessful_ = 0;
 };
 
-// The fields of a result, for the log line (also used by --once).
+// The fields of a result, for the log line (also used by --once). The
+// labels field points into `r`.
 std::vector<field> result_fields(jobs::run_result const& r);
 
 }  // namespace reactord

@@ -132,7 +132,7 @@ reactor::task<void> serve_connection(reactor::socket s, status_pages const& page
       ++counters.bad;
       reply = own(plain(400, "Bad Request", "bad request: " + reader.error()));
     } else if (reader.method() != "GET" && reader.method() != "HEAD") {
-      ++counters.not_found;
+      ++counters.not_allowed;
       reply = own(plain(405, "Method Not Allowed", "only GET"));
     } else if (reader.path() == "/healthz") {
       ++counters.ok;

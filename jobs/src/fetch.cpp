@@ -9,6 +9,7 @@
 // transfer past it.
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <ctime>
 #include <string>
 #include <string_view>
@@ -36,7 +37,8 @@ std::size_t on_body(char* data, std::size_t, std::size_t n, void* userdata) {
   auto& r = *static_cast<request_state*>(userdata);
   if (n > r.max_body - r.bytes) {
     r.too_large = true;
-    return 0;  // curl aborts the transfer with CURLE_WRITE_ERROR
+    r.bytes += n;  // received, though not kept: the log says how much came
+    return 0;      // curl aborts the transfer with CURLE_WRITE_ERROR
   }
   r.bytes += n;
   if (r.keep_body) r.body.append(data, n);
@@ -119,10 +121,19 @@ std::string configure(CURL* e, fetch_spec const& spec, curl_slist*& headers) {
   set(CURLOPT_PROTOCOLS_STR, "http,https");
   set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   set(CURLOPT_NOSIGNAL, 1L);
+  // A new connection per run unless the job asks for reuse: a server that
+  // stops accepting connections, or whose new TLS handshakes fail, must not
+  // go unnoticed behind a connection opened long ago.
+  set(CURLOPT_FRESH_CONNECT, spec.reuse_connection ? 0L : 1L);
+  set(CURLOPT_FORBID_REUSE, spec.reuse_connection ? 0L : 1L);
+  // Some servers reject requests without one; a User-Agent in `headers`
+  // replaces it (curl lets a custom header override its own).
+  set(CURLOPT_USERAGENT, "reactord/" REACTORD_VERSION);
   set(CURLOPT_WRITEFUNCTION, &on_body);
-  // Refuse a declared Content-Length past the limit before any byte; the
-  // write callback catches the rest (chunked, or no length at all).
-  set(CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(spec.max_body_bytes));
+  // No CURLOPT_MAXFILESIZE: it refuses a declared Content-Length past the
+  // limit before any byte, and the run would say bytes=0. The write
+  // callback aborts at the limit whatever the server declared, so the
+  // memory and the bytes read stay bounded either way.
   set(CURLOPT_FOLLOWLOCATION, spec.follow_redirects ? 1L : 0L);
   set(CURLOPT_MAXREDIRS, 10L);
   set(CURLOPT_SSL_VERIFYPEER, spec.verify_tls ? 1L : 0L);
@@ -234,6 +245,8 @@ reactor::task<run_result> run_fetch(fetch_spec const& spec, job_context& ctx) {
   curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
   fr.status = static_cast<int>(status);
   fr.bytes = r.bytes;
+  if (curl_off_t got = 0; curl_easy_getinfo(e, CURLINFO_SIZE_DOWNLOAD_T, &got) == CURLE_OK && got > 0)
+    fr.bytes = std::max(fr.bytes, static_cast<std::size_t>(got));
   fr.dns = info_time(e, CURLINFO_NAMELOOKUP_TIME_T);
   fr.connect = info_time(e, CURLINFO_CONNECT_TIME_T);
   fr.tls = info_time(e, CURLINFO_APPCONNECT_TIME_T);
@@ -251,8 +264,8 @@ reactor::task<run_result> run_fetch(fetch_spec const& spec, job_context& ctx) {
 
   CURLcode code = g.t.code;
   if (r.too_large || code == CURLE_FILESIZE_EXCEEDED) {
-    fail("max_body_bytes", "body larger than " + std::to_string(spec.max_body_bytes) +
-                               " bytes, transfer aborted");
+    fail("max_body_bytes", "body larger than " + std::to_string(spec.max_body_bytes) + " bytes, transfer aborted after " +
+                               std::to_string(fr.bytes) + " bytes");
   } else if (code == CURLE_PEER_FAILED_VERIFICATION) {
     fail("verify_tls", std::string("TLS verification failed: ") +
                            (r.error[0] ? r.error : curl_easy_strerror(code)));

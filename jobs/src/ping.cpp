@@ -205,7 +205,7 @@ class ping_run final : public icmp::echo_listener {
     r.received = received_;
     r.duplicates = duplicates_;
     r.late = late_;
-    r.loss_percent = sent_ ? 100.0 * (sent_ - received_) / sent_ : 0.0;
+    r.loss_percent = sent_ ? 100.0 * (sent_ - received_) / sent_ : 100.0;
     for (echo const& e : echoes_)
       if (e.state == echo_state::answered) r.rtts.push_back(e.rtt);
     if (!r.rtts.empty()) {
@@ -374,7 +374,7 @@ reactor::task<run_result> run_ping(ping_spec const& spec, job_context& ctx) {
     summary += "; rtt min/avg/max/stddev " + milliseconds(details.rtt_min) + " / " +
                milliseconds(details.rtt_avg) + " / " + milliseconds(details.rtt_max) + " / " +
                milliseconds(details.rtt_stddev);
-  if (details.received == details.sent)
+  if (details.sent > 0 && details.received == details.sent)
     out.result = outcome::success;
   else if (details.received > 0)
     out.result = outcome::degraded;

@@ -21,9 +21,11 @@
 #include "jobs/scheduler.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <deque>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <string_view>
 #include <unordered_map>
@@ -84,6 +86,19 @@ std::string describe(duration d) {
   return text;
 }
 
+// The steady-clock instant of the first wall-clock grid point at or after
+// `origin`: wall time k * interval + phase since the Unix epoch (as
+// Telegraf's round_interval does), so two daemons, or one before and after
+// a restart, run a job at the same wall-clock instants.
+reactor::deadline wall_grid_anchor(reactor::deadline origin, std::chrono::system_clock::time_point wall,
+                                   duration interval, duration phase) noexcept {
+  if (interval <= duration::zero()) return origin + phase;
+  auto since_epoch = std::chrono::duration_cast<duration>(wall.time_since_epoch()) - phase;
+  auto off = since_epoch % interval;
+  if (off < duration::zero()) off += interval;
+  return origin + (interval - off) % interval;
+}
+
 bool counts_as_failure(outcome o) noexcept {
   return o == outcome::failure || o == outcome::timeout;
 }
@@ -99,11 +114,12 @@ reactor::task<run_result> run_kind(kind_spec const& kind, job_context& ctx) {
 struct scheduler::impl {
   // One job. Is-a timer_node so the timer callback finds it without a lookup.
   struct job_entry : reactor::timer_node {
-    job_entry(impl& o, job_spec s, reactor::deadline origin)
+    job_entry(impl& o, job_spec s, reactor::deadline origin, std::chrono::system_clock::time_point wall)
         : owner(&o),
           spec(std::move(s)),
-          anchor(origin + phase_of(spec.name, spec.schedule.jitter)),
-          next_due(anchor) {
+          anchor(wall_grid_anchor(origin, wall, spec.schedule.interval,
+                                  phase_of(spec.name, spec.schedule.jitter))),
+          next_due(origin + phase_of(spec.name, spec.schedule.jitter)) {
       on_fire = [](reactor::timer_node& t) {
         auto& j = static_cast<job_entry&>(t);
         j.owner->on_due(j);
@@ -111,12 +127,19 @@ struct scheduler::impl {
     }
     impl* owner;
     job_spec spec;
-    reactor::deadline anchor;    // every slot is anchor + k * (interval in effect)
+    // Every slot after the first is anchor + k * (interval in effect); the
+    // anchor is a multiple of the interval since the Unix epoch plus the
+    // phase, so the grid is the same across restarts and machines.
+    reactor::deadline anchor;
     reactor::deadline next_due;  // the next slot (what the timer is armed at while run() runs)
+    bool first_slot = true;      // next_due is the run at start (start + phase), off the grid
+    reactor::deadline running_until{};  // the deadline of the run in flight (without overlap)
+    std::optional<reactor::deadline> deferred;  // a slot that starts when the run in flight ends
     std::uint64_t runs = 0, failures = 0, skipped = 0;
     std::uint32_t running = 0;  // runs spawned and not yet ended
     std::uint32_t queued = 0;   // runs waiting for a concurrency slot
     std::uint32_t consecutive_failures = 0, consecutive_successes = 0;
+    std::uint32_t consecutive_clean = 0;  // successes in a row, degraded runs not counted
     job_state state = job_state::unknown;
     bool retired = false;  // removed or replaced by apply(); kept only until its runs end
     // Added (or changed) by a reload and not yet started: its first run
@@ -183,10 +206,11 @@ struct scheduler::impl {
     return retesting(j) ? *j.spec.schedule.retest_interval : j.spec.schedule.interval;
   }
   // The first slot of the job's grid strictly after `t`.
+  // The grid runs both ways from the anchor (which may lie ahead of `t`).
   reactor::deadline slot_after(job_entry const& j, reactor::deadline t) const noexcept {
-    if (t < j.anchor) return j.anchor;
     duration iv = interval_in_effect(j);
-    auto k = (t - j.anchor) / iv + 1;
+    auto k = (t - j.anchor) / iv;  // rounds toward zero: up before the anchor, down after it
+    if (j.anchor + k * iv <= t) ++k;
     return j.anchor + k * iv;
   }
 
@@ -223,6 +247,15 @@ struct scheduler::impl {
   // for the jobs that were already running.
   std::size_t newcomer_slots() const noexcept { return std::max<std::size_t>(1, options.max_concurrency / 2); }
 
+  // The slot after `slot` (the job's first run comes at start, off the
+  // grid; the first grid slot after it is at least half an interval later,
+  // so the start-up run does not make that slot a skip).
+  reactor::deadline slot_following(job_entry const& j, reactor::deadline slot, bool first) const noexcept {
+    reactor::deadline from = std::max(slot, loop.now());
+    if (first) from = std::max(from, slot + interval_in_effect(j) / 2);
+    return slot_after(j, from);
+  }
+
   // The job's timer fired: its slot `next_due` has come.
   void on_due(job_entry& j) {
     reactor::deadline slot = j.next_due;
@@ -230,20 +263,32 @@ struct scheduler::impl {
     // firing once per missed slot; the slots that passed meanwhile are
     // reported, all in one call. (The accuracy window delays a wake-up by
     // at most a tenth of the interval, so it never makes a slot pass.)
-    j.next_due = slot_after(j, std::max(slot, loop.now()));
+    j.next_due = slot_following(j, slot, std::exchange(j.first_slot, false));
     arm(j);
     if (duration iv = interval_in_effect(j); j.next_due - slot > iv) {
       auto passed = static_cast<std::size_t>((j.next_due - slot) / iv - 1);
       if (passed > 0) {
         j.skipped += passed;
-        sink.on_skipped(j.spec.name, slot + iv, passed, skip_reason::loop_late);
+        sink.on_skipped(j.spec, slot + iv, passed, skip_reason::loop_late);
       }
     }
     if (!j.spec.schedule.allow_overlap && j.running + j.queued > 0) {
+      // A run whose deadline comes before the following slot ends by then
+      // anyway (with timeout == every, a run that times out ends just
+      // after this slot): this slot starts when it ends, late, instead of
+      // being lost, so a failing job still runs at its rate.
+      if (j.queued == 0 && !j.deferred && j.running_until < j.next_due) {
+        j.deferred = slot;
+        return;
+      }
       ++j.skipped;
-      sink.on_skipped(j.spec.name, slot, 1, skip_reason::still_running);
+      sink.on_skipped(j.spec, slot, 1, skip_reason::still_running);
       return;
     }
+    start_or_queue(j, slot);
+  }
+
+  void start_or_queue(job_entry& j, reactor::deadline slot) {
     if (j.newcomer) {
       if (in_flight < options.max_concurrency && first_runs_in_flight < newcomer_slots()) {
         start(j, slot);
@@ -312,11 +357,12 @@ struct scheduler::impl {
     reactor::deadline started = reactor::clock::now();
     duration limit = j.spec.schedule.timeout.value_or(default_timeout(j.spec.schedule));
     reactor::deadline limit_at = started + limit;
+    if (!j.spec.schedule.allow_overlap) j.running_until = limit_at;
     if (j.retired || cancel_new_runs) {
       r.result = outcome::cancelled;
     } else {
       job_context ctx{loop, icmp, http,
-                      [this, &j](std::string const& m) { sink.on_event(j.spec.name, m); }};
+                      [this, &j](std::string const& m) { sink.on_event(j.spec, m); }};
       try {
         r = co_await reactor::with_timeout(limit_at, run_kind(j.spec.kind, ctx));
       } catch (reactor::timeout_error const&) {
@@ -347,6 +393,7 @@ struct scheduler::impl {
     }
     r.job = j.spec.name;
     r.kind = kind_name(j.spec.kind);
+    r.labels = j.spec.labels;
     r.scheduled = scheduled;
     r.started = started;
     r.lateness = started - scheduled;
@@ -384,8 +431,11 @@ struct scheduler::impl {
       else j.last = std::make_unique<run_result>(std::move(r));
     }
     if (change) sink.on_state_change(*change);
+    std::optional<reactor::deadline> deferred = std::exchange(j.deferred, std::nullopt);
     if (j.retired && j.running == 0)
       std::erase_if(retired, [&j](auto const& e) { return e.get() == &j; });  // j is gone now
+    else if (deferred && !j.retired && scheduling())
+      start_or_queue(j, *deferred);
     start_waiting();
     if (in_flight == 0) idle.set();
   }
@@ -401,22 +451,31 @@ struct scheduler::impl {
     schedule_spec const& s = j.spec.schedule;
     job_state before = j.state;
     job_state after = before;
+    auto const recover_after = static_cast<std::uint32_t>(std::max(1, s.recover_after));
     if (r.result == outcome::success || r.result == outcome::degraded) {
       j.consecutive_failures = 0;
       saturating_increment(j.consecutive_successes);
+      if (r.result == outcome::success) saturating_increment(j.consecutive_clean);
+      else j.consecutive_clean = 0;
       job_state good = r.result == outcome::success ? job_state::up : job_state::degraded;
-      if (before != job_state::down ||
-          j.consecutive_successes >= static_cast<std::uint32_t>(std::max(1, s.recover_after)))
+      if (before == job_state::down) {
+        if (j.consecutive_successes >= recover_after) after = good;
+      } else if (before == job_state::degraded && good == job_state::up) {
+        // Out of DEGRADED as out of DOWN: recover_after clean runs in a row.
+        if (j.consecutive_clean >= recover_after) after = good;
+      } else {
         after = good;
+      }
     } else if (counts_as_failure(r.result)) {
       j.consecutive_successes = 0;
+      j.consecutive_clean = 0;
       saturating_increment(j.consecutive_failures);
       if (j.consecutive_failures >= static_cast<std::uint32_t>(std::max(1, s.fail_after)))
         after = job_state::down;
     }
     j.state = after;
     if (after == before) return std::nullopt;
-    return state_change{j.spec.name, before, after,
+    return state_change{j.spec.name, j.spec.labels, before, after,
                         r.message.empty() ? std::string(to_string(r.result)) : r.message};
   }
 
@@ -448,6 +507,7 @@ struct scheduler::impl {
     validate(specs);
     reload_summary summary;
     reactor::deadline origin = reactor::clock::now();
+    auto wall = std::chrono::system_clock::now();
     std::vector<std::unique_ptr<job_entry>> next;
     next.reserve(specs.size());
     for (auto& spec : specs) {
@@ -461,7 +521,7 @@ struct scheduler::impl {
       } else {
         ++summary.changed;  // the old entry stays in `jobs`, to be retired below
       }
-      next.push_back(std::make_unique<job_entry>(*this, std::move(spec), origin));
+      next.push_back(std::make_unique<job_entry>(*this, std::move(spec), origin, wall));
       next.back()->newcomer = applied;
       if (scheduling()) arm(*next.back());
     }
@@ -555,13 +615,13 @@ std::vector<std::pair<std::string, std::vector<reactor::deadline>>> scheduler::n
   for (auto const& j : impl_->jobs) {
     std::vector<reactor::deadline> instants;
     instants.reserve(n);
-    duration iv = impl_->interval_in_effect(*j);
+    reactor::deadline next = j->next_due;
     // Fewer than n when the later ones are past what the clock can hold.
     for (std::size_t i = 0; i < n; ++i) {
-      auto offset = checked_mul(iv, static_cast<std::int64_t>(i));
-      auto when = offset ? checked_add(j->next_due, *offset) : std::nullopt;
-      if (!when) break;
-      instants.push_back(*when);
+      instants.push_back(next);
+      auto step = checked_add(next, impl_->interval_in_effect(*j) + impl_->interval_in_effect(*j) / 2);
+      if (!step) break;
+      next = impl_->slot_following(*j, next, i == 0 && j->first_slot);
     }
     out.emplace_back(j->spec.name, std::move(instants));
   }
@@ -575,6 +635,7 @@ std::vector<job_status> scheduler::status() const {
     job_status st;
     st.name = j->spec.name;
     st.kind = kind_name(j->spec.kind);
+    st.labels = j->spec.labels;
     st.state = j->state;
     st.runs = j->runs;
     st.failures = j->failures;

@@ -336,3 +336,35 @@ TEST(JobFile, CountdownWhoseLengthOverflowsIsAnError) {
                          "    every: 366d\n"),
                4, 11, "more than 292 years");
 }
+
+TEST(JobFile, LabelsAreReadSortedAndMergedOverTheDefaults) {
+  auto f = parse(R"(
+defaults:
+  ping: { labels: { site: par1, team: net } }
+jobs:
+  - { name: gw, kind: ping, target: 127.0.0.1, labels: { team: ops, rack: "b 2" } }
+  - { name: other, kind: ping, target: 127.0.0.1 }
+  - { name: web, kind: fetch, url: "http://127.0.0.1/", reuse_connection: true }
+)");
+  ASSERT_EQ(f.jobs.size(), 3u);
+  EXPECT_EQ(f.jobs[0].labels, (jobs::label_set{{"rack", "b 2"}, {"site", "par1"}, {"team", "ops"}}));
+  EXPECT_EQ(f.jobs[1].labels, (jobs::label_set{{"site", "par1"}, {"team", "net"}}));
+  EXPECT_TRUE(f.jobs[2].labels.empty());
+  EXPECT_TRUE(std::get<jobs::fetch_spec>(f.jobs[2].kind).reuse_connection);
+  EXPECT_FALSE(jobs::fetch_spec{}.reuse_connection) << "a new connection per run by default";
+}
+
+TEST(JobFile, LabelNamesMustBePrometheusNamesAndNotOursOrTheScrapers) {
+  auto ds = errors_of(R"(jobs:
+  - name: a
+    kind: countdown
+    labels: { 9lives: x, __meta: x, job: x, instance: x, job_name: x, ok_name: [1, 2], "bad-dash": x }
+)");
+  expect_error(ds, 4, 15, "label names are letters, digits and '_'");
+  expect_error(ds, 4, 26, "label names are letters, digits and '_'");
+  expect_error(ds, 4, 37, "'job' is a label reactord or Prometheus sets itself");
+  expect_error(ds, 4, 45, "'instance' is a label");
+  expect_error(ds, 4, 58, "'job_name' is a label");
+  expect_error(ds, 4, 80, "the value of label 'ok_name' must be a single line");
+  expect_error(ds, 4, 88, "label names are letters");
+}

@@ -1,5 +1,6 @@
 // The log record's text and JSON forms.
 #include <gtest/gtest.h>
+#include <iconv.h>
 
 #include "log.hpp"
 #include "test_support.hpp"
@@ -19,4 +20,54 @@ TEST(LogRender, JsonIsValidAndEscapesControlCharacters) {
   EXPECT_EQ(*keys, (std::set<std::string>{"msg", "job", "took_ms", "bytes"}));
   EXPECT_NE(body.find("\\n"), std::string::npos);
   EXPECT_NE(body.find("\\t"), std::string::npos);
+}
+
+namespace {
+// glibc's iconv is the judge, not our own reader: UTF-8 to UTF-8 fails on
+// any invalid sequence.
+bool valid_utf8(std::string const& s) {
+  iconv_t cd = ::iconv_open("UTF-8", "UTF-8");
+  if (cd == reinterpret_cast<iconv_t>(-1)) return false;
+  std::string in = s, out(s.size() * 4 + 4, '\0');
+  char* ip = in.data();
+  char* op = out.data();
+  std::size_t il = in.size(), ol = out.size();
+  bool ok = ::iconv(cd, &ip, &il, &op, &ol) != static_cast<std::size_t>(-1) && il == 0;
+  ::iconv_close(cd);
+  return ok;
+}
+}  // namespace
+
+TEST(LogRender, InvalidUtf8BytesBecomeReplacementCharactersValidOnesStay) {
+  // 0xFF 0xFE (a broken job file), an overlong '/', a UTF-16 surrogate, a
+  // truncated sequence at the end; and a valid "é" and "€" that must stay.
+  std::string bad = "a\xFF\xFE" "b \xC0\xAF \xED\xA0\x80 caf\xC3\xA9 \xE2\x82\xAC \xE2\x82";
+  ASSERT_FALSE(valid_utf8(bad));
+  auto json = render(log_format::json, "reload failed", {{"reason", std::string_view(bad)}});
+  EXPECT_TRUE(valid_utf8(json)) << json;
+  EXPECT_TRUE(json_check::object_keys("{" + json + "}")) << json;
+  EXPECT_NE(json.find("a\xEF\xBF\xBD\xEF\xBF\xBD" "b"), std::string::npos) << json;  // U+FFFD twice
+  EXPECT_NE(json.find("caf\xC3\xA9 \xE2\x82\xAC"), std::string::npos) << json;
+  auto text = render(log_format::text, "reload failed", {{"reason", std::string_view(bad)}});
+  EXPECT_TRUE(valid_utf8(text)) << text;
+  EXPECT_NE(text.find("caf\xC3\xA9"), std::string::npos) << text;
+}
+
+TEST(LogRender, LabelsNestInJsonAndArePrefixedInText) {
+  reactord::string_pairs labels = {{"site", "par 1"}, {"team", "net"}};
+  auto json = render(log_format::json, "result", {{"job", "a"}, {"labels", &labels}, {"n", 1}});
+  EXPECT_NE(json.find(R"("labels":{"site":"par 1","team":"net"})"), std::string::npos) << json;
+  EXPECT_TRUE(json_check::object_keys("{" + json + "}")) << json;
+  auto text = render(log_format::text, "result", {{"job", "a"}, {"labels", &labels}, {"n", 1}});
+  EXPECT_EQ(text, "result job=a labels.site=\"par 1\" labels.team=net n=1");
+  reactord::string_pairs none;
+  EXPECT_EQ(render(log_format::text, "result", {{"job", "a"}, {"labels", &none}}), "result job=a");
+}
+
+TEST(LogRender, NumberListsAreJsonArraysAndCommaSeparatedInText) {
+  auto json = render(log_format::json, "result", {{"rtts_ms", std::vector<double>{0.1, 2.25}}});
+  EXPECT_NE(json.find(R"("rtts_ms":[0.100,2.250])"), std::string::npos) << json;
+  EXPECT_TRUE(json_check::object_keys("{" + json + "}")) << json;
+  EXPECT_EQ(render(log_format::text, "result", {{"rtts_ms", std::vector<double>{0.1, 2.25}}}),
+            "result rtts_ms=0.100,2.250");
 }

@@ -3,6 +3,8 @@
 #include <sys/stat.h>
 
 #include <csignal>
+#include <filesystem>
+#include <iconv.h>
 
 #include "daemon_process.hpp"
 #include "nginx_server.hpp"
@@ -49,9 +51,10 @@ TEST_P(StatusAndLogs, MetricsAndHealthzAnswerWhileAThousandJobsRun) {
   auto metrics = http_get(port, "/metrics");
   ASSERT_NE(metrics.find("HTTP/1.1 200 OK"), std::string::npos) << metrics.substr(0, 200);
   EXPECT_NE(metrics.find("# TYPE reactord_job_runs_total counter"), std::string::npos);
-  EXPECT_NE(metrics.find("reactord_job_runs_total{job=\"j999\",kind=\"countdown\"}"), std::string::npos);
+  EXPECT_NE(metrics.find("reactord_job_runs_total{job_name=\"j999\",kind=\"countdown\"}"), std::string::npos);
+  EXPECT_EQ(metrics.find("{job="), std::string::npos) << "Prometheus would rename it exported_job";
   EXPECT_NE(metrics.find("reactord_jobs 1000"), std::string::npos);
-  EXPECT_NE(metrics.find("reactord_job_last_outcome{job=\"j999\",kind=\"countdown\",outcome=\"success\"} 1"),
+  EXPECT_NE(metrics.find("reactord_job_last_outcome{job_name=\"j999\",kind=\"countdown\",outcome=\"success\"} 1"),
             std::string::npos);
   d.signal(SIGTERM);
   EXPECT_EQ(d.wait_exit(), 0) << "exit after 1000 jobs";
@@ -73,6 +76,8 @@ jobs:
   EXPECT_NE(oversized.find("HTTP/1.1 400"), std::string::npos) << oversized;
   EXPECT_NE(oversized.find("request larger than"), std::string::npos) << oversized;
   EXPECT_NE(http_get(port, "/nothing").find("HTTP/1.1 404"), std::string::npos);
+  EXPECT_NE(http_exchange(port, "POST /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n").find("HTTP/1.1 405"),
+            std::string::npos);
   // A client that connects and says nothing is answered 408 and dropped
   // (after 5 s), while the job keeps its 100 ms schedule.
   auto before = d.count("result job=steady");
@@ -83,6 +88,8 @@ jobs:
   auto metrics = http_get(port, "/metrics");
   EXPECT_NE(metrics.find("reactord_status_requests_total{code=\"400\"} 2"), std::string::npos);
   EXPECT_NE(metrics.find("reactord_status_requests_total{code=\"408\"} 1"), std::string::npos);
+  EXPECT_NE(metrics.find("reactord_status_requests_total{code=\"404\"} 1"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("reactord_status_requests_total{code=\"405\"} 1"), std::string::npos) << metrics;
   d.signal(SIGTERM);
   EXPECT_EQ(d.wait_exit(), 0);
 }
@@ -128,9 +135,9 @@ TEST_P(StatusAndLogs, UnwritableLogFileIsReportedAndTheJobsStillRun) {
 jobs:
   - { name: a, kind: countdown, from: 0, every: 100ms }
 )");
-  // Its "directory" is a regular file: neither it nor the log can be made.
-  dir.write("not-a-dir", "");
-  daemon_process d({"--config", f, "--backend", backend(), "--log-file", (dir.path / "not-a-dir/x.log").string()});
+  // The log "file" is a directory: it cannot be opened for writing.
+  std::filesystem::create_directory(dir.path / "a-dir");
+  daemon_process d({"--config", f, "--backend", backend(), "--log-file", (dir.path / "a-dir").string()});
   ASSERT_TRUE(d.wait_for("result job=a")) << d.all_output();
   d.signal(SIGTERM);
   EXPECT_EQ(d.wait_exit(), 0);
@@ -162,4 +169,81 @@ TEST_P(StatusAndLogs, FetchAgainstALocalNginxSucceeds) {
   ASSERT_TRUE(line) << once.all_output();
   EXPECT_NE(line->find("outcome=success"), std::string::npos) << *line;
   EXPECT_NE(line->find("status=200"), std::string::npos) << *line;
+}
+
+TEST_P(StatusAndLogs, LabelsAreOnEveryLogLineOfTheJobAndOnItsSeries) {
+  auto f = dir.write("jobs.yaml", R"(daemon: { status_listen: 127.0.0.1:0 }
+jobs:
+  - { name: a, kind: countdown, from: 1, tick: 10ms, every: 1h, labels: { site: par1, team: "net ops" } }
+)");
+  daemon_process d(args(f));
+  auto listening = d.wait_for("status endpoint listening");
+  ASSERT_TRUE(listening) << d.all_output();
+  ASSERT_TRUE(d.wait_for("state job=a")) << d.all_output();
+  for (auto const& line : d.out_lines()) {
+    if (line.find("job=a") != std::string::npos) {
+      EXPECT_NE(line.find(" labels.site=par1 labels.team=\"net ops\""), std::string::npos) << line;
+    }
+  }
+  EXPECT_EQ(d.count("labels.site=par1"), 4u) << "tick, liftoff, result and state: " << d.all_output();
+  auto metrics = http_get(port_in(*listening), "/metrics");
+  EXPECT_NE(metrics.find("reactord_job_runs_total{job_name=\"a\",kind=\"countdown\",site=\"par1\",team=\"net ops\"} 1"),
+            std::string::npos)
+      << metrics;
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait_exit(), 0);
+}
+
+TEST_P(StatusAndLogs, DebugLevelShowsEachEchoAndFetchPhaseInfoDoesNot) {
+  auto f = dir.write("jobs.yaml", R"(daemon: { status_listen: off }
+jobs:
+  - { name: p, kind: ping, target: 127.0.0.1, count: 2, interval: 10ms, echo_timeout: 500ms, every: 1h }
+  - { name: f, kind: fetch, url: "http://127.0.0.1:1/", timeout: 5s, every: 1h }
+)");
+  daemon_process debug({"--config", f, "--backend", backend(), "--once", "--log-level", "debug"});
+  debug.wait_exit();
+  daemon_process info({"--config", f, "--backend", backend(), "--once"});
+  info.wait_exit();
+  ASSERT_EQ(debug.count("result job=p"), 1u) << debug.all_output();
+  if (debug.count("result job=p kind=ping outcome=success") == 1) {
+    EXPECT_EQ(debug.count("echo job=p reply="), 2u) << debug.all_output();
+    EXPECT_NE(debug.all_output().find("rtts_ms="), std::string::npos) << debug.all_output();
+  }
+  EXPECT_EQ(debug.count("phase job=f phase="), 5u) << debug.all_output();
+  EXPECT_EQ(info.count("echo job=p"), 0u) << info.all_output();
+  EXPECT_EQ(info.count("phase job=f"), 0u) << info.all_output();
+}
+
+TEST_P(StatusAndLogs, LogFileInAMissingDirectoryIsAnErrorAndNoDirectoryIsMade) {
+  auto f = dir.write("jobs.yaml", "daemon: { status_listen: off }\njobs:\n  - { name: a, kind: countdown, from: 0, every: 1h }\n");
+  auto missing = dir.path / "no-such-dir";
+  daemon_process d({"--config", f, "--backend", backend(), "--log-file", (missing / "reactord.log").string()});
+  EXPECT_NE(d.wait_exit(), 0) << d.all_output();
+  EXPECT_NE(d.all_output().find("does not exist"), std::string::npos) << d.all_output();
+  EXPECT_FALSE(std::filesystem::exists(missing));
+}
+
+TEST_P(StatusAndLogs, JsonLinesStayValidUtf8WhenAReloadedFileHasBrokenBytes) {
+  auto f = dir.write("jobs.yaml", "daemon: { status_listen: off }\njobs:\n  - { name: a, kind: countdown, from: 0, every: 1h }\n");
+  daemon_process d({"--config", f, "--backend", backend(), "--log-format", "json"});
+  ASSERT_TRUE(d.wait_for("\"msg\":\"result\"")) << d.all_output();
+  dir.write("jobs.yaml", "daemon: { status_listen: off }\njobs:\n  - { name: \"a\xFF\xFE\", kind: countdown, from: 0, every: 1h }\n");
+  d.signal(SIGHUP);
+  ASSERT_TRUE(d.wait_for("reload")) << d.all_output();
+  d.read_for(300ms);
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait_exit(), 0);
+  bool saw_failure = false;
+  for (auto const& line : d.out_lines()) {
+    EXPECT_TRUE(json_check::object_keys(line)) << "not JSON: " << line;
+    iconv_t cd = ::iconv_open("UTF-8", "UTF-8");
+    std::string in = line, out(line.size() * 4 + 4, '\0');
+    char* ip = in.data();
+    char* op = out.data();
+    std::size_t il = in.size(), ol = out.size();
+    EXPECT_NE(::iconv(cd, &ip, &il, &op, &ol), static_cast<std::size_t>(-1)) << "not UTF-8: " << line;
+    ::iconv_close(cd);
+    saw_failure = saw_failure || line.find("\"level\":\"error\"") != std::string::npos;
+  }
+  EXPECT_TRUE(saw_failure) << "the reload was rejected: " << d.all_output();
 }

@@ -163,6 +163,7 @@ class nginx_server {
            "$connection_requests\\n\"; }\n"
            "    location = /echo { return 200 \"$request_method $content_length "
            "$http_x_probe\\n\"; }\n"
+           "    location = /agent { return 200 \"agent: $http_user_agent\\n\"; }\n"
            "    location = /redirect { return 302 /index.html; }\n"
            "    location = /status/404 { return 404 \"status 404\\n\"; }\n"
            "    location = /status/500 { return 500 \"status 500\\n\"; }\n"

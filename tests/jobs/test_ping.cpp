@@ -109,6 +109,9 @@ TEST_P(Ping, Ipv4AddressWithIpVersion6_FailsToResolve) {
   run_result r = ping_one(GetParam(), s);
   EXPECT_EQ(r.result, outcome::failure);
   EXPECT_NE(r.message.find("to an IPv6 address"), std::string::npos) << r.message;
+  // Nothing sent is total loss, not 0%: an alert on loss sees it.
+  EXPECT_EQ(details(r).sent, 0);
+  EXPECT_EQ(details(r).loss_percent, 100.0);
 }
 
 TEST_P(Ping, SpecWithZeroCount_RejectedBeforeSending) {
@@ -346,6 +349,7 @@ TEST_P(Ping, NeitherPingSocketNorRaw_OneErrorNamingBothFixes) {
     for (run_result const& r : results) {
       f.expect(r.result == outcome::failure, "outcome: " + describe(r));
       f.expect(details(r).sent == 0, "sent without a socket: " + describe(r));
+      f.expect(details(r).loss_percent == 100.0, "loss below 100% with nothing sent: " + describe(r));
       for (char const* fix : {"net.ipv4.ping_group_range", "CAP_NET_RAW", "AmbientCapabilities=CAP_NET_RAW"})
         f.expect(r.message.find(fix) != std::string::npos,
                  std::string("message does not name ") + fix + ": " + r.message);
@@ -366,6 +370,7 @@ TEST_P(Ping, NameThatDoesNotResolve_FailsWithResolverError) {
     run_result r = ping_one(backend, spec_for("no-such-host.invalid", 1, 1ms));
     f.expect(r.result == outcome::failure, "outcome: " + describe(r));
     f.expect(r.message.find("cannot resolve \"no-such-host.invalid\"") == 0, "message: " + r.message);
+    f.expect(details(r).loss_percent == 100.0, "loss below 100% with nothing sent: " + describe(r));
     return f.text;
   });
   EXPECT_EQ(report, "");

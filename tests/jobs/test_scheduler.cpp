@@ -38,8 +38,8 @@ struct recording_sink : jobs::result_sink {
     changes.push_back(c);
     runs_before_change.push_back(of(c.job).size());
   }
-  void on_event(std::string const& job, std::string const& m) override {
-    events.emplace_back(job, m);
+  void on_event(jobs::job_spec const& job, std::string const& m) override {
+    events.emplace_back(job.name, m);
   }
   struct late_skip {
     std::string job;
@@ -47,9 +47,9 @@ struct recording_sink : jobs::result_sink {
     std::size_t slots;
   };
   std::vector<late_skip> late;  // slots that passed while the loop was stalled
-  void on_skipped(std::string const& job, deadline first, std::size_t slots, jobs::skip_reason why) override {
-    if (why == jobs::skip_reason::still_running && slots == 1) skipped.emplace_back(job, first);
-    else late.push_back({job, first, slots});
+  void on_skipped(jobs::job_spec const& job, deadline first, std::size_t slots, jobs::skip_reason why) override {
+    if (why == jobs::skip_reason::still_running && slots == 1) skipped.emplace_back(job.name, first);
+    else late.push_back({job.name, first, slots});
   }
   std::size_t late_slots() const {
     std::size_t n = 0;
@@ -125,8 +125,9 @@ TEST_P(Scheduler, SlowRun_LaterSlotsStayOnTheGrid) {
 
   auto runs = sink.of("slow");
   ASSERT_GE(runs.size(), 2u);
-  deadline first = runs.front().scheduled;
-  for (auto const& r : runs) {
+  // The first run comes at start; the grid starts with the slot after it.
+  deadline first = sink.skipped.empty() ? runs[1].scheduled : std::min(runs[1].scheduled, sink.skipped[0].second);
+  for (auto const& r : std::vector(runs.begin() + 1, runs.end())) {
     EXPECT_EQ((r.scheduled - first) % 100ms, jobs::duration::zero())
         << "run due " << ms(r.scheduled - first) << " ms after the first is off the grid";
     EXPECT_GE(r.lateness, jobs::duration::zero());
@@ -137,7 +138,7 @@ TEST_P(Scheduler, SlowRun_LaterSlotsStayOnTheGrid) {
     EXPECT_EQ((slot - first) % 100ms, jobs::duration::zero());
   // Runs never overlap (no allow_overlap), so every run after the first is
   // at least two slots after the one before it.
-  for (std::size_t i = 1; i < runs.size(); ++i)
+  for (std::size_t i = 2; i < runs.size(); ++i)
     EXPECT_GE(runs[i].scheduled - runs[i - 1].scheduled, 200ms);
 }
 
@@ -365,7 +366,7 @@ TEST_P(Scheduler, RetestInterval_RunsAFailingJobMoreOften) {
   auto runs = sink.of("bad");
   ASSERT_GE(runs.size(), 3u) << "without the retest interval the second run would be 1 h away";
   for (std::size_t i = 1; i < runs.size(); ++i)
-    EXPECT_EQ((runs[i].scheduled - runs[0].scheduled) % 40ms, jobs::duration::zero());
+    EXPECT_EQ((runs[i].scheduled - runs[1].scheduled) % 40ms, jobs::duration::zero());
   EXPECT_EQ(s.status()[0].state, jobs::job_state::down);
 }
 
@@ -395,7 +396,7 @@ TEST_P(Scheduler, Apply_UnchangedJobsKeepTheirNextDueInstant) {
     EXPECT_EQ(after[0].first, "a");
     EXPECT_EQ(after[0].second, before[0].second) << "a is unchanged: same instants";
     EXPECT_EQ(after[1].first, "b");
-    EXPECT_EQ(after[1].second[1] - after[1].second[0], 300ms);
+    EXPECT_EQ(after[1].second[2] - after[1].second[1], 300ms);
     EXPECT_EQ(after[2].first, "d");
     EXPECT_EQ(s.job_count(), 3u);
     auto again = s.apply({a, b2, d});
@@ -443,7 +444,11 @@ TEST_P(Scheduler, NextRuns_FollowTheGridWithAStablePhase) {
   auto a = one.next_runs(4);
   ASSERT_EQ(a.size(), 1u);
   ASSERT_EQ(a[0].second.size(), 4u);
-  for (std::size_t i = 1; i < 4; ++i) EXPECT_EQ(a[0].second[i] - a[0].second[i - 1], 1s);
+  // The first run comes at start (plus the phase); the grid follows, at
+  // least half an interval after it.
+  EXPECT_GE(a[0].second[1] - a[0].second[0], 500ms);
+  EXPECT_LE(a[0].second[1] - a[0].second[0], 1500ms);
+  for (std::size_t i = 2; i < 4; ++i) EXPECT_EQ(a[0].second[i] - a[0].second[i - 1], 1s);
   jobs::duration phase_lo = a[0].second[0] - t1, phase_hi = a[0].second[0] - t0;
   EXPECT_GE(phase_hi, jobs::duration::zero());
   EXPECT_LT(phase_lo, 800ms);
@@ -467,6 +472,42 @@ TEST_P(Scheduler, NextRuns_FollowTheGridWithAStablePhase) {
     return x.second[0] < y.second[0];
   });
   EXPECT_GT(hi->second[0] - lo->second[0], 400ms);
+}
+
+TEST_P(Scheduler, NextRuns_AfterTheFirstLieOnTheWallClockGrid) {
+  recording_sink sink;
+  jobs::scheduler s(l(), {}, sink);
+  s.apply({countdown("on-the-minute", 1min, 0, 1ms)});
+  auto steady_now = clock::now();
+  auto wall_now = std::chrono::system_clock::now();
+  auto runs = s.next_runs(3);
+  ASSERT_EQ(runs.size(), 1u);
+  for (std::size_t i = 1; i < 3; ++i) {
+    auto wall = wall_now + std::chrono::duration_cast<std::chrono::system_clock::duration>(runs[0].second[i] - steady_now);
+    auto past_the_minute = std::chrono::duration_cast<std::chrono::milliseconds>(wall.time_since_epoch()) % 60'000;
+    // Reading the two clocks a few microseconds apart is the only error.
+    EXPECT_TRUE(past_the_minute < 20ms || past_the_minute > 59'980ms)
+        << "run " << i << " is due " << past_the_minute.count() << " ms past a whole minute";
+  }
+}
+
+TEST_P(Scheduler, TimeoutEqualToInterval_ATimedOutRunDoesNotCostTheNextSlot) {
+  recording_sink sink;
+  jobs::scheduler s(l(), {}, sink);
+  auto j = countdown("hangs", 100ms, 1000, 10ms);
+  j.schedule.timeout = 100ms;  // each run times out just after its next slot has come
+  s.apply({j});
+  run_alongside(l(), s, [&]() -> task<void> {
+    while (sink.results.size() < 6) co_await sleep_for(5ms);
+  });
+  auto runs = sink.of("hangs");
+  ASSERT_GE(runs.size(), 6u);
+  for (auto const& r : runs) EXPECT_EQ(r.result, outcome::timeout) << r.message;
+  // Each slot runs (a little late, when the run before it ends); none is
+  // skipped, so a failing job keeps its rate.
+  EXPECT_EQ(sink.skipped.size(), 0u);
+  for (std::size_t i = 2; i < runs.size(); ++i)
+    EXPECT_EQ(runs[i].scheduled - runs[i - 1].scheduled, 100ms) << "run " << i;
 }
 
 TEST_P(Scheduler, Drain_LetsInFlightRunsFinish) {

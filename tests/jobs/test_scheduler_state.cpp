@@ -29,8 +29,8 @@ struct recording_sink : jobs::result_sink {
     changes.push_back(c);
     results_before_change.push_back(results.size());
   }
-  void on_event(std::string const&, std::string const&) override {}
-  void on_skipped(std::string const&, deadline, std::size_t, jobs::skip_reason) override {}
+  void on_event(jobs::job_spec const&, std::string const&) override {}
+  void on_skipped(jobs::job_spec const&, deadline, std::size_t, jobs::skip_reason) override {}
 };
 
 // Answers each request with the next scripted status (200 once the script

@@ -35,7 +35,7 @@ struct ping_result {
   int received = 0;
   int duplicates = 0;
   int late = 0;  // replies that came after their echo's timeout
-  double loss_percent = 0;
+  double loss_percent = 100;  // nothing sent (a name that does not resolve ...) is total loss
   duration rtt_min{}, rtt_avg{}, rtt_max{}, rtt_stddev{};
   std::vector<duration> rtts;       // one per reply received, in sequence order
   std::vector<std::string> errors;  // ICMP errors, e.g. "destination host unreachable from 127.0.0.2"
@@ -43,7 +43,7 @@ struct ping_result {
 
 struct fetch_result {
   int status = 0;  // 0 if no response
-  std::size_t bytes = 0;
+  std::size_t bytes = 0;  // body bytes received, also when max_body aborted the transfer
   // Phase timings, each from the start of the request.
   duration dns{}, connect{}, tls{}, first_byte{}, total{};
   std::optional<std::chrono::system_clock::time_point> cert_expiry;  // earliest in the chain
@@ -55,6 +55,7 @@ using kind_result = std::variant<std::monostate, countdown_result, ping_result, 
 struct run_result {
   std::string job;
   std::string kind;
+  label_set labels;  // the job's
   reactor::deadline scheduled{};  // when the run was due
   reactor::deadline started{};    // when it actually started
   duration lateness{};            // started - scheduled

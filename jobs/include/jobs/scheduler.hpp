@@ -1,15 +1,22 @@
 // The scheduler: starts each job's runs on time and reports what they did.
 //
-//  - Fixed-rate: run k of a job is due at phase + k * interval, where the
-//    phase is a stable per-job offset in [0, jitter). A slow run does not
-//    make later runs drift; a run still going when its next slot comes makes
-//    that slot skipped (counted, and reported to the sink), unless the job
-//    allows overlap.
+//  - Fixed-rate, on the wall clock: a job's first run comes at start (or
+//    when a reload adds it) plus its phase, a stable per-job offset in
+//    [0, jitter); every later run k is due at k * interval + phase since
+//    the Unix epoch (the first of them at least half an interval after the
+//    start-up run), so a schedule is the same across restarts and
+//    machines. A slow run does not make later runs drift; a run still going
+//    when its next slot comes makes that slot skipped (counted, and
+//    reported to the sink), unless the job allows overlap, or the run's
+//    deadline comes before the following slot: then the slot starts, late,
+//    when the run ends (timeout == interval costs no slot).
 //  - Every run has a deadline (schedule.timeout, by default shorter than
 //    the interval); past it the run is cancelled and reported as a timeout.
 //  - A global concurrency limit; runs wait for a slot in due order.
-//  - Per-job state UP / DEGRADED / DOWN with fail_after / recover_after;
-//    a state change is its own event.
+//  - Per-job state UP / DEGRADED / DOWN with fail_after / recover_after
+//    (recover_after good runs in a row leave DOWN, and recover_after
+//    successes in a row leave DEGRADED for UP); a state change is its own
+//    event.
 //  - apply() replaces the job set, diffing by name: unchanged jobs keep
 //    their schedule and state, changed ones restart, removed ones are
 //    cancelled, new ones start.
@@ -39,6 +46,7 @@ char const* to_string(job_state) noexcept;
 
 struct state_change {
   std::string job;
+  label_set labels;  // the job's
   job_state from = job_state::unknown;
   job_state to = job_state::unknown;
   std::string reason;  // the message of the run that caused it
@@ -56,12 +64,12 @@ class result_sink {
   virtual void on_result(run_result const& r) = 0;
   virtual void on_state_change(state_change const& c) = 0;
   // Progress inside a run (a countdown's ticks).
-  virtual void on_event(std::string const& job, std::string const& message) = 0;
+  virtual void on_event(job_spec const& job, std::string const& message) = 0;
   // `slots` slots of `job` that did not start, the first at `first`, the
   // others an interval apart: one slot that came while the previous run was
   // still going, or every slot that passed while the loop was too late to
   // start it (a stall of the whole loop), at once.
-  virtual void on_skipped(std::string const& job, reactor::deadline first, std::size_t slots, skip_reason why) = 0;
+  virtual void on_skipped(job_spec const& job, reactor::deadline first, std::size_t slots, skip_reason why) = 0;
 };
 
 struct scheduler_options {
@@ -84,6 +92,7 @@ struct reload_summary {
 struct job_status {
   std::string name;
   std::string kind;
+  label_set labels;
   job_state state = job_state::unknown;
   std::uint64_t runs = 0;
   std::uint64_t failures = 0;

@@ -49,6 +49,7 @@ struct fetch_spec {
   std::string url;
   std::string method = "GET";  // GET, HEAD or POST
   std::string body;            // for POST
+  // Sent as given; a User-Agent here replaces the default reactord/<version>.
   std::vector<std::pair<std::string, std::string>> headers;
   bool follow_redirects = false;
   std::vector<status_range> expected_status = {status_range{}};
@@ -59,8 +60,17 @@ struct fetch_spec {
   bool verify_tls = true;
   std::string ca_file;  // empty: the system's CA store
   ip_version ip = ip_version::any;
+  // false (the default): a new connection per run, so DNS, connect and TLS
+  // are measured every time, as blackbox_exporter and Gatus do; true: keep
+  // and reuse connections between runs (load-like probing).
+  bool reuse_connection = false;
   bool operator==(fetch_spec const&) const = default;
 };
+
+// Operator-chosen labels of a job (site, team ...), sorted by name: on
+// every log line of the job and on every one of its series in /metrics.
+// config/ checks the names are Prometheus label names.
+using label_set = std::vector<std::pair<std::string, std::string>>;
 
 // When a job runs.
 struct schedule_spec {
@@ -82,6 +92,7 @@ struct job_spec {
   std::string name;  // unique within a job file
   schedule_spec schedule;
   kind_spec kind;
+  label_set labels;
   bool operator==(job_spec const&) const = default;
 };
 

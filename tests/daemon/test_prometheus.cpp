@@ -1,0 +1,144 @@
+// /metrics as Prometheus itself reads it: `promtool check metrics` finds
+// nothing to say, and a real Prometheus (Debian's, on loopback, its storage
+// in a temporary directory) scraping the daemon finds a job's series by the
+// job's own label, with the scraper's `job` label left to the scraper.
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+
+#include <csignal>
+#include <thread>
+
+#include "daemon_process.hpp"
+#include "test_support.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+// Runs a program to its end with stdin from `input_file` (or /dev/null),
+// stdout and stderr into `output_file`; returns its exit status.
+int run_program(std::vector<std::string> argv, std::string const& input_file, std::string const& output_file) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int in = ::open(input_file.empty() ? "/dev/null" : input_file.c_str(), O_RDONLY);
+    int out = ::open(output_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ::dup2(in, STDIN_FILENO);
+    ::dup2(out, STDOUT_FILENO);
+    ::dup2(out, STDERR_FILENO);
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string file_text(std::string const& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string body_of(std::string const& response) {
+  auto at = response.find("\r\n\r\n");
+  return at == std::string::npos ? std::string() : response.substr(at + 4);
+}
+
+// A port that was free a moment ago (Prometheus cannot report one it picked).
+std::uint16_t free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t n = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+bool have(char const* program) {
+  return run_program({"sh", "-c", std::string("command -v ") + program}, "", "/dev/null") == 0;
+}
+
+// A job with a label of its own, its metrics address once listening.
+struct labelled_daemon {
+  temp_dir dir;
+  std::string file = dir.write("jobs.yaml", R"(daemon: { status_listen: 127.0.0.1:0 }
+jobs:
+  - { name: x, kind: countdown, from: 1, tick: 10ms, every: 1s, labels: { site: lab } }
+)");
+  daemon_process d{{"--config", file}};
+  std::uint16_t port = 0;
+  bool start() {
+    auto listening = d.wait_for("status endpoint listening");
+    if (!listening) return false;
+    port = port_in(*listening);
+    return d.wait_for("result job=x").has_value();
+  }
+};
+
+}  // namespace
+
+TEST(Prometheus, PromtoolFindsNoProblemInTheMetrics) {
+  if (!have("promtool")) GTEST_SKIP() << "promtool (Debian package prometheus) is not installed";
+  labelled_daemon ld;
+  ASSERT_TRUE(ld.start()) << ld.d.all_output();
+  std::string metrics = ld.dir.write("metrics.txt", body_of(http_get(ld.port, "/metrics")));
+  std::string report = (ld.dir.path / "promtool.txt").string();
+  int status = run_program({"promtool", "check", "metrics"}, metrics, report);
+  EXPECT_EQ(status, 0) << file_text(report) << "\n" << file_text(metrics);
+  EXPECT_EQ(file_text(report), "") << file_text(metrics);
+  ld.d.signal(SIGTERM);
+  EXPECT_EQ(ld.d.wait_exit(), 0);
+}
+
+TEST(Prometheus, ARealPrometheusFindsTheJobByItsOwnLabel) {
+  if (!have("prometheus")) GTEST_SKIP() << "prometheus (Debian package prometheus) is not installed";
+  labelled_daemon ld;
+  ASSERT_TRUE(ld.start()) << ld.d.all_output();
+  std::uint16_t web = free_port();
+  std::string config = ld.dir.write("prometheus.yml", "global: { scrape_interval: 1s, evaluation_interval: 1m }\n"
+                                                      "scrape_configs:\n"
+                                                      "  - job_name: reactord\n"
+                                                      "    static_configs: [{ targets: ['127.0.0.1:" +
+                                                          std::to_string(ld.port) + "'] }]\n");
+  std::string log = (ld.dir.path / "prometheus.log").string();
+  pid_t prom = ::fork();
+  if (prom == 0) {
+    int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ::dup2(out, STDOUT_FILENO);
+    ::dup2(out, STDERR_FILENO);
+    std::string storage = "--storage.tsdb.path=" + (ld.dir.path / "data").string();
+    std::string listen = "--web.listen-address=127.0.0.1:" + std::to_string(web);
+    std::string cfg = "--config.file=" + config;
+    ::execlp("prometheus", "prometheus", cfg.c_str(), storage.c_str(), listen.c_str(), "--log.level=warn",
+             static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ASSERT_GT(prom, 0);
+  // Prometheus starts, scrapes every second; give it at most 60 s.
+  std::string query = "/api/v1/query?query=reactord_job_runs_total%7Bsite%3D%22lab%22%7D";
+  std::string answer;
+  auto until = std::chrono::steady_clock::now() + 60s;
+  while (std::chrono::steady_clock::now() < until) {
+    answer = body_of(http_get(web, query));
+    if (answer.find("\"result\":[{") != std::string::npos) break;
+    std::this_thread::sleep_for(250ms);
+  }
+  ::kill(prom, SIGTERM);
+  int status = 0;
+  ::waitpid(prom, &status, 0);
+  EXPECT_NE(answer.find("\"result\":[{"), std::string::npos) << answer << "\n" << file_text(log);
+  // The scrape's own job label, and ours under its own name: nothing renamed.
+  EXPECT_NE(answer.find("\"job\":\"reactord\""), std::string::npos) << answer;
+  EXPECT_NE(answer.find("\"job_name\":\"x\""), std::string::npos) << answer;
+  EXPECT_EQ(answer.find("exported_job"), std::string::npos) << answer;
+  ld.d.signal(SIGTERM);
+  EXPECT_EQ(ld.d.wait_exit(), 0);
+}
