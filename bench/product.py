@@ -83,12 +83,16 @@ def cpu_seconds_ticks(pid):
     return (int(fields[11]) + int(fields[12])) / TICK  # utime, stime
 
 
-def peak_rss_mib(pid):
+def status_mib(pid, field):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmHWM:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     return 0.0
+
+
+def peak_rss_mib(pid):
+    return status_mib(pid, "VmHWM")
 
 
 # --- namespaces --------------------------------------------------------------
@@ -383,7 +387,7 @@ def run_scenario(sc, args, run_no):
             nominal = sc.targets * args.window / sc.every
             probes = nominal if p is None else p - p0
             figures[t.name] = dict(cpu_us=(c - c0) * 1e6 / max(probes, 1), rss=peak_rss_mib(t.proc.pid),
-                                   cpu_s=c - c0, ticks_s=ticks - ticks0,
+                                   cpu_s=c - c0, ticks_s=ticks - ticks0, anon=status_mib(t.proc.pid, "RssAnon"),
                                    probes=probes, nominal=nominal, counted=p is not None)
     finally:
         for t in tools:
@@ -411,6 +415,12 @@ def report(sc, figures, run_no):
         for p in peers:
             a, b = figures[o]["rss"], figures[p]["rss"]
             print(f"{pre}.peak_rss.{o}: {a:.1f} MiB ({p}: {b:.1f} MiB, ratio: {a / b:.2f})")
+    # Most of a small daemon's RSS is shared library pages (reactord: libcrypto,
+    # libstdc++, gnutls ...); its own memory is the anonymous part.
+    for o in ours:
+        for p in peers:
+            a, b = figures[o]["anon"], figures[p]["anon"]
+            print(f"{pre}.anon_rss.{o}: {a:.1f} MiB ({p}: {b:.1f} MiB, ratio: {a / b:.2f})")
     sys.stdout.flush()
 
 

@@ -365,26 +365,30 @@ reactor::task<run_result> run_ping(ping_spec const& spec, job_context& ctx) {
   co_await run.run(ctx.loop);
   details = run.result();
 
-  std::string summary = std::to_string(details.received) + "/" + std::to_string(details.sent) +
-                        " replies from " + details.resolved_address;
-  if (details.late) summary += ", " + std::to_string(details.late) + " late";
-  if (details.duplicates) summary += ", " + std::to_string(details.duplicates) + " duplicates";
-  for (std::string const& e : details.errors) summary += "; " + e;
-  if (!details.rtts.empty())
-    summary += "; rtt min/avg/max/stddev " + milliseconds(details.rtt_min) + " / " +
-               milliseconds(details.rtt_avg) + " / " + milliseconds(details.rtt_max) + " / " +
-               milliseconds(details.rtt_stddev);
+  // Written only for a run that did not succeed (a success has no message):
+  // a dozen allocations and four printf calls per run otherwise.
+  auto summary = [&details, &service] {
+    std::string s = std::to_string(details.received) + "/" + std::to_string(details.sent) + " replies from " +
+                    details.resolved_address;
+    if (details.late) s += ", " + std::to_string(details.late) + " late";
+    if (details.duplicates) s += ", " + std::to_string(details.duplicates) + " duplicates";
+    for (std::string const& e : details.errors) s += "; " + e;
+    if (!details.rtts.empty())
+      s += "; rtt min/avg/max/stddev " + milliseconds(details.rtt_min) + " / " + milliseconds(details.rtt_avg) +
+           " / " + milliseconds(details.rtt_max) + " / " + milliseconds(details.rtt_stddev);
+    // Checked at the end, not the start: the owner may spawn serve() and the
+    // first runs in the same pass, and serve() starts a pass later.
+    if (!service.serving && details.received == 0 && details.late == 0)
+      s += "; icmp_service::serve() is not running, so no reply could be read";
+    return s;
+  };
   if (details.sent > 0 && details.received == details.sent)
     out.result = outcome::success;
   else if (details.received > 0)
     out.result = outcome::degraded;
   else
     out.result = outcome::failure;
-  // Checked at the end, not the start: the owner may spawn serve() and the
-  // first runs in the same pass, and serve() starts a pass later.
-  if (!service.serving && details.received == 0 && details.late == 0)
-    summary += "; icmp_service::serve() is not running, so no reply could be read";
-  out.message = out.result == outcome::success ? std::string() : summary;
+  if (out.result != outcome::success) out.message = summary();
   co_return out;
 }
 
