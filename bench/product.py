@@ -8,7 +8,9 @@ they share the machine's noise (the ratios are the figures to read) while a
 raw ICMP socket sees only its own tool's echo replies. Per tool:
 
   reactord   the daemon from the build, a job per target, JSON lines to a
-             file; run count from its /metrics (sum of reactord_job_runs_total)
+             file; runs and CPU from one /metrics page at each end of the
+             window (reactord_job_runs_total summed, reactord_process_cpu_
+             seconds_total), so both cover the same span
   collectd   the ping or curl plugin, no write plugin (nominal probe count)
   fping      `fping -l`, a line per reply on stdout (counted)
   blackbox   prometheus-blackbox-exporter, driven at the same rate by a
@@ -167,6 +169,10 @@ class tool:
     def probes(self):
         return None
 
+    def sample(self):
+        """(probes so far or None, CPU seconds so far or None: read from /proc)."""
+        return self.probes(), None
+
     def stop(self):
         stop(self.proc)
         for h in self.helpers:
@@ -195,12 +201,16 @@ class reactord(tool):
                                   "--log-file", os.path.join(workdir, "reactord.log"), "--log-level", log_level]),
                           stdout=subprocess.DEVNULL, stderr=open(os.path.join(workdir, "stderr"), "w"))
 
-    def probes(self):
-        # Ask from inside the namespace: the status endpoint is on its loopback.
+    def sample(self):
+        # Runs and CPU from one /metrics page, so both are read at the same
+        # moment (a scrape takes a second to start a client in the namespace;
+        # runs counted over a longer span than the CPU would flatter us).
         r = subprocess.run(self.ns.cmd([sys.executable, __file__, "--get", f"http://127.0.0.1:{self.port}/metrics"]),
                            capture_output=True, text=True, timeout=30)
-        return sum(float(l.rsplit(" ", 1)[1]) for l in r.stdout.splitlines()
-                   if l.startswith("reactord_job_runs_total{"))
+        lines = r.stdout.splitlines()
+        runs = sum(float(l.rsplit(" ", 1)[1]) for l in lines if l.startswith("reactord_job_runs_total{"))
+        cpu = [float(l.rsplit(" ", 1)[1]) for l in lines if l.startswith("reactord_process_cpu_seconds_total ")]
+        return runs, (cpu[0] if cpu else None)
 
 
 class collectd(tool):
@@ -375,14 +385,16 @@ def run_scenario(sc, args, run_no):
                 raise RuntimeError(f"{t.name} exited early ({t.dir}/stderr)")
         before = {}
         for t in tools:
-            p = t.probes()
-            before[t.name] = (p, cpu_seconds(t.proc.pid), cpu_seconds_ticks(t.proc.pid))
+            p, own = t.sample()
+            before[t.name] = (p, own if own is not None else cpu_seconds(t.proc.pid), cpu_seconds_ticks(t.proc.pid))
         time.sleep(args.window)
         figures = {}
         for t in tools:
             c = cpu_seconds(t.proc.pid)
             ticks = cpu_seconds_ticks(t.proc.pid)
-            p = t.probes()
+            p, own = t.sample()
+            if own is not None:
+                c = own
             p0, c0, ticks0 = before[t.name]
             nominal = sc.targets * args.window / sc.every
             probes = nominal if p is None else p - p0
