@@ -4,7 +4,11 @@
 # an operator would -- on a machine whose own PID 1 is not systemd.
 #
 # Sourced by a test script (bash, root). It gives:
-#   box_boot DIR      boot; DIR is an empty scratch directory of the caller
+#   box_boot DIR [PATH...]   boot; DIR is an empty scratch directory of the
+#                     caller; each PATH (a source or build tree) that lives
+#                     on another file system than / (the root overlay shows
+#                     only /) gets an overlay of its own at the same place,
+#                     so that it is there and writes to it stay inside
 #   box CMD...        run CMD inside (all namespaces, new root, cwd /)
 #   box_poweroff      clean power-off, then wait for it
 #   box_cleanup       idempotent; kills what is left, removes the cgroups.
@@ -58,10 +62,10 @@ box_skip_reason() {
 }
 
 # The part that runs as PID 1 of the new namespaces, before it becomes
-# systemd. Arguments: stage dir cgroup.
+# systemd. Arguments: stage dir cgroup [path...].
 box_inner() {
   set -euo pipefail
-  local stage=$1 dir=$2 cg=$3 root=$2/root
+  local stage=$1 dir=$2 cg=$3 root=$2/root p
   export LIBMOUNT_UTAB=$dir/utab
   if [[ $stage == mounts ]]; then
     mount -t tmpfs -o mode=0755 box-upper "$dir/upper"
@@ -95,6 +99,13 @@ box_inner() {
     mount --bind "$(tty)" "$root/dev/console"
     mount -t tmpfs -o mode=0755,nosuid,nodev box-run "$root/run"
     mount -t tmpfs -o mode=1777,nosuid,nodev box-tmp "$root/tmp"
+    local n=0
+    for p in "${@:4}"; do
+      [[ "$(findmnt -n -o TARGET --target "$p")" == / ]] && continue  # already in the root overlay
+      n=$((n + 1))
+      mkdir -p "$root$p" "$dir/upper/extra$n" "$dir/upper/extra$n.work"
+      mount -t overlay -o "lowerdir=$p,upperdir=$dir/upper/extra$n,workdir=$dir/upper/extra$n.work" box-extra "$root$p"
+    done
 
     # Our own target: basic.target and nothing of the host's multi-user.target.
     mkdir -p "$root/etc/systemd/system"
@@ -122,7 +133,8 @@ box_inner() {
 
 box_boot() {
   box_dir=$1
-  local cg2
+  local cg2 p binds=
+  for p in "${@:2}"; do binds+=" '$(realpath "$p")'"; done
   cg2=$(box_cgroup2_root)
   box_cgroup=$cg2/reactord-test-$$
   mkdir "$box_cgroup"
@@ -131,7 +143,7 @@ box_boot() {
   # script gives the pty that becomes /dev/console; unshare --fork makes the
   # inner stage PID 1 of the new pid namespace.
   script -qfec "unshare --pid --mount --uts --ipc --net --fork --propagation private -- \
-      bash -c \"source '${BASH_SOURCE[0]}'; box_inner mounts '$box_dir' '$box_cgroup'\"" \
+      bash -c \"source '${BASH_SOURCE[0]}'; box_inner mounts '$box_dir' '$box_cgroup'$binds\"" \
     "$box_dir/console.log" </dev/null >/dev/null 2>&1 &
   box_script_pid=$!
   local i

@@ -91,7 +91,7 @@ EOF
 }
 
 echo "== booting systemd $(/lib/systemd/systemd --version | head -n1 | cut -d' ' -f2) in a namespace"
-box_boot "$scratch"
+box_boot "$scratch" "$(cd "$here/../.." && pwd)" "$build"  # cmake --install reads both
 echo "booted in $((SECONDS - started)) s"
 
 # --- install, as the README says -------------------------------------------
