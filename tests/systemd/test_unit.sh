@@ -245,7 +245,9 @@ check "broken file at start: journal -p warning names the error" wait_journal "u
 
 check "broken file at start: journal -p warning says it is not starting" wait_journal 'not starting' 5 -p warning
 
-# --- systemd-analyze security ---------------------------------------------------
+# --- systemd-analyze verify and security -----------------------------------------
+verify=$(box systemd-analyze verify reactord.service 2>&1) && verify_rc=0 || verify_rc=$?
+check "systemd-analyze verify: clean${verify:+ ($verify)}" test "$verify_rc/$verify" == 0/
 exposure=$(box systemd-analyze security reactord.service --no-pager | sed -n 's/.*Overall exposure level for reactord.service: \([0-9.]*\).*/\1/p')
 check "systemd-analyze security: exposure $exposure <= 2.0" awk -v e="$exposure" 'BEGIN { exit !(e != "" && e <= 2.0) }'
 
