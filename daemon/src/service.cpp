@@ -106,10 +106,12 @@ struct running_state {
                        e.what() + (applying ? "; the jobs may be partly updated" : kept());
       log.error("reload failed: " + verdict.reason, {{"error", e.what()}});
     }
+    // READY=1 first: when `reactord --reload` (ExecReload) sees the verdict
+    // and exits, systemd has already heard that the reload is over.
+    notifier.ready(summary());
     if (verdict_dir && !write_reload_verdict(*verdict_dir, verdict))
       log.warn("cannot write the reload verdict; `reactord --reload` will time out",
                {{"file", (*verdict_dir / reload_verdict_file).string()}, {"error", std::strerror(errno)}});
-    notifier.ready(summary());
   }
 };
 
