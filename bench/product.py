@@ -386,7 +386,8 @@ def run_scenario(sc, args, run_no):
         before = {}
         for t in tools:
             p, own = t.sample()
-            before[t.name] = (p, own if own is not None else cpu_seconds(t.proc.pid), cpu_seconds_ticks(t.proc.pid))
+            before[t.name] = (p, own if own is not None else cpu_seconds(t.proc.pid), cpu_seconds_ticks(t.proc.pid),
+                              time.monotonic())
         time.sleep(args.window)
         figures = {}
         for t in tools:
@@ -395,8 +396,11 @@ def run_scenario(sc, args, run_no):
             p, own = t.sample()
             if own is not None:
                 c = own
-            p0, c0, ticks0 = before[t.name]
-            nominal = sc.targets * args.window / sc.every
+            p0, c0, ticks0, t0 = before[t.name]
+            # The tool's own span between its two samples: sampling every tool
+            # takes seconds on a loaded machine, and the nominal count must
+            # cover the span its CPU was measured over.
+            nominal = sc.targets * (time.monotonic() - t0) / sc.every
             probes = nominal if p is None else p - p0
             figures[t.name] = dict(cpu_us=(c - c0) * 1e6 / max(probes, 1), rss=peak_rss_mib(t.proc.pid),
                                    cpu_s=c - c0, ticks_s=ticks - ticks0, anon=status_mib(t.proc.pid, "RssAnon"),
