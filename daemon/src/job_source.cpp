@@ -19,7 +19,6 @@ job_source job_source::choose(std::optional<std::string> const& config_flag) {
   return job_source(std::nullopt);
 }
 
-namespace {
 // Parsing builds yaml-cpp's node tree, several hundred bytes per node and a
 // dozen nodes per job (about 6 KB per job, 300 MB for 50,000), and frees it
 // before load() returns; glibc keeps freed pages in its heap unless asked.
@@ -30,7 +29,6 @@ void return_freed_memory() noexcept {
   ::malloc_trim(0);
 #endif
 }
-}  // namespace
 
 // The parse runs on a thread of its own, so that glibc serves it from
 // another arena than the caller's; the caller then copies the result into

@@ -30,4 +30,8 @@ class job_source {
   std::function<config::job_file()> load_;
 };
 
+// Hands the heap's free pages back to the system (glibc's malloc_trim):
+// after a parse, and after the pages a /metrics rendering needed.
+void return_freed_memory() noexcept;
+
 }  // namespace reactord

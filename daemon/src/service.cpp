@@ -119,9 +119,21 @@ struct running_state {
 // changed.
 reactor::task<void> housekeeping(running_state& st) {
   std::uint64_t reported_drops = 0;
+  std::uint64_t pages_served = 0;
   std::string last_status;
   for (;;) {
     co_await reactor::sleep_for(std::chrono::seconds(10));
+    // A /metrics page of 50,000 jobs needs a snapshot of every job and a
+    // 70 MB string: freed after, but glibc keeps the pages (measured: 70 ->
+    // 167 MB resident after one scrape). Give them back, off the loop.
+    if (st.requests.ok != pages_served) {
+      pages_served = st.requests.ok;
+      auto trim = [] {
+        return_freed_memory();
+        return true;
+      };  // named first: see to_thread.hpp
+      co_await reactor::to_thread(std::move(trim));
+    }
     if (auto d = st.log.dropped(); d != reported_drops) {
       st.log.warn("log queue overflowed; records were dropped",
                   {{"dropped", d - reported_drops}, {"dropped_total", d}});
