@@ -23,8 +23,9 @@ for file in backend/kqueue.cpp signal_kqueue.cpp; do
   echo "kqueue: reactor/src/$file compiles (${declarations:+declarations header, }-fsyntax-only)"
 done
 
-# 2. The ping job's ICMP endpoint as macOS and the BSDs build it (their
-#    branches of jobs/src/icmp_endpoint.cpp): with __linux__ undefined, the
+# 2. The ping job's ICMP endpoint and the reactor's sockets as macOS and the
+#    BSDs build them (their branches of jobs/src/icmp_endpoint.cpp and
+#    reactor/src/native_socket_posix.cpp): with __linux__ undefined, the
 #    Linux-only socket flags and options hidden (a forced include that
 #    removes them after <sys/socket.h>), and once more with __APPLE__ for
 #    macOS's recvmsg loop. glibc declares the rest (SO_TIMESTAMP, the BSD
@@ -38,6 +39,7 @@ for os in FreeBSD macOS; do
   # shellcheck disable=SC2086  # $flags is one or two words
   "$cxx" -std=c++20 -Wall -Wextra -Werror -fsyntax-only $flags -include "$hide" \
     -I "$root/jobs/include" -I "$root/jobs/src" -I "$root/reactor/include" \
-    "$root/jobs/src/icmp_endpoint.cpp" "$root/jobs/src/icmp_packet.cpp"
-  echo "$os: jobs/src/icmp_endpoint.cpp and icmp_packet.cpp compile (Linux headers, -fsyntax-only)"
+    "$root/jobs/src/icmp_endpoint.cpp" "$root/jobs/src/icmp_packet.cpp" \
+    "$root/reactor/src/native_socket_posix.cpp"
+  echo "$os: jobs/src/icmp_endpoint.cpp, icmp_packet.cpp and reactor/src/native_socket_posix.cpp compile (Linux headers, -fsyntax-only)"
 done

@@ -11,8 +11,13 @@
 #            which is how the kqueue backend's tests run on a Linux machine.
 #            REACTORD_KQUEUE=OFF leaves it out even then.
 #
-# signal_source: signalfd on Linux (signal.cpp), EVFILT_SIGNAL on kqueue
-# platforms (signal_kqueue.cpp). On Linux with libkqueue,
+# signal_source: signalfd on Linux (signal_linux.cpp), EVFILT_SIGNAL on kqueue
+# platforms (signal_kqueue.cpp). Sockets: native_socket_windows.cpp or
+# native_socket_posix.cpp.
+#
+# A new backend: its file in src/backend/, a REACTORD_HAVE_<backend>
+# definition here, its row in src/backend/backends.cpp and its value of
+# backend_kind (reactor/loop.hpp); CONTRIBUTING.md has the steps. On Linux with libkqueue,
 # REACTORD_KQUEUE_SIGNALS=ON builds the kqueue one instead, so that it can be
 # tested on this machine; the default stays signalfd, which needs no library
 # and no change of signal dispositions.
@@ -24,11 +29,12 @@ option(REACTORD_KQUEUE_SIGNALS "Linux with libkqueue: signal_source through EVFI
 function(reactord_add_backends target)
   set(src ${CMAKE_CURRENT_SOURCE_DIR}/src)
   if(WIN32)
-    target_sources(${target} PRIVATE ${src}/backend/iocp.cpp)
+    target_sources(${target} PRIVATE ${src}/backend/iocp.cpp ${src}/native_socket_windows.cpp)
     target_compile_definitions(${target} PRIVATE REACTORD_HAVE_IOCP)
     target_link_libraries(${target} PUBLIC ws2_32 mswsock PRIVATE ntdll)
     return()
   endif()
+  target_sources(${target} PRIVATE ${src}/native_socket_posix.cpp)
 
   if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
     pkg_check_modules(LIBURING REQUIRED IMPORTED_TARGET liburing)
@@ -62,7 +68,7 @@ function(reactord_add_backends target)
   if(REACTORD_KQUEUE_SIGNALS AND NOT have_kqueue)
     message(FATAL_ERROR "REACTORD_KQUEUE_SIGNALS needs the kqueue backend (<sys/event.h> or libkqueue)")
   elseif(CMAKE_SYSTEM_NAME STREQUAL "Linux" AND NOT REACTORD_KQUEUE_SIGNALS)
-    target_sources(${target} PRIVATE ${src}/signal.cpp)
+    target_sources(${target} PRIVATE ${src}/signal_linux.cpp)
   elseif(have_kqueue)
     target_sources(${target} PRIVATE ${src}/signal_kqueue.cpp)
     # Tells the tests that signal_source works on kqueue loops only here.

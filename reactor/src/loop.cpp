@@ -3,7 +3,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <iterator>
+#include <exception>
 #include <system_error>
 #include <thread>
 
@@ -11,44 +11,37 @@
 
 namespace reactor {
 
+namespace {
+using detail::backend_entry;
+
+backend_entry const* entry_of(backend_kind k) noexcept {
+  for (backend_entry const& e : detail::backend_table())
+    if (e.kind == k) return &e;
+  return nullptr;
+}
+
+std::unique_ptr<detail::backend> make_backend(backend_kind k, loop& owner) {
+  backend_entry const* e = entry_of(k);
+  if (!e || !e->make)
+    throw std::system_error(std::make_error_code(std::errc::not_supported),
+                            std::string("backend ") + std::string(to_string(k)) +
+                                " is not built on this platform");
+  return e->make(owner);
+}
+}  // namespace
+
 std::string_view to_string(backend_kind k) noexcept {
-  switch (k) {
-    case backend_kind::automatic: return "auto";
-    case backend_kind::io_uring: return "io_uring";
-    case backend_kind::epoll: return "epoll";
-    case backend_kind::kqueue: return "kqueue";
-    case backend_kind::iocp: return "iocp";
-  }
-  return "unknown";
+  if (k == backend_kind::automatic) return "auto";
+  backend_entry const* e = entry_of(k);
+  return e ? e->name : "unknown";
 }
 
 std::optional<backend_kind> parse_backend_kind(std::string_view s) noexcept {
-  for (auto k : {backend_kind::automatic, backend_kind::io_uring, backend_kind::epoll,
-                 backend_kind::kqueue, backend_kind::iocp})
-    if (s == to_string(k)) return k;
+  if (s == to_string(backend_kind::automatic)) return backend_kind::automatic;
+  for (backend_entry const& e : detail::backend_table())
+    if (s == e.name) return e.kind;
   return std::nullopt;
 }
-
-namespace {
-// The backends compiled into this build, in the order `automatic` tries them.
-// reactor/CMakeLists.txt defines REACTORD_HAVE_<backend> for each one it
-// builds: io_uring and epoll on Linux, kqueue where <sys/event.h> (or
-// libkqueue) was found, iocp on Windows.
-constexpr backend_kind built_backends[] = {
-#if defined(REACTORD_HAVE_IO_URING)
-    backend_kind::io_uring,
-#endif
-#if defined(REACTORD_HAVE_EPOLL)
-    backend_kind::epoll,
-#endif
-#if defined(REACTORD_HAVE_KQUEUE)
-    backend_kind::kqueue,
-#endif
-#if defined(REACTORD_HAVE_IOCP)
-    backend_kind::iocp,
-#endif
-};
-}  // namespace
 
 std::vector<backend_kind> available_backends() {
   // Probed on a thread of its own: tearing down an io_uring ring makes the
@@ -58,39 +51,17 @@ std::vector<backend_kind> available_backends() {
   // exited has nothing left to interrupt.
   std::vector<backend_kind> found;
   std::thread([&found] {
-    for (auto k : built_backends) {
+    for (backend_entry const& e : detail::backend_table()) {
+      if (!e.make) continue;
       try {
-        loop probe(loop_options{k});
-        found.push_back(k);
+        loop probe(loop_options{e.kind});
+        found.push_back(e.kind);
       } catch (std::system_error const&) {
       }
     }
   }).join();
   return found;
 }
-
-namespace {
-std::unique_ptr<detail::backend> make_backend(backend_kind k, loop& owner) {
-  switch (k) {
-#if defined(REACTORD_HAVE_IO_URING)
-    case backend_kind::io_uring: return detail::make_io_uring_backend(owner);
-#endif
-#if defined(REACTORD_HAVE_EPOLL)
-    case backend_kind::epoll: return detail::make_epoll_backend(owner);
-#endif
-#if defined(REACTORD_HAVE_KQUEUE)
-    case backend_kind::kqueue: return detail::make_kqueue_backend(owner);
-#endif
-#if defined(REACTORD_HAVE_IOCP)
-    case backend_kind::iocp: return detail::make_iocp_backend(owner);
-#endif
-    default:
-      throw std::system_error(std::make_error_code(std::errc::not_supported),
-                              std::string("backend ") + std::string(to_string(k)) +
-                                  " is not built on this platform");
-  }
-}
-}  // namespace
 
 loop::loop(loop_options options) : now_(clock::now()) {
   backend_kind wanted = options.backend;
@@ -110,22 +81,33 @@ loop::loop(loop_options options) : now_(clock::now()) {
   }
   // The first built backend that starts wins; the preferred one's failure is
   // kept as the reason (the last one's failure propagates if none starts).
-  for (std::size_t i = 0; i < std::size(built_backends); ++i) {
+  std::exception_ptr last_failure;
+  for (backend_entry const& e : detail::backend_table()) {
+    if (!e.make) continue;
     try {
-      backend_ = make_backend(built_backends[i], *this);
-      kind_ = built_backends[i];
+      backend_ = e.make(*this);
+      kind_ = e.kind;
       return;
-    } catch (std::system_error const& e) {
-      if (i + 1 == std::size(built_backends)) throw;
-      if (fallback_reason_.empty()) fallback_reason_ = e.what();
+    } catch (std::system_error const& failure) {
+      last_failure = std::current_exception();
+      if (fallback_reason_.empty()) fallback_reason_ = failure.what();
     }
   }
+  if (last_failure) std::rethrow_exception(last_failure);
+  throw std::system_error(std::make_error_code(std::errc::not_supported),
+                          "no backend is built on this platform");
 }
 
 loop::~loop() = default;
 
 bool loop::submit(detail::operation& op) {
   if (backend_->submit(op)) return true;
+  ++stats_.operations_in_flight;
+  return false;
+}
+
+bool loop::submit_signal(detail::operation& op) {
+  if (backend_->submit_signal(op)) return true;
   ++stats_.operations_in_flight;
   return false;
 }

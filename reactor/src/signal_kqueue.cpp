@@ -1,7 +1,7 @@
 // kqueue platforms (macOS, the BSDs): signals arrive through the kqueue
-// backend's EVFILT_SIGNAL filters (op_code::signal, see backend/kqueue.cpp).
+// backend's EVFILT_SIGNAL filters (loop::submit_signal, see backend/kqueue.cpp).
 //
-// As with the signalfd version (signal.cpp), the signals are blocked, not
+// As with the signalfd version (signal_linux.cpp), the signals are blocked, not
 // ignored: a blocked signal stays pending in the kernel from construction
 // on, which is the record the backend takes them from, so none is lost
 // before the first next() or between two. SIG_IGN would not do: FreeBSD
@@ -14,8 +14,7 @@
 // Only a loop on the kqueue backend can wait for signals this way. A build
 // that has this file and other backends too (Linux with libkqueue and
 // REACTORD_KQUEUE_SIGNALS=ON, for testing) answers next() on those with
-// operation_not_supported rather than handing them an operation they do not
-// know.
+// operation_not_supported: every other backend refuses submit_signal.
 #include <cerrno>
 #include <system_error>
 
@@ -27,17 +26,11 @@ namespace {
 class signal_awaitable final : public detail::io_awaitable<int> {
  public:
   explicit signal_awaitable(sigset_t const& signals) {
-    op_.code = detail::op_code::signal;
     op_.buf = const_cast<sigset_t*>(&signals);
   }
   template <detail::reactor_promise P>
   bool await_suspend(std::coroutine_handle<P> h) {
-    if (h.promise().node->owner().backend() != backend_kind::kqueue) {
-      node_ = h.promise().node;
-      op_.result = -EOPNOTSUPP;
-      return false;
-    }
-    return io_awaitable_base::await_suspend(h);
+    return start<&loop::submit_signal>(h);
   }
 };
 

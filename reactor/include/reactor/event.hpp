@@ -24,7 +24,7 @@ class event {
     set_ = true;
     while (waiter* w = first_) {
       w->unlink();
-      w->node->owner().schedule(w->handle);
+      w->node->owner().resume_soon(w->handle);
     }
   }
 
@@ -55,7 +55,7 @@ class event {
       // cancel then); queueing it again would resume a finished frame.
       if (!linked) return;
       unlink();
-      node->owner().schedule(handle);
+      node->owner().resume_soon(handle);
     }
 
    private:

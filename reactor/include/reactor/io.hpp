@@ -34,19 +34,26 @@ class io_awaitable_base : public cancellable {
   bool await_ready() const noexcept { return false; }
   template <reactor_promise P>
   bool await_suspend(std::coroutine_handle<P> h) {
+    return start(h);
+  }
+  void request_cancel() noexcept override { node_->owner().cancel(op_); }
+
+ protected:
+  // Suspends `h` on op_, handed to the backend by `Submit` (loop::submit,
+  // or loop::submit_signal); false if it finished at once or was cancelled.
+  template <bool (loop::*Submit)(operation&) = &loop::submit, reactor_promise P>
+  bool start(std::coroutine_handle<P> h) {
     node_ = h.promise().node;
     if (node_->cancelled()) {
       op_.result = -ECANCELED;
       return false;
     }
     op_.waiter = h;
-    if (node_->owner().submit(op_)) return false;  // finished at once
+    if ((node_->owner().*Submit)(op_)) return false;  // finished at once
     node_->set_pending(this);
     return true;
   }
-  void request_cancel() noexcept override { node_->owner().cancel(op_); }
 
- protected:
   // The raw result (>= 0, or -errno). Throws cancelled_error if the chain
   // was cancelled, whatever the kernel reported.
   int finish() {

@@ -101,11 +101,15 @@ class loop {
     if (t.armed()) timers_.remove(t);
   }
 
-  // For awaitables and backends.
-  void schedule(std::coroutine_handle<> h) { ready_.push(h); }
+  // For awaitables and backends: resume `h` in this pass or the next, from
+  // the ready queue (never inline, so a waker cannot recurse into the woken).
+  void resume_soon(std::coroutine_handle<> h) { ready_.push(h); }
   // Starts `op`; returns true if it already completed (op.result is set and
   // op.waiter will not be resumed).
-  bool submit(detail::operation& op);
+  [[nodiscard]] bool submit(detail::operation& op);
+  // The same for a signal wait (signal_kqueue.cpp); only the kqueue backend
+  // takes it, the others complete it at once with EOPNOTSUPP.
+  [[nodiscard]] bool submit_signal(detail::operation& op);
   // Asks the backend to end `op` early; its completion still arrives.
   void cancel(detail::operation& op);
   // Called by the backend exactly once per submitted operation.
@@ -141,7 +145,7 @@ T loop::run(task<T> t) {
   cancel_node root(*this);
   auto h = t.handle();
   h.promise().node = &root;
-  schedule(h);
+  resume_soon(h);
   root_ = h;
   while (!h.done()) run_pass();
   root_ = {};

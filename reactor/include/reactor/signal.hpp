@@ -3,7 +3,7 @@
 // thread (create it before starting other threads so they inherit the
 // mask); destroying it restores the previous mask.
 //
-// Linux reads the signals from a signalfd (signal.cpp); kqueue platforms
+// Linux reads the signals from a signalfd (signal_linux.cpp); kqueue platforms
 // wait for them with EVFILT_SIGNAL in the loop's kqueue (signal_kqueue.cpp),
 // so there next() needs a loop on the kqueue backend.
 #pragma once

@@ -41,7 +41,7 @@ class sleep_awaitable final : public cancellable {
     // resume it twice, the second time after its frame is gone.
     if (!timer_.armed()) return;
     node_->owner().disarm(timer_);
-    node_->owner().schedule(waiter_);
+    node_->owner().resume_soon(waiter_);
   }
 
  private:
@@ -50,7 +50,7 @@ class sleep_awaitable final : public cancellable {
   };
   static void fired(timer_node& t) noexcept {
     sleep_awaitable* self = static_cast<owned_timer&>(t).owner;
-    self->node_->owner().schedule(self->waiter_);
+    self->node_->owner().resume_soon(self->waiter_);
   }
 
   owned_timer timer_;

@@ -106,9 +106,6 @@ class io_uring_backend final : public backend {
       case op_code::cancel_fd:
         io_uring_prep_cancel_fd(sqe, op.fd, IORING_ASYNC_CANCEL_ALL);  // 5.19+
         break;
-      case op_code::signal:  // kqueue only: signal_kqueue.cpp never submits it here
-        io_uring_prep_nop(sqe);
-        break;
     }
     io_uring_sqe_set_data(sqe, &op);
     return false;
@@ -129,14 +126,7 @@ class io_uring_backend final : public backend {
     } else {
       io_uring_cqe* cqe = nullptr;
       __kernel_timespec ts{};
-      __kernel_timespec* timeout = nullptr;
-      if (until != never) {
-        long long ns = wait_nanoseconds(until, now);
-        ts.tv_sec = ns / 1'000'000'000;
-        ts.tv_nsec = ns % 1'000'000'000;
-        timeout = &ts;
-      }
-      rc = io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, timeout, nullptr);
+      rc = io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, wait_timeout(until, now, ts), nullptr);
     }
     // -ETIME: the timeout passed; -EINTR: a signal; -EBUSY/-EAGAIN: the CQ
     // is backed up, and reaping below makes room. Anything else is a bug.

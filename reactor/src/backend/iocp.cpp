@@ -242,8 +242,7 @@ class iocp_backend final : public backend {
       case op_code::connect: return start_connect(op);
       case op_code::accept: return start_accept(op);
       case op_code::poll:
-      case op_code::cancel_fd:
-      case op_code::signal: return WSAEINVAL;  // handled in submit; signal: kqueue only
+      case op_code::cancel_fd: return WSAEINVAL;  // handled in submit
     }
     if (rc == 0) return 0;
     int e = ::WSAGetLastError();
@@ -402,8 +401,7 @@ class iocp_backend final : public backend {
       case op_code::send:
       case op_code::write:
       case op_code::sendmsg:
-      case op_code::cancel_fd:
-      case op_code::signal: break;
+      case op_code::cancel_fd: break;
     }
     loop_.complete(op, result);
   }

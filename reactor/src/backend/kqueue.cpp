@@ -1,8 +1,6 @@
-// The kqueue backend (macOS, the BSDs): a readiness backend with the shape
-// of epoll.cpp. An operation first tries its syscall at once (non-blocking
-// sockets); if that would block, it joins its fd's queue and the fd's read
-// or write filter is added. When kevent reports the filter, the queued
-// operations retry in FIFO order until one would block again.
+// The kqueue backend (macOS, the BSDs; libkqueue on Linux): the readiness
+// mechanism of readiness.hpp over kqueue, plus the signal waits of
+// signal_kqueue.cpp.
 //
 // Choices, and why:
 //  - Level-triggered filters (no EV_CLEAR), deleted as soon as nothing
@@ -13,10 +11,7 @@
 //  - The earliest timer is kevent's own timeout (a timespec, so deadlines
 //    keep sub-millisecond precision); no EVFILT_TIMER per timer.
 //  - post(): EVFILT_USER with EV_CLEAR, fired with NOTE_TRIGGER.
-//  - Cancellation is immediate (nothing is in flight in the kernel between
-//    readiness and the syscall), but still completes through the loop.
-//  - Signals (op_code::signal, for signal_kqueue.cpp): see the comment
-//    above signal_waiters below.
+//  - Signals (submit_signal): see the comment above signal_waiters below.
 //  - macOS has no accept4, SOCK_NONBLOCK or MSG_NOSIGNAL: accept is
 //    followed by fcntl there, and a send to a closed peer relies on the
 //    process ignoring SIGPIPE (or SO_NOSIGPIPE on the socket).
@@ -38,14 +33,11 @@
 namespace reactor::detail {
 namespace {
 
-using namespace readiness;
+using readiness::interest;
+using readiness::op_queue;
+using readiness::ready_event;
 
 constexpr uintptr_t wake_ident = 0;  // EVFILT_USER's ident (its own namespace)
-
-struct fd_state : fd_queues {
-  bool reading = false;  // EVFILT_READ is in the kqueue
-  bool writing = false;  // EVFILT_WRITE is in the kqueue
-};
 
 // Signal numbers go up to 128 on FreeBSD (_SIG_MAXSIG), 64 on Linux, 31 on
 // macOS; NSIG is not that bound everywhere (FreeBSD's is 32).
@@ -76,9 +68,15 @@ bool take_pending_signal(int s) {
 #endif
 }
 
-class kqueue_backend final : public backend {
+class kqueue_poller {
  public:
-  explicit kqueue_backend(loop& owner) : loop_(owner) {
+  struct registration {
+    bool reading = false;  // EVFILT_READ is in the kqueue
+    bool writing = false;  // EVFILT_WRITE is in the kqueue
+  };
+  static constexpr char const* wait_call = "kevent";
+
+  explicit kqueue_poller(loop& owner) : loop_(owner) {
     kq_ = ::kqueue();
     if (kq_ < 0) throw std::system_error(errno, std::system_category(), "kqueue");
     ::fcntl(kq_, F_SETFD, FD_CLOEXEC);
@@ -91,53 +89,38 @@ class kqueue_backend final : public backend {
     }
     events_.resize(256);
   }
+  kqueue_poller(kqueue_poller const&) = delete;
 
-  ~kqueue_backend() override { ::close(kq_); }
+  ~kqueue_poller() { ::close(kq_); }
 
-  bool submit(operation& op) override {
-    if (op.code == op_code::signal) return submit_signal(op);
-    fd_state& st = state_of(op.fd);
-    if (op.code == op_code::cancel_fd) {
-      op.result = fail_all(op.fd, st, -ECANCELED);
-      return true;
+  int set_interest(int fd, registration& st, interest want) {
+    bool want_read = want.read || (want.poll_mask & POLLIN);
+    bool want_write = want.write || (want.poll_mask & POLLOUT);
+    int error = 0;
+    if (want_read != st.reading) {
+      // A delete after close() finds nothing (the kernel dropped it): fine.
+      if (want_read) error = change(fd, EVFILT_READ, EV_ADD);
+      else change(fd, EVFILT_READ, EV_DELETE);
+      st.reading = want_read && !error;
     }
-    if (st.start(op)) return true;
-    update_interest(op.fd, st);
-    return false;
+    if (!error && want_write != st.writing) {
+      if (want_write) error = change(fd, EVFILT_WRITE, EV_ADD);
+      else change(fd, EVFILT_WRITE, EV_DELETE);
+      st.writing = want_write && !error;
+    }
+    return error;
   }
 
-  void cancel(operation& op) override {
-    if (op.code == op_code::signal) {
-      if (!signal_waiters_.contains(op)) return;  // completed; on its way
-      signal_waiters_.unlink(op);
-      update_signal_interest();
-      loop_.complete(op, -ECANCELED);
-      return;
-    }
-    if (op.fd < 0 || static_cast<std::size_t>(op.fd) >= fds_.size()) return;
-    fd_state& st = fds_[op.fd];
-    if (!st.remove(op)) return;  // completed; its completion is on its way
-    update_interest(op.fd, st);
-    loop_.complete(op, -ECANCELED);
+  void forget(int fd, registration& st) {
+    if (st.reading) change(fd, EVFILT_READ, EV_DELETE);
+    if (st.writing) change(fd, EVFILT_WRITE, EV_DELETE);
+    st = {};
   }
 
-  bool wait(deadline until) override {
-    deadline now = clock::now();
-    bool blocking = until > now;
-    timespec ts{};
-    timespec* timeout = &ts;
-    if (until == never) {
-      timeout = nullptr;
-    } else if (blocking) {
-      long long ns = wait_nanoseconds(until, now);
-      ts.tv_sec = ns / 1'000'000'000;
-      ts.tv_nsec = ns % 1'000'000'000;
-    }
+  template <class OnReady>
+  int wait(timespec const* timeout, OnReady on_ready) {
     int n = ::kevent(kq_, nullptr, 0, events_.data(), static_cast<int>(events_.size()), timeout);
-    if (n < 0) {
-      if (errno == EINTR) return blocking;
-      throw std::system_error(errno, std::system_category(), "kevent");
-    }
+    if (n < 0) return -errno;
     for (int i = 0; i < n; ++i) {
       struct kevent const& ev = events_[i];
       if (ev.filter == EVFILT_USER) continue;  // post() only wanted us awake
@@ -145,18 +128,31 @@ class kqueue_backend final : public backend {
         on_signal(static_cast<int>(ev.ident));
         continue;
       }
-      on_ready(static_cast<int>(ev.ident), ev.filter, ev.flags, ev.fflags);
+      ready_event ready{.fd = static_cast<int>(ev.ident)};
+      if (ev.filter == EVFILT_READ) {
+        ready.readable = true;
+        ready.poll_mask = POLLIN;
+      } else if (ev.filter == EVFILT_WRITE) {
+        ready.writable = true;
+        ready.poll_mask = POLLOUT;
+        // A failed connect: EV_EOF with the socket error in fflags. libkqueue
+        // (2.7, Linux) reads SO_ERROR itself to fill fflags, which clears it,
+        // so the error must be taken from here, not from getsockopt.
+        if (ev.flags & EV_EOF) ready.connect_error = static_cast<int>(ev.fflags);
+      }
+      if (ev.flags & EV_EOF) ready.poll_mask |= POLLHUP;
+      if (ev.flags & EV_ERROR) ready.poll_mask |= POLLERR;
+      on_ready(ready);
     }
-    return blocking;
+    return n;
   }
 
-  void wake() override {
+  void wake() {
     struct kevent trigger;
     EV_SET(&trigger, wake_ident, EVFILT_USER, 0, NOTE_TRIGGER, 0, nullptr);
     ::kevent(kq_, &trigger, 1, nullptr, 0, nullptr);
   }
 
- private:
   // Signals. The signal_source keeps its signals blocked, so from its
   // construction on each one stays pending in the kernel until taken: the
   // kernel is the record, as for a signalfd, and nothing is lost before
@@ -197,6 +193,15 @@ class kqueue_backend final : public backend {
     return false;
   }
 
+  bool cancel_signal(operation& op) {
+    if (!signal_waiters_.contains(op)) return false;  // an fd's, or completed
+    signal_waiters_.unlink(op);
+    update_signal_interest();
+    loop_.complete(op, -ECANCELED);
+    return true;
+  }
+
+ private:
   // A signal of `set` pending in the kernel: returns its number (consumed),
   // or 0.
   static int take_signal(sigset_t const& set) {
@@ -244,50 +249,6 @@ class kqueue_backend final : public backend {
     return error;
   }
 
-  fd_state& state_of(int fd) {
-    if (static_cast<std::size_t>(fd) >= fds_.size()) fds_.resize(fd + 64);
-    return fds_[fd];
-  }
-
-  void drain(op_queue& q) {
-    fd_queues::drain(q, [this](operation& op, int res) { loop_.complete(op, res); });
-  }
-
-
-  void on_ready(int fd, short filter, unsigned short flags, unsigned fflags) {
-    if (static_cast<std::size_t>(fd) >= fds_.size()) return;
-    fd_state& st = fds_[fd];
-    bool failed = flags & EV_ERROR;
-    std::uint32_t ready = 0;
-    if (filter == EVFILT_READ) {
-      ready = POLLIN;
-      drain(st.readers);
-    } else if (filter == EVFILT_WRITE) {
-      ready = POLLOUT;
-      // A failed connect: EV_EOF with the socket error in fflags. libkqueue
-      // (2.7, Linux) reads SO_ERROR itself to fill fflags, which clears it,
-      // so the error must be taken from here, not from getsockopt.
-      if ((flags & EV_EOF) && fflags && !st.writers.empty() &&
-          st.writers.head->code == op_code::connect) {
-        operation& op = *st.writers.head;
-        st.writers.unlink(op);
-        loop_.complete(op, -static_cast<int>(fflags));
-      }
-      drain(st.writers);
-    }
-    if (flags & EV_EOF) ready |= POLLHUP;
-    if (failed) ready |= POLLERR;
-    for (operation* op = st.pollers.head; op;) {
-      operation* next = op->next;
-      std::uint32_t hit = ready & (op->poll_mask | POLLERR | POLLHUP);
-      if (hit) {
-        st.pollers.unlink(*op);
-        loop_.complete(*op, static_cast<int>(hit));
-      }
-      op = next;
-    }
-    update_interest(fd, st);
-  }
 
   // Adds or deletes one filter; returns 0 or errno.
   int change(int fd, short filter, unsigned short action) {
@@ -296,52 +257,17 @@ class kqueue_backend final : public backend {
     return ::kevent(kq_, &ev, 1, nullptr, 0, nullptr) < 0 ? errno : 0;
   }
 
-  void update_interest(int fd, fd_state& st) {
-    bool want_read = !st.readers.empty();
-    bool want_write = !st.writers.empty();
-    for (operation* op = st.pollers.head; op; op = op->next) {
-      if (op->poll_mask & POLLIN) want_read = true;
-      if (op->poll_mask & POLLOUT) want_write = true;
-    }
-    int error = 0;
-    if (want_read != st.reading) {
-      // A delete after close() finds nothing (the kernel dropped it): fine.
-      if (want_read) error = change(fd, EVFILT_READ, EV_ADD);
-      else change(fd, EVFILT_READ, EV_DELETE);
-      st.reading = want_read && !error;
-    }
-    if (!error && want_write != st.writing) {
-      if (want_write) error = change(fd, EVFILT_WRITE, EV_ADD);
-      else change(fd, EVFILT_WRITE, EV_DELETE);
-      st.writing = want_write && !error;
-    }
-    // The fd is not pollable or was closed under us: fail everything
-    // waiting on it rather than wait forever.
-    if (error) fail_all(fd, st, -error);
-  }
-
-  // Completes every operation queued on fd with `error` and forgets the fd.
-  // Returns how many there were (or -ENOENT for none, as io_uring does).
-  int fail_all(int fd, fd_state& st, int error) {
-    int count = st.fail_all(error, [this](operation& op, int res) { loop_.complete(op, res); });
-    if (st.reading) change(fd, EVFILT_READ, EV_DELETE);
-    if (st.writing) change(fd, EVFILT_WRITE, EV_DELETE);
-    st.reading = st.writing = false;
-    return count;
-  }
-
   loop& loop_;
   int kq_ = -1;
-  std::vector<fd_state> fds_;
   std::vector<struct kevent> events_;
-  op_queue signal_waiters_;     // op_code::signal, in FIFO order
+  op_queue signal_waiters_;     // submit_signal's operations, in FIFO order
   signal_bits signal_filters_;  // the EVFILT_SIGNAL filters in the kqueue
 };
 
 }  // namespace
 
 std::unique_ptr<backend> make_kqueue_backend(loop& owner) {
-  return std::make_unique<kqueue_backend>(owner);
+  return std::make_unique<readiness::backend_for<kqueue_poller>>(owner);
 }
 
 }  // namespace reactor::detail

@@ -1,14 +1,34 @@
-// What the readiness backends (epoll, kqueue) share: the per-fd FIFO of
-// waiting operations, and the non-blocking syscall each operation performs
-// once its fd is ready. Included by those two backend files only.
+// The readiness mechanism, written once for every poller (epoll.cpp,
+// kqueue.cpp): an operation first tries its syscall at once (the reactor's
+// sockets are non-blocking); if that would block, it joins its fd's queue
+// for its direction and the fd's interest in the poller is widened. When the
+// poller reports the fd ready, the queued operations retry in FIFO order
+// until one would block again; foreign-fd polls complete with the ready
+// mask. An fd whose queues become empty leaves the poller at once, so a
+// later close() of it (by us or by libcurl) never leaves a stale entry.
+//
+// Cancellation is immediate (no kernel work is in flight between readiness
+// and the syscall), but still completes through the loop's ready queue like
+// every other completion.
+//
+// A poller is the part that differs (see backend_for below for what it
+// provides): how interest is registered, how a wait reports events, and
+// how another thread wakes it.
 #pragma once
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
+#include <ctime>
+#include <memory>
+#include <system_error>
+#include <vector>
 
+#include "backend/backend.hpp"
 #include "reactor/detail/operation.hpp"
 
 namespace reactor::detail::readiness {
@@ -88,8 +108,7 @@ inline int attempt(operation& op) {
     }
     case op_code::poll:
     case op_code::cancel_fd:
-    case op_code::signal:  // kqueue's own op, handled by its submit
-      return -EINVAL;      // never attempted; see the backends' submit and on_ready
+      return -EINVAL;  // never attempted; see backend_for::submit and on_ready
   }
   return r < 0 ? -errno : static_cast<int>(r);
 }
@@ -166,6 +185,150 @@ struct fd_queues {
       }
     return count ? count : -ENOENT;
   }
+};
+
+// One fd's readiness as a poller reports it.
+struct ready_event {
+  int fd = -1;
+  bool readable = false;        // retry the fd's readers
+  bool writable = false;        // retry the fd's writers
+  std::uint32_t poll_mask = 0;  // POLLIN, POLLOUT, POLLERR, POLLHUP ... for poll operations
+  // A connect's failure reported with the event (kqueue: EV_EOF on
+  // EVFILT_WRITE, the socket error in fflags); 0 if none.
+  int connect_error = 0;
+};
+
+// What the operations waiting on one fd need from the poller.
+struct interest {
+  bool read = false;            // readers wait
+  bool write = false;           // writers wait
+  std::uint32_t poll_mask = 0;  // what the polls wait for, together
+};
+
+// A readiness backend over `Poller`, which provides:
+//
+//   explicit Poller(loop&)           opens the kernel object; throws
+//                                    std::system_error if it cannot
+//   typename Poller::registration    what is in the kernel for one fd;
+//                                    value-initialised means nothing
+//   int set_interest(int fd, registration&, interest)
+//                                    makes the kernel watch for `interest`
+//                                    (nothing: remove the fd); 0 or errno
+//   void forget(int fd, registration&)   removes the fd, errors ignored
+//   int wait(timespec const*, on_ready)  one kernel wait (null: no limit);
+//                                    calls on_ready(ready_event) per fd;
+//                                    returns >= 0, or -errno
+//   static constexpr char const* wait_call   its name, for errors
+//   void wake()                      thread-safe wake-up of wait()
+//
+// and optionally bool submit_signal(operation&) and bool
+// cancel_signal(operation&) (true if op was its signal wait), for the
+// backend's submit_signal.
+template <class Poller>
+class backend_for final : public backend {
+ public:
+  explicit backend_for(loop& owner) : loop_(owner), poller_(owner) {}
+
+  bool submit(operation& op) override {
+    fd_state& st = state_of(op.fd);
+    if (op.code == op_code::cancel_fd) {
+      op.result = fail_all(op.fd, st, -ECANCELED);
+      return true;
+    }
+    if (st.queues.start(op)) return true;
+    update_interest(op.fd, st);
+    return false;
+  }
+
+  bool submit_signal(operation& op) override {
+    if constexpr (requires { poller_.submit_signal(op); })
+      return poller_.submit_signal(op);
+    else
+      return backend::submit_signal(op);
+  }
+
+  void cancel(operation& op) override {
+    if constexpr (requires { poller_.cancel_signal(op); })
+      if (poller_.cancel_signal(op)) return;
+    if (op.fd < 0 || static_cast<std::size_t>(op.fd) >= fds_.size()) return;
+    fd_state& st = fds_[op.fd];
+    if (!st.queues.remove(op)) return;  // completed; its completion is on its way
+    update_interest(op.fd, st);
+    loop_.complete(op, -ECANCELED);
+  }
+
+  bool wait(deadline until) override {
+    deadline now = clock::now();
+    bool blocking = until > now;
+    timespec ts{};
+    int rc = poller_.wait(wait_timeout(until, now, ts),
+                          [this](ready_event const& e) { on_ready(e); });
+    if (rc < 0 && rc != -EINTR)
+      throw std::system_error(-rc, std::system_category(), Poller::wait_call);
+    return blocking;
+  }
+
+  void wake() override { poller_.wake(); }
+
+ private:
+  struct fd_state {
+    fd_queues queues;
+    typename Poller::registration registered{};
+  };
+
+  fd_state& state_of(int fd) {
+    if (static_cast<std::size_t>(fd) >= fds_.size()) fds_.resize(fd + 64);
+    return fds_[fd];
+  }
+
+  void complete(operation& op, int result) { loop_.complete(op, result); }
+
+  void drain(op_queue& q) {
+    fd_queues::drain(q, [this](operation& op, int res) { complete(op, res); });
+  }
+
+  void on_ready(ready_event const& e) {
+    if (e.fd < 0 || static_cast<std::size_t>(e.fd) >= fds_.size()) return;
+    fd_state& st = fds_[e.fd];
+    fd_queues& q = st.queues;
+    if (e.connect_error && !q.writers.empty() && q.writers.head->code == op_code::connect) {
+      operation& op = *q.writers.head;
+      q.writers.unlink(op);
+      complete(op, -e.connect_error);
+    }
+    if (e.readable) drain(q.readers);
+    if (e.writable) drain(q.writers);
+    for (operation* op = q.pollers.head; op;) {
+      operation* next = op->next;
+      std::uint32_t hit = e.poll_mask & (op->poll_mask | POLLERR | POLLHUP);
+      if (hit) {
+        q.pollers.unlink(*op);
+        complete(*op, static_cast<int>(hit));
+      }
+      op = next;
+    }
+    update_interest(e.fd, st);
+  }
+
+  void update_interest(int fd, fd_state& st) {
+    interest want{!st.queues.readers.empty(), !st.queues.writers.empty(), 0};
+    for (operation* op = st.queues.pollers.head; op; op = op->next) want.poll_mask |= op->poll_mask;
+    // The fd is not pollable or was closed under us: fail everything
+    // waiting on it rather than wait forever.
+    if (int error = poller_.set_interest(fd, st.registered, want)) fail_all(fd, st, -error);
+  }
+
+  // Completes every operation queued on fd with `error` and forgets the fd.
+  // Returns how many there were (or -ENOENT for none, as io_uring does).
+  int fail_all(int fd, fd_state& st, int error) {
+    int count = st.queues.fail_all(error, [this](operation& op, int res) { complete(op, res); });
+    poller_.forget(fd, st.registered);
+    return count;
+  }
+
+  loop& loop_;
+  Poller poller_;
+  std::vector<fd_state> fds_;
 };
 
 }  // namespace reactor::detail::readiness

@@ -66,7 +66,7 @@ class child_group {
     ++running_;
     runner r = run(std::move(make), std::move(on_value), state);
     r.handle.promise().node = &node_;
-    node_.owner().schedule(r.handle);
+    node_.owner().resume_soon(r.handle);
     return state;
   }
   template <class T, class OnValue>
@@ -107,7 +107,7 @@ class child_group {
     }
     state->node = nullptr;
     state->ended = true;
-    if (--running_ == 0 && waiter_) node_.owner().schedule(std::exchange(waiter_, {}));
+    if (--running_ == 0 && waiter_) node_.owner().resume_soon(std::exchange(waiter_, {}));
   }
 
   cancel_node node_;

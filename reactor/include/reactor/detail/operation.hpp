@@ -2,10 +2,12 @@
 //
 // The operation lives in the awaiting coroutine's frame (inside the
 // awaitable), so submitting one allocates nothing. A completion backend
-// (io_uring) submits it as is; a readiness backend (epoll) waits until the
-// fd is ready and then performs the syscall named by `code` itself. Either
-// way the backend reports the outcome through loop::complete(), exactly once
-// per submit, and the loop resumes `waiter` from its ready queue.
+// (io_uring, IOCP) submits it as is; a readiness backend (epoll, kqueue)
+// waits until the fd is ready and then performs the syscall named by `code`
+// itself. Either way the backend reports the outcome through
+// loop::complete(), exactly once per submit, and the loop resumes `waiter`
+// from its ready queue. (A signal wait, loop::submit_signal, is an
+// operation too: kqueue reads its sigset_t from `buf`.)
 #pragma once
 
 #include <coroutine>
@@ -27,10 +29,6 @@ enum class op_code : std::uint8_t {
   write,    // write(fd, buf, len)
   poll,     // wait until fd is ready for poll_mask; result: the ready mask
   cancel_fd,  // cancel every operation pending on fd; result: how many, or -ENOENT
-  // kqueue backend only (EVFILT_SIGNAL; Linux reads a signalfd instead):
-  // wait for one of the signals in *(sigset_t const*)buf, which the caller
-  // keeps blocked; result: its number, consumed.
-  signal,
 };
 
 struct operation {
@@ -48,7 +46,8 @@ struct operation {
   bool cancel_requested = false;
   std::coroutine_handle<> waiter;
 
-  // Backend bookkeeping (epoll keeps per-fd queues of waiting operations).
+  // Backend bookkeeping: the readiness backends' per-fd queues of waiting
+  // operations, IOCP's list of requests in flight per socket.
   operation* next = nullptr;
   operation* prev = nullptr;
 #if defined(_WIN32)
