@@ -64,10 +64,10 @@ trap '"$wineserver" -k </dev/null >/dev/null 2>&1 || true' EXIT INT TERM
 #    in Debian; CMakeLists.txt picks the layers for WIN32). The ping tests
 #    need wine's IcmpSendEcho2Ex to get an ICMP socket on the host: tried
 #    and working as root (as CI runs); wine 8.0 has no ICMPv6 echo.
-cmake -S "$root" -B "$build/reactord" -G Ninja \
-  -DCMAKE_TOOLCHAIN_FILE="$root/cmake/mingw-w64.cmake" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DREACTORD_WERROR=ON -DREACTORD_REACTOR_ONLY=OFF -DREACTORD_BENCH=OFF \
-  -DGTest_DIR="$gtest_prefix/lib/cmake/GTest" >/dev/null
+#    The windows-cross preset (CMakePresets.json) holds the settings; the
+#    build directory and GoogleTest's place follow this script's argument.
+(cd "$root" && cmake --preset windows-cross -B "$build/reactord" \
+  -DGTest_DIR="$gtest_prefix/lib/cmake/GTest" >/dev/null)
 cmake --build "$build/reactord" --target reactor_tests jobs_tests -j"$jobs"
 
 # 4. Every reactor test, and the countdown and ping tests, on IOCP. (The

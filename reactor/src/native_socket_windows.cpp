@@ -4,8 +4,12 @@
 
 namespace reactor::detail {
 
-int last_socket_error() { return errno_from_winsock(::WSAGetLastError()); }
-void close_native(native_handle s) { ::closesocket(s); }
+int last_socket_error() {
+  return errno_from_winsock(::WSAGetLastError());
+}
+void close_native(native_handle s) {
+  ::closesocket(s);
+}
 
 // Overlapped (for IOCP), not inherited by child processes, non-blocking (as
 // libuv does).

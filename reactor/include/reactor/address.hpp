@@ -16,7 +16,7 @@ class socket_address {
   socket_address(sockaddr const* sa, socklen_t len);
 
   // A numeric IPv4 or IPv6 address ("127.0.0.1", "::1"); no name lookup.
-  static std::optional<socket_address> parse(std::string_view ip, std::uint16_t port = 0);
+  [[nodiscard]] static std::optional<socket_address> parse(std::string_view ip, std::uint16_t port = 0);
 
   int family() const noexcept { return storage_.ss_family; }
   std::uint16_t port() const noexcept;

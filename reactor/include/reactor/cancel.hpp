@@ -1,19 +1,9 @@
-// Cancellation: a tree of cancel_nodes, one per running coroutine chain.
-//
-// Every coroutine started by the reactor runs "in" a cancel_node: a task
-// awaited by another inherits its awaiter's node; a child started by a scope,
-// when_all, when_any or with_timeout gets a node of its own below the
-// starter's. Cancelling a node cancels its whole subtree.
-//
-// Rules, and what happens on cancel:
-//  - A chain is suspended on at most one operation at a time; that operation
-//    registers itself as the node's `pending` entry while suspended.
-//  - cancel() marks the subtree and asks each pending operation to stop. It
-//    never resumes a coroutine inline: the operation's coroutine is resumed
-//    from the loop, and for kernel I/O only after the kernel's own completion
-//    for it has arrived, so no buffer or frame is freed under the kernel.
-//  - The resumed coroutine sees cancelled_error. Cancellation is sticky:
-//    each later await in that chain throws it again at once.
+// Cancellation: a tree of cancel_nodes, one per running coroutine chain;
+// cancelling a node cancels its subtree. A cancelled chain's pending
+// operation is asked to stop, its coroutine resumes from the loop (for
+// kernel I/O only after the kernel let go of it) and sees cancelled_error,
+// and every later await in that chain throws it again (sticky). The rules
+// in full: DESIGN.md, "Cancellation".
 #pragma once
 
 namespace reactor {

@@ -38,7 +38,7 @@ inline std::error_category const& errno_category() noexcept {
 // The result of one I/O operation: a value (byte count, ready mask, new
 // socket) on success, an error code otherwise. Never both.
 template <class T>
-class io_result {
+class [[nodiscard]] io_result {
  public:
   io_result(T value) : value_(std::move(value)) {}
   io_result(std::error_code error) : error_(error) {}

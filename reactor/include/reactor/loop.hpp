@@ -1,17 +1,9 @@
-// The event loop: one per thread, owning its backend (io_uring, epoll, ...).
-//
-// A pass of the loop: resume the coroutines that were ready when the pass
-// began; take every due timer off the heap and fire them; then ask the
-// backend for completions, blocking until the earliest timer if nothing is
-// ready. Nothing in a loop may be touched from another thread except post().
-//
-// Backend choice: automatic means io_uring where the kernel allows it, else
-// epoll (Linux); kqueue on macOS/BSD; iocp on Windows. When the preferred
-// backend cannot start, the reason is kept in fallback_reason() so the
-// daemon can log it.
-// An explicit choice fails loudly if that backend cannot start. With
-// `automatic`, the environment variable REACTORD_BACKEND=io_uring|epoll
-// forces one (for tests).
+// The event loop: one per thread, owning its backend. Nothing in a loop may
+// be touched from another thread except post(). An explicit backend choice
+// fails loudly if that backend cannot start; `automatic` takes the first
+// that starts (io_uring, else epoll; kqueue; iocp), keeps the preferred
+// one's failure in fallback_reason(), and obeys REACTORD_BACKEND=<name>
+// (for tests). A pass of the loop, and the backend seam: DESIGN.md.
 #pragma once
 
 #include <atomic>
@@ -36,7 +28,7 @@ namespace reactor {
 enum class backend_kind { automatic, io_uring, epoll, kqueue, iocp };
 
 std::string_view to_string(backend_kind) noexcept;
-std::optional<backend_kind> parse_backend_kind(std::string_view) noexcept;
+[[nodiscard]] std::optional<backend_kind> parse_backend_kind(std::string_view) noexcept;
 // The backends this build can try on this machine, in preference order
 // (what the tests iterate over).
 std::vector<backend_kind> available_backends();

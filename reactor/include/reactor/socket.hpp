@@ -27,7 +27,7 @@ class connect_awaitable final : public detail::io_awaitable_base {
     op_.addrlen = to_.size();
   }
   // Empty on success.
-  std::error_code await_resume() {
+  [[nodiscard]] std::error_code await_resume() {
     int r = finish();
     return r < 0 ? std::error_code(-r, errno_category()) : std::error_code();
   }
@@ -43,7 +43,7 @@ class accept_awaitable final : public detail::io_awaitable_base {
     op_.fd = fd;
     op_.addr = reinterpret_cast<sockaddr*>(&peer_);
   }
-  io_result<socket> await_resume();
+  io_result<socket> await_resume();  // io_result is [[nodiscard]]
 
  private:
   sockaddr_storage peer_{};

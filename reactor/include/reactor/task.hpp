@@ -1,17 +1,8 @@
 // task<T>: a lazy, move-only coroutine that produces a T (asyncio's
 // coroutine object). Nothing runs until it is awaited (or handed to
 // loop::run, a scope, when_all ...); an exception thrown inside travels to the
-// awaiter.
-//
-// Resumption without stack growth: awaiting a task runs it inline from the
-// awaiter's await_suspend. If it finishes without suspending, the awaiter
-// simply continues (await_suspend returns false), so 100,000 ready tasks
-// awaited in a row use one stack frame, at -O0 too. If it suspends, it is
-// later resumed from the loop, and its end resumes the awaiter: the stack
-// then never holds more than the nesting depth of the awaits.
-//
-// Every frame knows the cancel_node it runs in (promise_base::node), which
-// is how an operation deep in a chain finds its loop and its cancellation.
+// awaiter. Awaiting a ready task does not grow the stack, and every frame
+// knows the cancel_node it runs in (DESIGN.md, "Tasks").
 #pragma once
 
 #include <cassert>

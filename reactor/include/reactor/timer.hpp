@@ -1,14 +1,10 @@
-// Timers: one user-space heap per loop; only its earliest deadline reaches
-// the kernel (as the backend's wait timeout), so a timer costs no syscall and
-// no kernel memory, and a loop with nothing due sleeps.
-//
-// timer_node is the low-level, intrusive unit (callers embed it, as libuv's
-// uv_timer_t): arm it with loop::arm(), disarm with loop::disarm(). Its
-// callback runs on the loop thread, after all timers due in that pass have
-// been taken off the heap, so a callback that re-arms for "now" runs in the
-// next pass, after I/O, and cannot starve it.
-//
-// Coroutines use sleep_until / sleep_for instead, which are cancellable.
+// Timers: one user-space heap per loop, whose earliest deadline is the
+// backend wait's timeout (DESIGN.md, "Timers"). timer_node is the
+// low-level, intrusive unit (callers embed it, as libuv's uv_timer_t): arm
+// it with loop::arm(), disarm with loop::disarm(). Its callback runs on the
+// loop thread after every timer due in that pass is off the heap, so one
+// that re-arms for "now" runs in the next pass, after I/O. Coroutines use
+// sleep_until / sleep_for instead, which are cancellable.
 #pragma once
 
 #include <cstddef>

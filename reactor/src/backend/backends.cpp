@@ -46,6 +46,8 @@ constexpr backend_entry table[] = {
 
 }  // namespace
 
-std::span<backend_entry const> backend_table() noexcept { return table; }
+std::span<backend_entry const> backend_table() noexcept {
+  return table;
+}
 
 }  // namespace reactor::detail

@@ -249,7 +249,6 @@ class kqueue_poller {
     return error;
   }
 
-
   // Adds or deletes one filter; returns 0 or errno.
   int change(int fd, short filter, unsigned short action) {
     struct kevent ev;

@@ -161,7 +161,7 @@ struct fd_queues {
   // Retries one direction's operations in order until one would block,
   // handing each finished one to `complete(op, result)`.
   template <class Complete>
-  static void drain(op_queue& q, Complete complete) {
+  static void retry(op_queue& q, Complete complete) {
     while (!q.empty()) {
       operation& op = *q.head;
       int res = attempt(op);
@@ -283,8 +283,8 @@ class backend_for final : public backend {
 
   void complete(operation& op, int result) { loop_.complete(op, result); }
 
-  void drain(op_queue& q) {
-    fd_queues::drain(q, [this](operation& op, int res) { complete(op, res); });
+  void retry(op_queue& q) {
+    fd_queues::retry(q, [this](operation& op, int res) { complete(op, res); });
   }
 
   void on_ready(ready_event const& e) {
@@ -296,8 +296,8 @@ class backend_for final : public backend {
       q.writers.unlink(op);
       complete(op, -e.connect_error);
     }
-    if (e.readable) drain(q.readers);
-    if (e.writable) drain(q.writers);
+    if (e.readable) retry(q.readers);
+    if (e.writable) retry(q.writers);
     for (operation* op = q.pollers.head; op;) {
       operation* next = op->next;
       std::uint32_t hit = e.poll_mask & (op->poll_mask | POLLERR | POLLHUP);

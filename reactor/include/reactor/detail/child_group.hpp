@@ -1,12 +1,8 @@
 // child_group: the machinery under scope, when_all and when_any. It starts
-// child coroutines, each in its own cancel_node below the group's node, and
-// lets one waiter await the end of all of them.
-//
-// A child runs in a small runner coroutine that frees itself when done, and
-// is started from the loop's ready queue (like asyncio's create_task), not
-// inline. cancelled_error ending a child is not an error (the child was
-// cancelled on purpose); any other exception is recorded (the first is kept)
-// and cancels the group (or what cancel_on_failure names).
+// children from the ready queue, each in its own cancel_node below the
+// group's, and lets one waiter await the end of all of them. A child ending
+// with cancelled_error is not an error; any other exception is recorded (the
+// first is kept) and cancels the group (or what cancel_on_failure names).
 #pragma once
 
 #include <coroutine>
