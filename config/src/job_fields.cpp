@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 
 #include "config/duration.hpp"
 #include "config/job_file.hpp"
@@ -47,6 +48,51 @@ void read_ip_version(mapping_reader& r, jobs::ip_version& out) {
 }
 }  // namespace
 
+// --- degraded_if / failed_if: the job's own bars -----------------------------
+//   ping:  degraded_if: { loss_over: 10%, rtt_avg_over: 20ms, rtt_max_over: 100ms }
+//   fetch: failed_if: { total_over: 2s, first_byte_over: 1s, cert_expires_within: 7d }
+// Each key is a bar the measured value must not go over; a mapping like
+// any other, so unknown keys get a "did you mean" and every error its place.
+namespace {
+
+// "10%", "10", "2.5%": 0 to 100.
+void read_percent(mapping_reader& r, std::string const& key, std::optional<double>& out) {
+  std::string s;
+  if (!r.read(key, s)) return;
+  std::string number = s.ends_with('%') ? s.substr(0, s.size() - 1) : s;
+  char* end = nullptr;
+  double v = number.empty() ? -1 : std::strtod(number.c_str(), &end);
+  if (number.empty() || *end != '\0' || !(v >= 0 && v <= 100)) {
+    r.error(r.mark_of(key), "'" + key + "' is a share of echoes from 0% to 100%, got '" + s + "'");
+    return;
+  }
+  out = v;
+}
+
+template <class Read>
+void read_bars(mapping_reader& r, std::string const& key, Read read) {
+  YAML::Node n = r.node(key);
+  if (!n.IsDefined()) return;
+  mapping_reader bars(n, r.what() + "." + key, r.report());
+  if (!bars.valid()) return;
+  read(bars);
+  bars.finish();
+}
+
+}  // namespace
+
+void read_ping_bars(mapping_reader& r, jobs::ping_bars& out) {
+  read_percent(r, "loss_over", out.loss_over_percent);
+  r.read("rtt_avg_over", out.rtt_avg_over, 0s, 1h);
+  r.read("rtt_max_over", out.rtt_max_over, 0s, 1h);
+}
+
+void read_fetch_bars(mapping_reader& r, jobs::fetch_bars& out) {
+  r.read("total_over", out.total_over, 0s, 24h);
+  r.read("first_byte_over", out.first_byte_over, 0s, 24h);
+  r.read("cert_expires_within", out.cert_expires_within, 0s, 3660 * 24h);
+}
+
 // --- ping --------------------------------------------------------------------
 void read_ping(mapping_reader& r, jobs::ping_spec& out) {
   r.read("target", out.target);
@@ -56,6 +102,8 @@ void read_ping(mapping_reader& r, jobs::ping_spec& out) {
   r.read_size("payload_size", out.payload_size, 0, 65'000);
   r.read("echo_timeout", out.echo_timeout, 1ms, 1h);
   read_ip_version(r, out.ip);
+  read_bars(r, "degraded_if", [&](mapping_reader& b) { read_ping_bars(b, out.degraded_if); });
+  read_bars(r, "failed_if", [&](mapping_reader& b) { read_ping_bars(b, out.failed_if); });
 }
 
 // --- fetch -------------------------------------------------------------------
@@ -240,6 +288,8 @@ void read_fetch(mapping_reader& r, jobs::fetch_spec& out) {
   r.read("ca_file", out.ca_file);
   r.read("reuse_connection", out.reuse_connection);
   read_ip_version(r, out.ip);
+  read_bars(r, "degraded_if", [&](mapping_reader& b) { read_fetch_bars(b, out.degraded_if); });
+  read_bars(r, "failed_if", [&](mapping_reader& b) { read_fetch_bars(b, out.failed_if); });
 }
 
 // --- labels, common to every kind ---------------------------------------------

@@ -13,6 +13,8 @@ void read_countdown(mapping_reader& r, jobs::countdown_spec& out);
 void read_ping(mapping_reader& r, jobs::ping_spec& out);
 void read_fetch(mapping_reader& r, jobs::fetch_spec& out);
 void read_labels(mapping_reader& r, jobs::label_set& out);
+void read_ping_bars(mapping_reader& r, jobs::ping_bars& out);
+void read_fetch_bars(mapping_reader& r, jobs::fetch_bars& out);
 
 // Reads the schedule and the fields of the kind `out` holds.
 void read_job_fields(mapping_reader& r, jobs::job_spec& out);

@@ -140,7 +140,7 @@ int run(command_line const& cli) {
       return p;
     };
     status_pages pages{[&] { return render_healthz({}, figures()); }, [&] { return [figures = figures()] { return render_metrics({}, figures); }; }};
-    bool ok = loop->run(run_each_job_once(file.jobs, sink, listener ? &*listener : nullptr, pages, requests));
+    bool ok = loop->run(run_each_job_once(file.jobs, file.settings.max_concurrency, sink, listener ? &*listener : nullptr, pages, requests));
     log.info(ok ? "once: every job succeeded" : "once: some jobs did not succeed",
              {{"results", sink.results()}, {"unsuccessful", sink.unsuccessful()}});
     return ok ? exit_ok : exit_failure;

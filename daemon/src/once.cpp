@@ -1,5 +1,7 @@
 #include "once.hpp"
 
+#include <algorithm>
+
 #include "jobs/context.hpp"
 #include "jobs/countdown.hpp"
 #include "jobs/fetch.hpp"
@@ -46,11 +48,18 @@ reactor::task<void> run_one(jobs::job_spec const& spec, jobs::icmp_service& icmp
   sink.on_result(r);
 }
 
+// One of max_concurrency workers: runs the next job not yet taken until
+// none is left (the loop is single-threaded, so `next` needs no lock).
+reactor::task<void> run_in_turn(std::vector<jobs::job_spec> const& specs, std::size_t& next, jobs::icmp_service& icmp,
+                                jobs::http_client& http, jobs::result_sink& sink, bool& all_ok) {
+  while (next < specs.size()) co_await run_one(specs[next++], icmp, http, sink, all_ok);
+}
+
 }  // namespace
 
-reactor::task<bool> run_each_job_once(std::vector<jobs::job_spec> const& specs, jobs::result_sink& sink,
-                                      reactor::socket* status_listener, status_pages const& pages,
-                                      status_counters& requests) {
+reactor::task<bool> run_each_job_once(std::vector<jobs::job_spec> const& specs, std::size_t max_concurrency,
+                                      jobs::result_sink& sink, reactor::socket* status_listener,
+                                      status_pages const& pages, status_counters& requests) {
   reactor::loop& l = (co_await reactor::this_node()).owner();
   jobs::icmp_service icmp(l);
   jobs::http_client http(l);
@@ -59,10 +68,13 @@ reactor::task<bool> run_each_job_once(std::vector<jobs::job_spec> const& specs, 
     services.spawn(icmp.serve());
     services.spawn(http.serve());
     if (status_listener) services.spawn(serve_status(*status_listener, pages, requests));
-    std::vector<reactor::task<void>> runs;
-    runs.reserve(specs.size());
-    for (auto const& spec : specs) runs.push_back(run_one(spec, icmp, http, sink, all_ok));
-    co_await reactor::when_all(std::move(runs));
+    // At most daemon.max_concurrency runs at once, as when scheduled.
+    std::size_t next = 0;
+    std::vector<reactor::task<void>> workers;
+    std::size_t n = std::min(specs.size(), std::max<std::size_t>(1, max_concurrency));
+    workers.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) workers.push_back(run_in_turn(specs, next, icmp, http, sink, all_ok));
+    co_await reactor::when_all(std::move(workers));
     services.cancel();
   });
   co_return all_ok;

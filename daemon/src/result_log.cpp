@@ -29,6 +29,7 @@ std::vector<field> result_fields(jobs::run_result const& r) {
   f.emplace_back("took_ms", ms(r.took));
   f.emplace_back("late_ms", ms(r.lateness));
   if (!r.message.empty()) f.emplace_back("reason", std::string_view(r.message));
+  if (!r.condition.empty()) f.emplace_back("condition", std::string_view(r.condition));
   if (auto const* c = std::get_if<jobs::countdown_result>(&r.details)) {
     f.emplace_back("ticks", c->ticks);
   } else if (auto const* p = std::get_if<jobs::ping_result>(&r.details)) {

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "bars.hpp"
 #include "curl_multi.hpp"
 #include "jobs/fetch.hpp"
 #include "reactor/clock.hpp"
@@ -279,6 +280,7 @@ reactor::task<run_result> run_fetch(fetch_spec const& spec, job_context& ctx) {
     if (auto [what, why] = co_await check_body(spec, std::move(r.body)); !what.empty())
       fail(std::move(what), std::move(why));
   }
+  apply_bars(spec, out, std::chrono::system_clock::now());
   co_return out;
 }
 

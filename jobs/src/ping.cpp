@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "icmp_endpoint.hpp"
+#include "bars.hpp"
 #include "icmp_service.hpp"
 #include "jobs/ping.hpp"
 #include "reactor/event.hpp"
@@ -389,6 +390,7 @@ reactor::task<run_result> run_ping(ping_spec const& spec, job_context& ctx) {
   else
     out.result = outcome::failure;
   if (out.result != outcome::success) out.message = summary();
+  apply_bars(spec, out);
   co_return out;
 }
 

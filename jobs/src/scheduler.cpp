@@ -248,11 +248,11 @@ struct scheduler::impl {
   std::size_t newcomer_slots() const noexcept { return std::max<std::size_t>(1, options.max_concurrency / 2); }
 
   // The slot after `slot` (the job's first run comes at start, off the
-  // grid; the first grid slot after it is at least half an interval later,
+  // grid; the first grid slot after it is at least a whole interval later,
   // so the start-up run does not make that slot a skip).
   reactor::deadline slot_following(job_entry const& j, reactor::deadline slot, bool first) const noexcept {
     reactor::deadline from = std::max(slot, loop.now());
-    if (first) from = std::max(from, slot + interval_in_effect(j) / 2);
+    if (first) from = std::max(from, slot + interval_in_effect(j) - duration(1));
     return slot_after(j, from);
   }
 

@@ -368,3 +368,49 @@ TEST(JobFile, LabelNamesMustBePrometheusNamesAndNotOursOrTheScrapers) {
   expect_error(ds, 4, 80, "the value of label 'ok_name' must be a single line");
   expect_error(ds, 4, 88, "label names are letters");
 }
+
+TEST(JobFile, DegradedIfAndFailedIfAreReadPerKindOverTheDefaults) {
+  auto f = parse(R"(
+defaults:
+  ping: { failed_if: { loss_over: 50% } }
+jobs:
+  - name: gw
+    kind: ping
+    target: 127.0.0.1
+    degraded_if: { loss_over: 10, rtt_avg_over: 20ms, rtt_max_over: 100ms }
+    failed_if: { rtt_avg_over: 200ms }
+  - name: web
+    kind: fetch
+    url: "http://127.0.0.1/"
+    degraded_if: { total_over: 300ms, first_byte_over: 200ms }
+    failed_if: { total_over: 2s, cert_expires_within: 7d }
+)");
+  auto const& p = std::get<jobs::ping_spec>(f.jobs[0].kind);
+  EXPECT_EQ(p.degraded_if.loss_over_percent, 10.0);
+  EXPECT_EQ(p.degraded_if.rtt_avg_over, 20ms);
+  EXPECT_EQ(p.degraded_if.rtt_max_over, 100ms);
+  EXPECT_EQ(p.failed_if.loss_over_percent, 50.0) << "from the defaults";
+  EXPECT_EQ(p.failed_if.rtt_avg_over, 200ms);
+  auto const& w = std::get<jobs::fetch_spec>(f.jobs[1].kind);
+  EXPECT_EQ(w.degraded_if.total_over, 300ms);
+  EXPECT_EQ(w.degraded_if.first_byte_over, 200ms);
+  EXPECT_EQ(w.failed_if.total_over, 2s);
+  EXPECT_EQ(w.failed_if.cert_expires_within, std::chrono::hours(24 * 7));
+}
+
+TEST(JobFile, ConditionMistakesAreReportedAtTheirPlace) {
+  auto ds = errors_of(R"(jobs:
+  - name: gw
+    kind: ping
+    target: 127.0.0.1
+    degraded_if: { loss_over: 120%, rtt_avg_ovr: 20ms }
+    failed_if: { total_over: 1s }
+  - name: c
+    kind: countdown
+    failed_if: { took_over: 1s }
+)");
+  expect_error(ds, 5, 31, "'loss_over' is a share of echoes from 0% to 100%, got '120%'");
+  expect_error(ds, 5, 37, "rtt_avg_over");
+  expect_error(ds, 6, 18, "total_over");
+  expect_error(ds, 9, 5, "failed_if");
+}

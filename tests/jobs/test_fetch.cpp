@@ -193,6 +193,39 @@ TEST_P(Fetch, BodyPastMaxBodyBytes_FailsAndKeepsNoMore) {
   EXPECT_LE(details(r).bytes, 1024u);
 }
 
+TEST_P(Fetch, FailedIfAndDegradedIf_NameTheBarTheValueAndTheCondition) {
+  fetch_spec slow_total = get(web().url("/index.html"));
+  slow_total.failed_if.total_over = 0ms;  // any real request takes longer
+  fetch_spec slow_first = get(web().url("/index.html"));
+  slow_first.degraded_if.first_byte_over = 0ms;
+  fetch_spec within = get(web().url("/index.html"));
+  within.failed_if.total_over = 1h;
+  within.degraded_if.first_byte_over = 1h;
+  auto rs = fetch_in_sequence(l(), {slow_total, slow_first, within});
+  EXPECT_EQ(rs[0].result, outcome::failure) << rs[0].message;
+  EXPECT_EQ(rs[0].condition, "failed_if.total_over");
+  EXPECT_NE(rs[0].message.find("is over 0ms (failed_if.total_over)"), std::string::npos) << rs[0].message;
+  EXPECT_EQ(rs[1].result, outcome::degraded) << rs[1].message;
+  EXPECT_EQ(rs[1].condition, "degraded_if.first_byte_over");
+  EXPECT_EQ(rs[2].result, outcome::success) << rs[2].message;
+  EXPECT_TRUE(rs[2].condition.empty());
+}
+
+TEST_P(Fetch, CertExpiresWithin_CheckedAlsoWithoutVerification) {
+  // nginx's certificate is valid for 30 days.
+  fetch_spec soon = get(web().tls_url("/index.html"));
+  soon.verify_tls = false;
+  soon.failed_if.cert_expires_within = std::chrono::hours(24 * 60);
+  fetch_spec later = soon;
+  later.failed_if.cert_expires_within = std::chrono::hours(24 * 7);
+  auto rs = fetch_in_sequence(l(), {soon, later});
+  EXPECT_EQ(rs[0].result, outcome::failure) << rs[0].message;
+  EXPECT_EQ(rs[0].condition, "failed_if.cert_expires_within");
+  EXPECT_NE(rs[0].message.find("the certificate expires in "), std::string::npos) << rs[0].message;
+  EXPECT_NE(rs[0].message.find("within 60d"), std::string::npos) << rs[0].message;
+  EXPECT_EQ(rs[1].result, outcome::success) << rs[1].message;
+}
+
 TEST_P(Fetch, NonHttpSchemes_AreRefused) {
   auto rs = fetch_in_sequence(l(), {get("file:///etc/hostname"), get("ftp://127.0.0.1:1/"),
                                     get("gopher://127.0.0.1:1/")});

@@ -197,6 +197,31 @@ TEST_P(PingInNamespace, EchoToIpv4Loopback_EveryReplyCountedWithItsRtt) {
   EXPECT_EQ(report, "");
 }
 
+TEST_P(PingInNamespace, FailedIfAndDegradedIf_NameTheBarTheValueAndTheCondition) {
+  auto report = netns::run_in_child([&] {
+    netns::findings f;
+    if (!enter_namespace_with(f, access())) return f.text;
+    ping_spec any_echo = spec_for("127.0.0.1", 2, 10ms);
+    any_echo.failed_if.rtt_max_over = 0ms;  // every real echo takes longer
+    ping_spec average = spec_for("127.0.0.1", 2, 10ms);
+    average.degraded_if.rtt_avg_over = 0ms;
+    ping_spec within = spec_for("127.0.0.1", 2, 10ms);
+    within.failed_if.rtt_max_over = 1h;
+    within.failed_if.loss_over_percent = 50;
+    within.degraded_if.rtt_avg_over = 1h;
+    auto rs = ping_all(backend(), {any_echo, average, within});
+    f.expect(rs[0].result == outcome::failure && rs[0].condition == "failed_if.rtt_max_over",
+             "rtt_max_over: " + describe(rs[0]));
+    f.expect(rs[0].message.find(", over 0ms (failed_if.rtt_max_over)") != std::string::npos,
+             "message: " + rs[0].message);
+    f.expect(rs[1].result == outcome::degraded && rs[1].condition == "degraded_if.rtt_avg_over",
+             "rtt_avg_over: " + describe(rs[1]));
+    f.expect(rs[2].result == outcome::success && rs[2].condition.empty(), "within the bars: " + describe(rs[2]));
+    return f.text;
+  });
+  EXPECT_EQ(report, "");
+}
+
 TEST_P(PingInNamespace, EchoToIpv6Loopback_EveryReplyCounted) {
   auto report = netns::run_in_child([&] {
     netns::findings f;

@@ -38,6 +38,7 @@ struct recording_sink : jobs::result_sink {
 struct scripted_http_server {
   reactor::socket listener = reactor::socket::listen_tcp(*socket_address::parse("127.0.0.1", 0));
   std::deque<int> script;
+  std::deque<bool> slow;  // answer after 400 ms, per request (fast once used up)
 
   std::uint16_t port() const { return listener.local_address().port(); }
 
@@ -57,6 +58,10 @@ struct scripted_http_server {
       if (!script.empty()) {
         status = script.front();
         script.pop_front();
+      }
+      if (!slow.empty()) {
+        if (slow.front()) co_await sleep_for(400ms);
+        slow.pop_front();
       }
       std::string reply = "HTTP/1.1 " + std::to_string(status) +
                           " Scripted\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
@@ -118,6 +123,42 @@ TEST_P(SchedulerState, FailAfterAndRecoverAfter_CountRunsInARow) {
   EXPECT_EQ(st[0].state, job_state::up);
   EXPECT_EQ(st[0].failures, 3u);
   EXPECT_EQ(st[0].kind, "fetch");
+}
+
+TEST_P(SchedulerState, DegradedToUp_TakesRecoverAfterSuccessesInARow) {
+  recording_sink sink;
+  jobs::scheduler s(l(), {}, sink);
+  scripted_http_server server;
+  // fast: up; slow (over the job's 150 ms bar): degraded; fast: not yet
+  // (recover_after 2); fast: up.
+  server.slow = {false, true, false, false};
+  jobs::job_spec j;
+  j.name = "web";
+  j.schedule.interval = 50ms;
+  j.schedule.timeout = 5s;
+  j.schedule.recover_after = 2;
+  jobs::fetch_spec f;
+  f.url = "http://127.0.0.1:" + std::to_string(server.port()) + "/";
+  f.degraded_if.total_over = 150ms;
+  j.kind = f;
+  s.apply({j});
+  l().run(open_scope([&](scope& sc) -> task<void> {
+    sc.spawn(server.serve());
+    sc.spawn(s.run());
+    while (sink.results.size() < 4) co_await sleep_for(5ms);
+    co_await s.drain(clock::now() + 5s);
+    sc.cancel();
+  }));
+  ASSERT_GE(sink.results.size(), 4u);
+  std::vector<outcome> expected{outcome::success, outcome::degraded, outcome::success, outcome::success};
+  for (std::size_t i = 0; i < expected.size(); ++i)
+    EXPECT_EQ(sink.results[i].result, expected[i]) << "run " << i << ": " << sink.results[i].message;
+  EXPECT_EQ(sink.results[1].condition, "degraded_if.total_over");
+  ASSERT_EQ(sink.changes.size(), 3u);
+  EXPECT_EQ(sink.changes[1].to, job_state::degraded);
+  EXPECT_EQ(sink.changes[2].from, job_state::degraded);
+  EXPECT_EQ(sink.changes[2].to, job_state::up);
+  EXPECT_EQ(sink.results_before_change[2], 4u) << "up on the second success in a row, not the first";
 }
 
 TEST_P(SchedulerState, ClosedPort_IsAFailureAndTheJobGoesDown) {

@@ -62,6 +62,10 @@ struct run_result {
   duration took{};                // how long the run took
   outcome result = outcome::success;
   std::string message;  // why, for anything but success
+  // The condition that made the run degraded or failed, when one did:
+  // "failed_if.rtt_avg_over", with the measured value and the bar in
+  // `message`.
+  std::string condition;
   kind_result details;
 };
 

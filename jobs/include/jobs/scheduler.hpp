@@ -3,7 +3,7 @@
 //  - Fixed-rate, on the wall clock: a job's first run comes at start (or
 //    when a reload adds it) plus its phase, a stable per-job offset in
 //    [0, jitter); every later run k is due at k * interval + phase since
-//    the Unix epoch (the first of them at least half an interval after the
+//    the Unix epoch (the first of them at least an interval after the
 //    start-up run), so a schedule is the same across restarts and
 //    machines. A slow run does not make later runs drift; a run still going
 //    when its next slot comes makes that slot skipped (counted, and

@@ -27,6 +27,15 @@ struct countdown_spec {
   bool operator==(countdown_spec const&) const = default;
 };
 
+// Bars a ping run is held to, beyond "every echo answered". Each is
+// crossed when the measured value is over it; empty: not checked.
+struct ping_bars {
+  std::optional<double> loss_over_percent;  // set in degraded_if, it replaces "any loss"
+  std::optional<duration> rtt_avg_over;
+  std::optional<duration> rtt_max_over;  // any single echo slower than this
+  bool operator==(ping_bars const&) const = default;
+};
+
 // ICMP / ICMPv6 echo.
 struct ping_spec {
   std::string target;  // host name or numeric address
@@ -35,6 +44,7 @@ struct ping_spec {
   std::size_t payload_size = 56;    // bytes after the ICMP header
   duration echo_timeout = 1s;       // how long to wait for each reply
   ip_version ip = ip_version::any;  // any: the resolver's first answer
+  ping_bars degraded_if, failed_if;
   bool operator==(ping_spec const&) const = default;
 };
 
@@ -42,6 +52,16 @@ struct status_range {
   int low = 200;
   int high = 299;  // inclusive
   bool operator==(status_range const&) const = default;
+};
+
+// Bars a fetch run is held to, beyond status and body expectations.
+struct fetch_bars {
+  std::optional<duration> total_over;
+  std::optional<duration> first_byte_over;
+  // The earliest certificate of the chain expires sooner than this (or has
+  // expired); checked whatever verify_tls says.
+  std::optional<duration> cert_expires_within;
+  bool operator==(fetch_bars const&) const = default;
 };
 
 // HTTP(S) request through libcurl.
@@ -64,6 +84,7 @@ struct fetch_spec {
   // are measured every time, as blackbox_exporter and Gatus do; true: keep
   // and reuse connections between runs (load-like probing).
   bool reuse_connection = false;
+  fetch_bars degraded_if, failed_if;
   bool operator==(fetch_spec const&) const = default;
 };
 
