@@ -101,7 +101,12 @@ box_inner() {
     mount -t tmpfs -o mode=1777,nosuid,nodev box-tmp "$root/tmp"
     local n=0
     for p in "${@:4}"; do
-      [[ "$(findmnt -n -o TARGET --target "$p")" == / ]] && continue  # already in the root overlay
+      # Already in the root overlay, unless under /tmp or /run, which the
+      # box has its own tmpfs over (a CI clone may live in /tmp).
+      case "$p/" in
+        /tmp/* | /run/*) ;;
+        *) [[ "$(findmnt -n -o TARGET --target "$p")" == / ]] && continue ;;
+      esac
       n=$((n + 1))
       mkdir -p "$root$p" "$dir/upper/extra$n" "$dir/upper/extra$n.work"
       mount -t overlay -o "lowerdir=$p,upperdir=$dir/upper/extra$n,workdir=$dir/upper/extra$n.work" box-extra "$root$p"
