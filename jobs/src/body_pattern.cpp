@@ -36,7 +36,12 @@ body_pattern::body_pattern(std::string source) {
 }
 
 body_pattern::body_pattern(std::string source, std::shared_ptr<RE2 const> compiled)
-    : source_(std::move(source)), compiled_(std::move(compiled)) {}
+    : source_(std::move(source)), compiled_(std::move(compiled)), busy_(std::make_shared<std::atomic<bool>>(false)) {}
+
+std::optional<body_pattern::claim> body_pattern::try_claim() const {
+  if (busy_->exchange(true)) return std::nullopt;
+  return claim(busy_);
+}
 
 bool body_pattern::found_in(std::string_view text) const {
   return RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), *compiled_);

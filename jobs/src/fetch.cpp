@@ -176,15 +176,24 @@ bool status_expected(int status, std::vector<status_range> const& ranges) {
 // but the body may be max_body_bytes (10 MiB by default) and a pattern whose
 // DFA outgrows its memory falls back to RE2's slower NFA (time: body length
 // x program size, both bounded, see body_pattern.hpp): milliseconds to
-// seconds that every other job would wait. On a thread of its own the match
+// minutes that every other job would wait. On a thread of its own the match
 // is also under the run's deadline: a run that times out stops waiting, and
-// the thread finishes alone (it owns copies of the body and the patterns).
+// the thread finishes alone (it owns copies of the body and the patterns,
+// and the claim that keeps the job's later runs from starting another).
 reactor::task<std::pair<std::string, std::string>> check_body(fetch_spec const& spec, std::string body) {
   if (spec.body_contains && body.find(*spec.body_contains) == std::string::npos)
     co_return std::pair<std::string, std::string>{"body_contains",
                                                   "body does not contain \"" + *spec.body_contains + "\""};
   if (!spec.body_matches && !spec.body_not_matches) co_return std::pair<std::string, std::string>{};
-  auto match = [body = std::move(body), matches = spec.body_matches, not_matches = spec.body_not_matches] {
+  auto const& first = spec.body_matches ? *spec.body_matches : *spec.body_not_matches;
+  auto claim = first.try_claim();
+  if (!claim)
+    co_return std::pair<std::string, std::string>{
+        spec.body_matches ? "body_matches" : "body_not_matches",
+        "an earlier run's match of /" + first.source() +
+            "/ is still going past its deadline (the pattern is too slow for such a body); not matched"};
+  auto match = [body = std::move(body), matches = spec.body_matches, not_matches = spec.body_not_matches,
+                claim = std::move(*claim)] {
     return std::pair<bool, bool>{!matches || matches->found_in(body), not_matches && not_matches->found_in(body)};
   };
   auto const [matched, forbidden_matched] = co_await reactor::to_thread(std::move(match));  // named: see to_thread.hpp

@@ -51,7 +51,8 @@ TEST(BodyPattern, HugeBackreferenceNumberIsRefused) {
 TEST(BodyPattern, PatternLongerThanTheLimitIsRefusedSayingSo) {
   auto why = refusal(std::string(body_pattern::max_source_bytes + 1, 'a'));
   EXPECT_NE(why.find("over the limit of " + std::to_string(body_pattern::max_source_bytes)), std::string::npos) << why;
-  EXPECT_TRUE(refusal(std::string(body_pattern::max_source_bytes, 'a')).empty());
+  // At the limit, and compiling small (one character class).
+  EXPECT_TRUE(refusal("[" + std::string(body_pattern::max_source_bytes - 2, 'a') + "]").empty());
 }
 
 TEST(BodyPattern, PatternThatCompilesTooLargeIsRefusedSayingSo) {
@@ -64,4 +65,15 @@ TEST(BodyPattern, PatternThatCompilesTooLargeIsRefusedSayingSo) {
 
 TEST(BodyPattern, ConstructorThrowsOnARefusedPattern) {
   EXPECT_THROW(body_pattern("(unclosed"), std::invalid_argument);
+}
+
+TEST(BodyPattern, OneClaimAtATimeSharedByEveryCopy) {
+  body_pattern p("a+");
+  body_pattern copy = p;
+  auto first = p.try_claim();
+  ASSERT_TRUE(first);
+  EXPECT_FALSE(copy.try_claim()) << "a copy (another run of the job) shares the claim";
+  first.reset();
+  EXPECT_TRUE(copy.try_claim());
+  EXPECT_TRUE(body_pattern("a+").try_claim()) << "the same text compiled again (a reload) is another pattern";
 }

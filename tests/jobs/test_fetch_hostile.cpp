@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <optional>
+#include <random>
 #include <string>
 
 #include "backends.hpp"
@@ -248,4 +249,24 @@ TEST_P(FetchHostile, CatastrophicBacktrackingPattern_FailsPromptlyWhileOthersRun
   }
   EXPECT_EQ(verdicts, 5);
   EXPECT_LT(slowest, 2000ms + slack);  // std::regex: 17 s each, the loop blocked throughout
+}
+
+TEST_P(FetchHostile, MatchStillGoingPastItsDeadline_TheNextRunSaysSoInsteadOfStartingAnother) {
+  // A pattern whose DFA a random a/b body defeats: RE2 falls back to its
+  // NFA, seconds for 8 MiB. The first run times out and its match goes on
+  // alone on its thread; the next run does not start a second one.
+  std::mt19937 random(1);
+  std::string body(8 << 20, 'a');
+  for (auto& c : body) c = "ab"[random() & 1];
+  hostile_server server(std::move(body));
+  fetch_spec s = get(server.url());
+  s.max_body_bytes = 16 << 20;
+  s.body_matches = jobs::body_pattern("(a|b)*a(a|b){20}c");
+  auto first = run_beside_nginx(s, 1000ms);
+  EXPECT_FALSE(first.hostile.has_value()) << first.hostile->message;
+  EXPECT_EQ(first.healthy_ok, first.healthy_runs);
+  auto second = run_beside_nginx(s, 5000ms);
+  ASSERT_TRUE(second.hostile.has_value());
+  EXPECT_EQ(details(*second.hostile).failed_expectation, "body_matches") << second.hostile->message;
+  EXPECT_NE(second.hostile->message.find("still going"), std::string::npos) << second.hostile->message;
 }

@@ -11,12 +11,21 @@
 // instructions, at most max_memory_bytes of RE2 memory (program and DFA
 // cache). Past a limit, compile() says which one.
 //
-// A run never matches on the loop's thread: see run_fetch.
+// Matching takes at most (body length x compiled instructions) steps, and
+// RE2's DFA usually needs far fewer; a pattern whose DFA outgrows its memory
+// on some body falls back to the NFA, which takes all of them (10 MiB x
+// 2,000 instructions: minutes of one core). So a run never matches on the
+// loop's thread (see run_fetch), and a pattern is matched by one thread at a
+// time: claim() fails while a match that outlived its run's deadline is
+// still going, and the job's next runs report that instead of piling more
+// threads on it.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -30,7 +39,7 @@ namespace jobs {
 class body_pattern {
  public:
   static constexpr std::size_t max_source_bytes = 4096;
-  static constexpr int max_program_size = 10'000;
+  static constexpr int max_program_size = 2'000;
   static constexpr std::int64_t max_memory_bytes = 8 << 20;
 
   // The pattern, or why it was refused (RE2's reason, or the limit passed).
@@ -45,6 +54,23 @@ class body_pattern {
   // match). Safe to call from any thread, concurrently.
   bool found_in(std::string_view text) const;
 
+  // The right to match this pattern (any copy of it) on some thread; it
+  // ends when the claim is destroyed, on whatever thread.
+  class claim {
+   public:
+    explicit claim(std::shared_ptr<std::atomic<bool>> busy) : busy_(std::move(busy)) {}
+    claim(claim&&) noexcept = default;
+    claim& operator=(claim&&) = delete;
+    ~claim() {
+      if (busy_) busy_->store(false);
+    }
+
+   private:
+    std::shared_ptr<std::atomic<bool>> busy_;
+  };
+  // Empty while another claim on the pattern lives.
+  std::optional<claim> try_claim() const;
+
   // Two patterns are the same job setting when their text is the same.
   bool operator==(body_pattern const& other) const noexcept { return source_ == other.source_; }
 
@@ -52,6 +78,7 @@ class body_pattern {
   body_pattern(std::string source, std::shared_ptr<re2::RE2 const> compiled);
   std::string source_;
   std::shared_ptr<re2::RE2 const> compiled_;
+  std::shared_ptr<std::atomic<bool>> busy_;  // shared by every copy
 };
 
 }  // namespace jobs
