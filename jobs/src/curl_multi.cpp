@@ -2,18 +2,15 @@
 // curl_multi.hpp; this file is the callbacks and the watcher coroutines.
 #include "curl_multi.hpp"
 
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <utility>
 
-#include "reactor/cancel.hpp"
 #include "reactor/error.hpp"
+#include "reactor/socket.hpp"
 
 namespace jobs {
 
@@ -29,49 +26,10 @@ void init_curl_once() {
   });
 }
 
-// Waits for s.fd to be ready for s.armed, like reactor::poll, except that
-// the poll can also be stopped without cancelling the watcher (when curl
-// changes the mask or closes the socket): it then yields -ECANCELED.
-class socket_poll final : public reactor::cancellable {
- public:
-  explicit socket_poll(curl_socket& s) noexcept : s_(s) {}
-  bool await_ready() const noexcept { return false; }
-  template <reactor::detail::reactor_promise P>
-  bool await_suspend(std::coroutine_handle<P> h) {
-    node_ = h.promise().node;
-    if (node_->cancelled()) {
-      s_.op.result = -ECANCELED;
-      return false;
-    }
-    s_.op = reactor::detail::operation{};
-    s_.op.code = reactor::detail::op_code::poll;
-    s_.op.fd = s_.fd;
-    s_.op.poll_mask = s_.armed;
-    s_.op.waiter = h;
-    s_.cancel_sent = false;
-    if (node_->owner().submit(s_.op)) return false;
-    node_->set_pending(this);
-    return true;
-  }
-  void request_cancel() noexcept override { stop(node_->owner(), s_); }
-  int await_resume() {
-    if (node_) node_->set_pending(nullptr);
-    s_.armed = 0;
-    if (node_ && node_->cancelled()) throw reactor::cancelled_error();
-    return s_.op.result;
-  }
-
-  // Asks the poll in flight on `s` (if any) to end; once per poll.
-  static void stop(reactor::loop& l, curl_socket& s) noexcept {
-    if (s.armed == 0 || s.cancel_sent) return;
-    s.cancel_sent = true;
-    l.cancel(s.op);
-  }
-
- private:
-  curl_socket& s_;
-  reactor::cancel_node* node_ = nullptr;
-};
+// Sockets are opened and closed through reactor::socket, which knows each
+// platform's way (non-blocking and close-on-exec at once on Linux,
+// overlapped and not inherited on Windows).
+void close_socket(curl_socket_t fd) noexcept { reactor::socket closes_it(fd); }
 
 unsigned poll_mask_of(int what) {
   switch (what) {
@@ -117,7 +75,7 @@ http_client::impl::~impl() {
     curl_slist_free_all(e.headers);
   }
   for (auto& [fd, s] : sockets)
-    if (s->owned) ::close(fd);
+    if (s->owned) close_socket(fd);
 }
 
 pooled_easy http_client::impl::take_easy(fetch_spec const& spec) {
@@ -179,7 +137,7 @@ void http_client::impl::stop(curl_transfer& t) noexcept {
   curl_multi_remove_handle(multi, t.easy);
 }
 
-void http_client::impl::socket_action(int fd, int ev_bitmask) {
+void http_client::impl::socket_action(curl_socket_t fd, int ev_bitmask) {
   int running = 0;
   curl_multi_socket_action(multi, fd, ev_bitmask, &running);
   read_messages();
@@ -217,11 +175,11 @@ reactor::task<void> http_client::impl::watch(std::shared_ptr<curl_socket> s) {
       co_await s->wake.wait();
       continue;
     }
-    s->armed = s->wanted;
-    int ready = co_await socket_poll(*s);
+    auto ready = co_await s->watch.wait(s->wanted);
     if (s->closing) break;
-    if (ready == -ECANCELED) continue;  // curl changed the mask: poll again
-    socket_action(s->fd, ready < 0 ? CURL_CSELECT_ERR : curl_events_of(ready));
+    // Interrupted: curl changed the mask; wait again with the new one.
+    if (ready.error() == std::errc::operation_canceled) continue;
+    socket_action(s->fd, ready ? curl_events_of(static_cast<int>(*ready)) : CURL_CSELECT_ERR);
   }
 }
 
@@ -235,7 +193,7 @@ void http_client::impl::retire(std::shared_ptr<curl_socket> const& s) {
   s->closing = true;
   s->wanted = 0;
   if (s->watched) {
-    socket_poll::stop(loop, *s);
+    s->watch.interrupt();
     s->wake.set();
   } else {
     close_now(*s);
@@ -243,11 +201,11 @@ void http_client::impl::retire(std::shared_ptr<curl_socket> const& s) {
 }
 
 void http_client::impl::close_now(curl_socket& s) noexcept {
-  if (s.fd < 0) return;
-  int fd = std::exchange(s.fd, -1);
+  if (s.fd == CURL_SOCKET_BAD) return;
+  curl_socket_t fd = std::exchange(s.fd, CURL_SOCKET_BAD);
   auto it = sockets.find(fd);
   if (it != sockets.end() && it->second.get() == &s) sockets.erase(it);
-  if (s.owned) ::close(fd);
+  if (s.owned) close_socket(fd);
 }
 
 int http_client::impl::on_socket(CURL*, curl_socket_t fd, int what, void* clientp, void*) {
@@ -258,10 +216,7 @@ int http_client::impl::on_socket(CURL*, curl_socket_t fd, int what, void* client
     if (what == CURL_POLL_REMOVE) return 0;
     // An fd we did not open: the threaded resolver's socketpair (curl 7.88
     // asyn-thread.c) is watched too, and curl closes it itself.
-    auto s = std::make_shared<curl_socket>();
-    s->fd = fd;
-    s->owned = false;
-    it = self.sockets.emplace(fd, std::move(s)).first;
+    it = self.sockets.emplace(fd, std::make_shared<curl_socket>(fd, false)).first;
   }
   std::shared_ptr<curl_socket> s = it->second;
   if (s->closing) return 0;
@@ -273,7 +228,7 @@ int http_client::impl::on_socket(CURL*, curl_socket_t fd, int what, void* client
     return 0;
   }
   s->wanted = poll_mask_of(what);
-  if (s->armed != 0 && s->armed != s->wanted) socket_poll::stop(self.loop, *s);
+  if (s->watch.waiting() && s->watch.events() != s->wanted) s->watch.interrupt();
   if (s->wanted != 0) {
     if (s->watched)
       s->wake.set();
@@ -294,9 +249,12 @@ int http_client::impl::on_timer(CURLM*, long timeout_ms, void* clientp) {
 
 curl_socket_t http_client::impl::on_open(void* clientp, curlsocktype, curl_sockaddr* address) {
   auto& self = *static_cast<impl*>(clientp);
-  int fd = ::socket(address->family, address->socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                    address->protocol);
-  if (fd < 0) return CURL_SOCKET_BAD;
+  curl_socket_t fd = CURL_SOCKET_BAD;
+  try {
+    fd = reactor::socket::open(address->family, address->socktype, address->protocol).release();
+  } catch (std::system_error const&) {
+    return CURL_SOCKET_BAD;  // curl reports the connect as failed
+  }
   // A foreign fd that had this number was closed by curl without a REMOVE;
   // its state (and watcher, if any) is stale.
   if (auto old = self.sockets.find(fd); old != self.sockets.end()) {
@@ -305,17 +263,17 @@ curl_socket_t http_client::impl::on_open(void* clientp, curlsocktype, curl_socka
     stale->owned = false;
     self.retire(stale);
   }
-  auto s = std::make_shared<curl_socket>();
-  s->fd = fd;
-  s->owned = true;
-  self.sockets.emplace(fd, std::move(s));
+  self.sockets.emplace(fd, std::make_shared<curl_socket>(fd, true));
   return fd;
 }
 
 int http_client::impl::on_close(void* clientp, curl_socket_t fd) {
   auto& self = *static_cast<impl*>(clientp);
   auto it = self.sockets.find(fd);
-  if (it == self.sockets.end()) return ::close(fd);
+  if (it == self.sockets.end()) {
+    close_socket(fd);
+    return 0;
+  }
   std::shared_ptr<curl_socket> s = it->second;
   self.retire(s);  // closes now, or once the reactor has let go of it
   return 0;

@@ -34,8 +34,8 @@
 #include <vector>
 
 #include "jobs/fetch.hpp"
-#include "reactor/detail/operation.hpp"
 #include "reactor/event.hpp"
+#include "reactor/fd_watch.hpp"
 #include "reactor/loop.hpp"
 #include "reactor/scope.hpp"
 #include "reactor/task.hpp"
@@ -43,17 +43,17 @@
 
 namespace jobs {
 
-// One fd curl uses, as the reactor sees it.
+// One socket curl uses, as the reactor sees it.
 struct curl_socket {
-  int fd = -1;
+  curl_socket(curl_socket_t s, bool we_own) noexcept : fd(s), owned(we_own), watch(s) {}
+
+  curl_socket_t fd;      // CURL_SOCKET_BAD once closed
   bool owned = false;    // opened by our OPENSOCKETFUNCTION, so we close it
   unsigned wanted = 0;   // POLLIN | POLLOUT as curl last asked; 0: not now
-  unsigned armed = 0;    // the mask of the poll in flight; 0: none in flight
-  bool cancel_sent = false;  // the poll in flight was asked to stop
-  bool closing = false;      // curl is done with it: the watcher ends (and closes it)
-  bool watched = false;      // a watcher coroutine runs for it
-  reactor::event wake;       // an idle watcher waits here for a mask or a close
-  reactor::detail::operation op;  // the one poll in flight
+  bool closing = false;  // curl is done with it: the watcher ends (and closes it)
+  bool watched = false;  // a watcher coroutine runs for it
+  reactor::event wake;   // an idle watcher waits here for a mask or a close
+  reactor::fd_watch watch;  // the one readiness wait in flight
 };
 
 // An easy handle between runs, with the spec its options were set for. A
@@ -82,7 +82,7 @@ struct http_client::impl {
   CURLM* multi = nullptr;
   reactor::scope* watchers = nullptr;  // serve()'s scope while it runs
   reactor::event serving;              // set while serve() runs
-  std::unordered_map<int, std::shared_ptr<curl_socket>> sockets;
+  std::unordered_map<curl_socket_t, std::shared_ptr<curl_socket>> sockets;
   std::vector<pooled_easy> idle_easy;  // finished handles kept for the next runs
 
   struct curl_timer : reactor::timer_node {
@@ -105,7 +105,7 @@ struct http_client::impl {
   void stop(curl_transfer& t) noexcept;
 
   // Called from the loop (never from a curl callback).
-  void socket_action(int fd, int ev_bitmask);
+  void socket_action(curl_socket_t fd, int ev_bitmask);
 
   reactor::task<void> watch(std::shared_ptr<curl_socket> s);
   void start_watcher(std::shared_ptr<curl_socket> const& s);

@@ -50,7 +50,6 @@
 #include "icmp_listener.hpp"
 #include "reactor/address.hpp"
 #include "reactor/clock.hpp"
-#include "reactor/detail/native.hpp"
 #include "reactor/event.hpp"
 #include "reactor/task.hpp"
 

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "reactor/clock.hpp"
-#include "reactor/detail/native.hpp"  // sockaddr_storage, on every platform
+#include "reactor/address.hpp"  // sockaddr_storage, on every platform
 
 namespace jobs::icmp {
 

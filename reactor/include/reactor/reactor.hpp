@@ -6,6 +6,7 @@
 #include "reactor/clock.hpp"
 #include "reactor/error.hpp"
 #include "reactor/event.hpp"
+#include "reactor/fd_watch.hpp"
 #include "reactor/future.hpp"
 #include "reactor/generator.hpp"
 #include "reactor/io.hpp"

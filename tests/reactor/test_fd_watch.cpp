@@ -1,0 +1,99 @@
+// fd_watch: re-armable readiness waits that a library's callback can end
+// without cancelling the waiting coroutine (what libcurl's socket watchers
+// need), on every backend.
+#if !defined(_WIN32)
+#include <poll.h>
+#endif
+
+#include "backends.hpp"
+#include "reactor/fd_watch.hpp"
+#include "reactor/reactor.hpp"
+#include "test_sockets.hpp"
+
+using namespace reactor;
+using namespace std::chrono_literals;
+
+class FdWatch : public on_each_backend {};
+REACTORD_ON_EACH_BACKEND(FdWatch);
+
+TEST_P(FdWatch, WaitYieldsTheReadyMask_AndRearmsWithAnotherMask) {
+  auto [a, b] = connected_pair();
+  fd_watch watch(a.fd());
+  l().run([&]() -> task<void> {
+    auto writable = co_await watch.wait(POLLOUT);
+    EXPECT_TRUE(writable && (*writable & POLLOUT));
+    EXPECT_FALSE(watch.waiting());
+    co_await open_scope([&](scope& s) -> task<void> {
+      s.spawn([&]() -> task<void> {
+        auto readable = co_await watch.wait(POLLIN);
+        EXPECT_TRUE(readable && (*readable & POLLIN));
+      });
+      co_await sleep_for(1ms);
+      EXPECT_TRUE(watch.waiting());
+      EXPECT_EQ(watch.events(), unsigned{POLLIN});
+      std::byte one[1] = {};
+      co_await b.send(one);
+    });
+  }());
+  EXPECT_EQ(l().stats().operations_in_flight, 0u);
+}
+
+TEST_P(FdWatch, InterruptEndsTheWait_TheWaiterGoesOn) {
+  auto [a, b] = connected_pair();
+  fd_watch watch(a.fd());
+  int waits_ended = 0;
+  l().run([&]() -> task<void> {
+    co_await open_scope([&](scope& s) -> task<void> {
+      s.spawn([&]() -> task<void> {
+        // Nothing to read: only interrupt() ends this wait.
+        auto first = co_await watch.wait(POLLIN);
+        ++waits_ended;
+        EXPECT_EQ(first.error(), std::errc::operation_canceled);
+        // The coroutine was not cancelled: it waits again, for another mask.
+        auto second = co_await watch.wait(POLLOUT);
+        ++waits_ended;
+        EXPECT_TRUE(second && (*second & POLLOUT));
+      });
+      co_await sleep_for(1ms);
+      EXPECT_TRUE(watch.waiting());
+      watch.interrupt();
+      watch.interrupt();  // a second request for the same wait is harmless
+    });
+  }());
+  EXPECT_EQ(waits_ended, 2);
+  EXPECT_FALSE(watch.waiting());
+  EXPECT_EQ(l().stats().operations_in_flight, 0u);
+}
+
+TEST_P(FdWatch, CancellingTheWaiter_ThrowsCancelledOnceTheBackendLetGo) {
+  auto [a, b] = connected_pair();
+  fd_watch watch(a.fd());
+  bool threw_cancelled = false;
+  l().run([&]() -> task<void> {
+    co_await open_scope([&](scope& s) -> task<void> {
+      s.spawn([&]() -> task<void> {
+        try {
+          co_await watch.wait(POLLIN);
+        } catch (cancelled_error const&) {
+          threw_cancelled = true;
+          EXPECT_FALSE(watch.waiting());
+          throw;
+        }
+      });
+      co_await sleep_for(1ms);
+      s.cancel();
+    });
+  }());
+  EXPECT_TRUE(threw_cancelled);
+  EXPECT_EQ(l().stats().operations_in_flight, 0u);
+}
+
+TEST_P(FdWatch, InterruptWithNoWaitInFlight_DoesNothing) {
+  auto [a, b] = connected_pair();
+  fd_watch watch(a.fd());
+  watch.interrupt();
+  l().run([&]() -> task<void> {
+    auto writable = co_await watch.wait(POLLOUT);
+    EXPECT_TRUE(writable && (*writable & POLLOUT));
+  }());
+}
