@@ -4,8 +4,8 @@
 #   Linux    io_uring (liburing, required) and epoll, plus signal_source
 #            (signalfd).
 #   Windows  iocp (ws2_32, mswsock for AcceptEx/ConnectEx, ntdll for the
-#            AFD poll of foreign sockets). No signal_source: Windows has
-#            console control events, not signals.
+#            AFD poll of foreign sockets). signal_source from console
+#            control events (signal_windows.cpp): Windows has no signals.
 #   kqueue   wherever <sys/event.h> exists (macOS, the BSDs), or on Linux
 #            when a libkqueue is found through pkg-config (libkqueue.pc),
 #            which is how the kqueue backend's tests run on a Linux machine.
@@ -29,7 +29,8 @@ option(REACTORD_KQUEUE_SIGNALS "Linux with libkqueue: signal_source through EVFI
 function(reactord_add_backends target)
   set(src ${CMAKE_CURRENT_SOURCE_DIR}/src)
   if(WIN32)
-    target_sources(${target} PRIVATE ${src}/backend/iocp.cpp ${src}/native_socket_windows.cpp)
+    target_sources(${target} PRIVATE ${src}/backend/iocp.cpp ${src}/native_socket_windows.cpp
+                                     ${src}/signal_windows.cpp)
     target_compile_definitions(${target} PRIVATE REACTORD_HAVE_IOCP)
     target_link_libraries(${target} PUBLIC ws2_32 mswsock PRIVATE ntdll)
     return()

@@ -165,7 +165,7 @@ reactor::task<void> handle_signals(running_state& st, reactor::signal_source& si
     co_await st.reload();
   }
   auto grace = st.settings.shutdown_grace;
-  st.log.info("stopping", {{"signal", signo ? sigabbrev_np(signo) : "none"},
+  st.log.info("stopping", {{"signal", signo ? reactor::signal_name(signo) : "none"},
                            {"grace_ms", std::chrono::duration<double, std::milli>(grace).count()}});
   st.notifier.stopping("stopping: letting runs in flight finish");
   co_await st.scheduler.drain(reactor::clock::now() + std::chrono::duration_cast<reactor::clock::duration>(grace));

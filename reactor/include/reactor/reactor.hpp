@@ -12,9 +12,7 @@
 #include "reactor/io.hpp"
 #include "reactor/loop.hpp"
 #include "reactor/scope.hpp"
-#if !defined(_WIN32)  // POSIX signals; Windows has console control events instead
 #include "reactor/signal.hpp"
-#endif
 #include "reactor/sleep.hpp"
 #include "reactor/socket.hpp"
 #include "reactor/task.hpp"
