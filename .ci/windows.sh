@@ -1,11 +1,15 @@
 #!/bin/sh
-# The reactor on Windows, tested on Linux: cross-build reactor/ and the
-# Windows subset of jobs/ (countdown, ping through IcmpSendEcho2Ex) with
-# their tests, with mingw-w64, and run every one under wine64, where
-# available_backends() is {iocp}.
+# The daemon on Windows, tested on Linux: cross-build everything (reactor/,
+# jobs/, config/, daemon/ and their tests) with mingw-w64, and run every
+# test under wine64, where available_backends() is {iocp}: the reactor and
+# jobs suites, the config suite, and the daemon's end-to-end tests, which
+# start reactord.exe on a real job file.
 #
 # Needs: g++-mingw-w64-x86-64-posix wine64 (Debian 12: wine 8.0)
 # Usage: .ci/windows.sh [build-dir]        (default: build/windows)
+#
+# The daemon's libraries are built from Debian's source packages by
+# .ci/windows-deps.sh (the first time about N minutes, then reused).
 #
 # Wine notes, each learnt the hard way:
 #  - A persistent wineserver (-p) keeps each test process from paying ~2 s
@@ -60,17 +64,17 @@ trap '"$wineserver" -k </dev/null >/dev/null 2>&1 || true' EXIT INT TERM
 # those pipes to close until its timeout.
 "$wine" wineboot </dev/null >/dev/null 2>&1
 
-# 3. The reactor and jobs/ without libcurl (no yaml-cpp/libcurl for mingw
-#    in Debian; CMakeLists.txt picks the layers for WIN32). The ping tests
-#    need wine's IcmpSendEcho2Ex to get an ICMP socket on the host: tried
-#    and working as root (as CI runs); wine 8.0 has no ICMPv6 echo.
+# 3. Everything, against the libraries of .ci/windows-deps.sh. The ping
+#    tests need wine's IcmpSendEcho2Ex to get an ICMP socket on the host:
+#    tried and working as root (as CI runs); wine 8.0 has no ICMPv6 echo.
 #    The windows-cross preset (CMakePresets.json) holds the settings; the
-#    build directory and GoogleTest's place follow this script's argument.
+#    build directory and the libraries' place follow this script's argument.
+"$root/.ci/windows-deps.sh" "$build"
 (cd "$root" && cmake --preset windows-cross -B "$build/reactord" \
+  -DCMAKE_FIND_ROOT_PATH="$build/deps-install" \
   -DGTest_DIR="$gtest_prefix/lib/cmake/GTest" >/dev/null)
-cmake --build "$build/reactord" --target reactor_tests jobs_tests -j"$jobs"
+cmake --build "$build/reactord" -j"$jobs"
 
-# 4. Every reactor test, and the countdown and ping tests, on IOCP. (The
-#    ICMPv6 ping case sends nothing under wine, which has no
-#    Icmp6CreateFile, and checks that the error says so.)
-ctest --test-dir "$build/reactord" --output-on-failure --timeout 60 -j"$jobs"
+# 4. Every test on IOCP. (The ICMPv6 ping case sends nothing under wine,
+#    which has no Icmp6CreateFile, and checks that the error says so.)
+ctest --test-dir "$build/reactord" --output-on-failure --timeout 120 -j"$jobs"

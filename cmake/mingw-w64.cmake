@@ -15,8 +15,9 @@ set(CMAKE_CXX_COMPILER ${mingw_triple}-g++-posix)
 set(CMAKE_RC_COMPILER ${mingw_triple}-windres)
 
 # Headers and libraries of the target only; programs (ninja, pkg-config)
-# from the host.
-set(CMAKE_FIND_ROOT_PATH /usr/${mingw_triple})
+# from the host. Appended to, so that -DCMAKE_FIND_ROOT_PATH=<prefix> adds
+# a prefix of cross-built libraries (.ci/windows-deps.sh makes one).
+list(APPEND CMAKE_FIND_ROOT_PATH /usr/${mingw_triple})
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
 set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)

@@ -1,12 +1,16 @@
 #include "config/job_file.hpp"
 
+#if defined(_WIN32)
+#include <ws2tcpip.h>  // inet_pton
+#else
 #include <arpa/inet.h>
-#include <glob.h>
+#endif
 
 #include <cctype>
 #include <map>
 
 #include "config/suggest.hpp"
+#include "file_glob.hpp"
 #include "file_text.hpp"
 #include "job_fields.hpp"
 #include "mapping_reader.hpp"
@@ -132,7 +136,7 @@ void read_job(loading& l, problems& p, YAML::Node const& node, std::size_t index
   }
   if (!kind_from_name(kind)) {
     std::string message = "unknown kind '" + kind + "'";
-    if (auto near = closest_match(kind, kind_names)) message += "; did you mean '" + *near + "'?";
+    if (auto closest = closest_match(kind, kind_names)) message += "; did you mean '" + *closest + "'?";
     else message += "; expected countdown, ping or fetch";
     job.error(job.mark_of("kind"), message);
     return;
@@ -222,19 +226,14 @@ void read_includes(loading& l, problems& p, YAML::Node const& node, std::filesys
     }
     std::filesystem::path pattern = n.Scalar();
     if (pattern.is_relative()) pattern = base_dir / pattern;
-    glob_t g{};
-    int rc = ::glob(pattern.c_str(), 0, nullptr, &g);  // a missing directory is no drop-ins
-    if (rc == GLOB_NOMATCH) {
-      // An empty drop-in directory is normal.
-    } else if (rc != 0) {
-      p.at(n, "cannot read the drop-ins matching '" + pattern.string() + "'");
-    } else {
-      for (std::size_t i = 0; i < g.gl_pathc; ++i) {  // glob() sorts its answer
-        l.result.drop_ins.push_back(g.gl_pathv[i]);
-        read_drop_in(l, g.gl_pathv[i]);
+    if (auto files = detail::glob_files(pattern)) {
+      for (auto const& f : *files) {  // an empty drop-in directory is normal
+        l.result.drop_ins.push_back(f);
+        read_drop_in(l, f);
       }
+    } else {
+      p.at(n, "cannot read the drop-ins matching '" + pattern.string() + "'");
     }
-    globfree(&g);
   }
 }
 

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <iostream>
 
+#include "system_paths.hpp"
+
 #ifndef REACTORD_VERSION
 #define REACTORD_VERSION "unknown"
 #endif
@@ -18,14 +20,17 @@ std::variant<command_line, int> parse_command_line(int argc, char** argv) {
   app.set_version_flag("--version", std::string("reactord ") + REACTORD_VERSION);
 
   std::string config, positional;
-  app.add_option("--config,-c", config, "The YAML job file (default: /etc/reactord/jobs.yaml, else a built-in one)");
+  app.add_option("--config,-c", config,
+                 "The YAML job file (default: " + system_job_file() + " if it exists, else a built-in one)");
   app.add_option("file", positional, "Same as --config FILE");
   app.add_flag("--check", c.check, "Validate the job file, print every error, exit 0 or 2");
   app.add_flag("--once", c.once, "Run every job once, log the results, exit 0 if all succeeded, else 1");
 
   std::string backend = "auto", format = "text";
-  app.add_option("--backend", backend, "Reactor backend: auto, io_uring or epoll")
-      ->check(CLI::IsMember({"auto", "io_uring", "epoll"}))
+  std::vector<std::string> backends{"auto"};
+  for (auto kind : reactor::available_backends()) backends.emplace_back(reactor::to_string(kind));
+  app.add_option("--backend", backend, "Reactor backend: auto or one this build has")
+      ->check(CLI::IsMember(backends))
       ->default_str("auto");
   app.add_option("--log-format", format, "Log lines as text or as JSON objects")
       ->check(CLI::IsMember({"text", "json"}))
@@ -46,6 +51,11 @@ std::variant<command_line, int> parse_command_line(int argc, char** argv) {
   app.add_option("--log-level", c.log_level, "trace, debug, info, warn, error, critical or off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
       ->default_str("info");
+#if defined(_WIN32)
+  app.add_flag("--service", c.service,
+               "Run as a Windows service (the Service Control Manager starts it so; logs go to " +
+                   service_log_file() + " unless --log-file says otherwise)");
+#endif
   std::size_t n = 0;
   auto* schedule = app.add_option("--print-schedule", n, "Print the next N run instants of each job, then exit")
                        ->check(CLI::Range(std::size_t(1), std::size_t(10000)));

@@ -3,6 +3,7 @@
 //            [--log-format text|json] [--log-file PATH] [--log-level LEVEL]
 //            [--print-schedule N] [--runtime-dir DIR] [--reload PID]
 //            [--version] [--help] [FILE]
+//   Windows also: [--service] (started by the Service Control Manager)
 // A bare FILE is the same as --config FILE, so `reactord --check FILE` works.
 #pragma once
 
@@ -40,6 +41,7 @@ struct command_line {
   // Where the daemon writes its reload verdicts and --reload reads them;
   // default $RUNTIME_DIRECTORY (systemd's RuntimeDirectory=), else none.
   std::string runtime_dir;
+  bool service = false;  // Windows: run under the Service Control Manager
 };
 
 // The options, or the exit status to leave with: exit_ok after --help or

@@ -9,13 +9,14 @@
 #endif
 
 #include "default_job_file.hpp"
+#include "system_paths.hpp"
 
 namespace reactord {
 
 job_source job_source::choose(std::optional<std::string> const& config_flag) {
   if (config_flag) return job_source(config_flag);
   std::error_code ec;
-  if (std::filesystem::exists("/etc/reactord/jobs.yaml", ec)) return job_source("/etc/reactord/jobs.yaml");
+  if (std::string system = system_job_file(); std::filesystem::exists(system, ec)) return job_source(system);
   return job_source(std::nullopt);
 }
 

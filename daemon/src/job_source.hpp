@@ -19,7 +19,8 @@ class job_source {
   // cause on demand (the loader throwing std::bad_alloc, say).
   job_source(std::string name, std::function<config::job_file()> load)
       : path_(std::move(name)), load_(std::move(load)) {}
-  // --config, else /etc/reactord/jobs.yaml if it exists, else the built-in one.
+  // --config, else system_job_file() (/etc/reactord/jobs.yaml) if it
+  // exists, else the built-in one.
   static job_source choose(std::optional<std::string> const& config_flag);
 
   config::job_file load() const;

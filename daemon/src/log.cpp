@@ -8,6 +8,10 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
+#if defined(_WIN32)
+#include <spdlog/sinks/dist_sink.h>
+#include <spdlog/sinks/win_eventlog_sink.h>
+#endif
 
 #include <atomic>
 #include <chrono>
@@ -358,6 +362,14 @@ event_log::event_log(log_options const& o) : style_(o.style) {
     formatter->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
   sink->set_formatter(std::move(formatter));
   min_level_ = spdlog::level::from_str(o.min_level);
+#if defined(_WIN32)
+  // Errors also go to the Windows event log (Application, source
+  // "reactord"), where a Windows operator looks first.
+  auto windows_log = std::make_shared<spdlog::sinks::win_eventlog_sink_mt>("reactord");
+  windows_log->set_level(spdlog::level::err);
+  windows_log->set_pattern("%v");
+  sink = std::make_shared<spdlog::sinks::dist_sink_mt>(std::vector<spdlog::sink_ptr>{std::move(sink), std::move(windows_log)});
+#endif
   writer_ = std::make_unique<writer>(std::move(sink), o.queue_size);
 }
 

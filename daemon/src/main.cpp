@@ -21,6 +21,10 @@
 #include "reactor/signal.hpp"
 #include "result_log.hpp"
 #include "service.hpp"
+#include "system_paths.hpp"
+#if defined(_WIN32)
+#include "windows_service.hpp"
+#endif
 
 #ifndef REACTORD_VERSION
 #define REACTORD_VERSION "unknown"
@@ -71,7 +75,11 @@ reactor::task<void> print_schedule(std::string const& file, std::vector<jobs::jo
       auto t = std::chrono::system_clock::to_time_t(wall);
       auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(wall.time_since_epoch()).count() % 1000;
       std::tm tm{};
+#if defined(_WIN32)
+      gmtime_s(&tm, &t);
+#else
       gmtime_r(&t, &tm);
+#endif
       char buf[96];
       std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
@@ -158,12 +166,23 @@ int main(int argc, char** argv) {
   reactord::block_signals_for_life();
   auto parsed = reactord::parse_command_line(argc, argv);
   if (auto const* code = std::get_if<int>(&parsed)) return *code;
-  try {
-    return run(std::get<reactord::command_line>(parsed));
-  } catch (reactord::startup_error const&) {
-    return reactord::exit_failure;  // already logged, with the reason
-  } catch (std::exception const& e) {
-    std::cerr << "reactord: " << e.what() << "\n";
-    return reactord::exit_failure;
+  auto& cli = std::get<reactord::command_line>(parsed);
+  auto run_reporting_errors = [&cli] {
+    try {
+      return run(cli);
+    } catch (reactord::startup_error const&) {
+      return reactord::exit_failure;  // already logged, with the reason
+    } catch (std::exception const& e) {
+      std::cerr << "reactord: " << e.what() << "\n";
+      return reactord::exit_failure;
+    }
+  };
+#if defined(_WIN32)
+  if (cli.service) {
+    // A service has no console: it logs to a file unless told otherwise.
+    if (cli.log_file.empty()) cli.log_file = reactord::service_log_file();
+    return reactord::windows_service::run(run_reporting_errors);
   }
+#endif
+  return run_reporting_errors();
 }

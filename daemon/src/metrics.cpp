@@ -1,11 +1,9 @@
 #include "metrics.hpp"
 
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
-#include <fstream>
+
+#include "process_usage.hpp"
 
 namespace reactord {
 
@@ -65,19 +63,6 @@ std::string job_labels(jobs::job_status const& j) {
   std::string out = "job_name=\"" + label_value(j.name) + "\",kind=\"" + j.kind + "\"";
   for (auto const& [name, value] : j.labels) out += "," + name + "=\"" + label_value(value) + "\"";
   return out;
-}
-
-std::uint64_t resident_bytes() {
-  std::ifstream statm("/proc/self/statm");
-  std::uint64_t size = 0, resident = 0;
-  statm >> size >> resident;
-  return resident * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
-}
-
-double cpu_seconds() {
-  rusage u{};
-  ::getrusage(RUSAGE_SELF, &u);
-  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
 }  // namespace

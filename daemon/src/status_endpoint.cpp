@@ -1,6 +1,8 @@
 #include "status_endpoint.hpp"
 
+#if !defined(_WIN32)
 #include <sys/socket.h>
+#endif
 
 #include <array>
 #include <deque>
@@ -157,7 +159,11 @@ reactor::task<void> serve_connection(reactor::socket s, status_pages const& page
   } catch (reactor::timeout_error const&) {
     ++counters.timed_out;
   }
+#if defined(_WIN32)
+  ::shutdown(s.fd(), SD_SEND);
+#else
   ::shutdown(s.fd(), SHUT_WR);
+#endif
   try {
     co_await reactor::with_timeout(reactor::clock::now() + std::chrono::seconds(1), drain_input(s));
   } catch (reactor::timeout_error const&) {

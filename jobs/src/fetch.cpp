@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "bars.hpp"
+#include "cert_date.hpp"
 #include "curl_multi.hpp"
 #include "jobs/fetch.hpp"
 #include "reactor/clock.hpp"
@@ -79,8 +80,7 @@ duration info_time(CURL* e, CURLINFO what) {
   return std::chrono::microseconds(us);
 }
 
-// "Expire date:Jan  1 00:00:00 2030 GMT", as curl 7.88's OpenSSL backend
-// prints it (ASN1_TIME_print) into CURLINFO_CERTINFO.
+// "Expire date:..." in CURLINFO_CERTINFO (see cert_date.hpp for its forms).
 std::optional<std::chrono::system_clock::time_point> earliest_expiry(CURL* e) {
   curl_certinfo* info = nullptr;
   if (curl_easy_getinfo(e, CURLINFO_CERTINFO, &info) != CURLE_OK || !info) return std::nullopt;
@@ -90,11 +90,8 @@ std::optional<std::chrono::system_clock::time_point> earliest_expiry(CURL* e) {
       std::string_view field = f->data;
       constexpr std::string_view key = "Expire date:";
       if (!field.starts_with(key)) continue;
-      std::tm tm{};
-      std::string value(field.substr(key.size()));
-      if (!::strptime(value.c_str(), "%b %d %H:%M:%S %Y", &tm)) continue;
-      auto when = std::chrono::system_clock::from_time_t(::timegm(&tm));
-      if (!earliest || when < *earliest) earliest = when;
+      auto when = parse_cert_date(field.substr(key.size()));
+      if (when && (!earliest || *when < *earliest)) earliest = when;
     }
   }
   return earliest;

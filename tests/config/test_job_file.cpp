@@ -1,11 +1,11 @@
 // The job file: what it accepts, and that each kind of mistake is reported
 // with its place (line:col) and what was expected, all at once.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 
 #include "config/job_file.hpp"
 
@@ -41,8 +41,10 @@ void expect_error(std::vector<config::diagnostic> const& ds, int line, int col, 
 struct temp_dir {
   fs::path path;
   temp_dir() {
-    std::string t = (fs::temp_directory_path() / "reactord-config-XXXXXX").string();
-    path = ::mkdtemp(t.data());
+    // Not mkdtemp(3), which Windows lacks.
+    std::random_device random;
+    path = fs::temp_directory_path() / ("reactord-config-" + std::to_string(random()) + std::to_string(random()));
+    fs::create_directories(path);
   }
   ~temp_dir() { fs::remove_all(path); }
   void write(std::string const& name, std::string const& text) const {
