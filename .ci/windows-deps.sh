@@ -1,7 +1,7 @@
 #!/bin/sh
 # The daemon's libraries for the mingw-w64 build, from Debian's *source*
 # packages (Debian 12 has no mingw builds of them): fmt, spdlog, yaml-cpp,
-# CLI11 (headers), http-parser and libcurl with Schannel (Windows' own TLS,
+# CLI11 (headers), http-parser, RE2 and libcurl with Schannel (Windows' own TLS,
 # so no OpenSSL), each built static with cmake/mingw-w64.cmake into
 # PREFIX, as GoogleTest is from /usr/src/googletest.
 #
@@ -26,7 +26,7 @@ jobs=${REACTORD_JOBS:-2}
 prefix="$build/deps-install"
 src="$build/deps-src"
 toolchain="$root/cmake/mingw-w64.cmake"
-packages="fmtlib spdlog yaml-cpp cli11 http-parser curl"
+packages="fmtlib spdlog yaml-cpp cli11 http-parser re2 curl"
 
 # --- Sources ------------------------------------------------------------------
 
@@ -73,7 +73,7 @@ source_versions() {
 
 apt-cache showsrc yaml-cpp 2>/dev/null | grep -q '^Package:' || add_deb_src
 versions=$(source_versions)
-[ "$(echo "$versions" | wc -w)" -eq 6 ] || {
+[ "$(echo "$versions" | wc -w)" -eq 7 ] || {
   echo "windows-deps.sh: apt-get source does not offer all of: $packages (got: $versions)" >&2
   exit 1
 }
@@ -114,6 +114,15 @@ cmake_install "$(dir_of yaml-cpp)" -DYAML_BUILD_SHARED_LIBS=OFF -DYAML_CPP_BUILD
 
 cmake_install "$(dir_of cli11)" -DCLI11_BUILD_TESTS=OFF -DCLI11_BUILD_EXAMPLES=OFF \
   -DCLI11_BUILD_DOCS=OFF -DCLI11_SINGLE_FILE=OFF
+
+# RE2's Unicode and Perl class tables are generated (Debian's source drops
+# the generated files and rebuilds them, as here, from unicode-data).
+re2=$(dir_of re2)
+perl "$re2/re2/make_perl_groups.pl" >"$re2/re2/perl_groups.cc"
+for table in casefold groups; do
+  (cd "$re2/re2" && python3 make_unicode_$table.py >unicode_$table.cc)
+done
+cmake_install "$re2" -DRE2_BUILD_TESTING=OFF
 
 # http-parser: one C file and its header (upstream builds it with a
 # Makefile written for ELF shared objects).

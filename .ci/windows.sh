@@ -9,7 +9,8 @@
 # Usage: .ci/windows.sh [build-dir]        (default: build/windows)
 #
 # The daemon's libraries are built from Debian's source packages by
-# .ci/windows-deps.sh (the first time about N minutes, then reused).
+# .ci/windows-deps.sh the first time (about 3.7 CPU-minutes, so two to three
+# minutes with -j2 on an idle 2-core machine), then reused.
 #
 # Wine notes, each learnt the hard way:
 #  - A persistent wineserver (-p) keeps each test process from paying ~2 s

@@ -29,13 +29,10 @@ char const* kind_of(mode_t mode) {
   return "not a regular file";
 }
 
-file_version version_of(struct stat const& s) { return {s.st_dev, s.st_ino, s.st_size, s.st_mtim, s.st_ctim}; }
+std::chrono::nanoseconds since_epoch(timespec t) { return std::chrono::seconds(t.tv_sec) + std::chrono::nanoseconds(t.tv_nsec); }
 
-bool operator==(timespec const& a, timespec const& b) { return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec; }
-
-bool operator==(file_version const& a, file_version const& b) {
-  return a.device == b.device && a.inode == b.inode && a.size == b.size && a.modified == b.modified &&
-         a.changed == b.changed;
+file_version version_of(struct stat const& s) {
+  return {s.st_dev, s.st_ino, s.st_size, since_epoch(s.st_mtim), since_epoch(s.st_ctim)};
 }
 
 std::string mib(std::size_t bytes) { return std::to_string(bytes >> 20) + " MiB"; }
@@ -81,8 +78,7 @@ bool changed_since(std::filesystem::path const& path, file_version const& versio
     return ::stat(path.c_str(), &now) != 0 || !(version_of(now) == version);
   };
   if (changed()) return true;
-  auto as_time = [](timespec t) { return std::chrono::seconds(t.tv_sec) + std::chrono::nanoseconds(t.tv_nsec); };
-  auto last_write = std::max(as_time(version.modified), as_time(version.changed));
+  auto last_write = std::max(version.modified, version.changed);
   auto age = std::chrono::system_clock::now().time_since_epoch() - last_write;
   if (age >= settle_time) return false;
   // Modified a moment ago (or in the future, by a clock step): perhaps

@@ -1,5 +1,6 @@
 // Reading a job file or drop-in from disk, as a file edited by hand (and
-// perhaps by an adversary) must be read.
+// perhaps by an adversary) must be read. (POSIX: file_text.cpp; Windows:
+// file_text_windows.cpp, the same rules through Win32 calls.)
 //
 // - Only a regular file (or a symlink to one): a FIFO, a device such as
 //   /dev/zero, a socket or a directory is refused before a byte is read. The
@@ -19,9 +20,8 @@
 //   from one that has finished: write a temporary file and rename it.)
 #pragma once
 
-#include <sys/stat.h>
-
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <variant>
@@ -29,11 +29,15 @@
 namespace config::detail {
 
 // What tells one version of a file from the next.
+// (POSIX: st_dev, st_ino, st_size, st_mtim, st_ctim; Windows, which has no
+// change time: the volume serial number, the file index, the size, the last
+// write time twice; file_text_windows.cpp.)
 struct file_version {
-  dev_t device = 0;
-  ino_t inode = 0;
-  off_t size = 0;
-  timespec modified{}, changed{};
+  std::uint64_t device = 0;
+  std::uint64_t inode = 0;
+  std::int64_t size = 0;
+  std::chrono::nanoseconds modified{}, changed{};  // since the Unix epoch
+  bool operator==(file_version const&) const = default;
 };
 
 struct file_text {

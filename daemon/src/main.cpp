@@ -167,7 +167,7 @@ int main(int argc, char** argv) {
   auto parsed = reactord::parse_command_line(argc, argv);
   if (auto const* code = std::get_if<int>(&parsed)) return *code;
   auto& cli = std::get<reactord::command_line>(parsed);
-  auto run_reporting_errors = [&cli] {
+  auto run_reporting_errors = [&cli]() -> int {
     try {
       return run(cli);
     } catch (reactord::startup_error const&) {

@@ -10,7 +10,7 @@ namespace reactord {
 
 void service_notifier::send(std::string const&) {}
 void service_notifier::ready(std::string const&) { windows_service::report_running(); }
-void service_notifier::reloading() {}
+void service_notifier::reloading(std::uint64_t) {}
 void service_notifier::stopping(std::string const&) { windows_service::report_stopping(); }
 void service_notifier::status(std::string const&) {}
 void service_notifier::watchdog() {}

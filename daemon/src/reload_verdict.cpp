@@ -2,7 +2,9 @@
 
 #include <signal.h>
 #include <time.h>
+#if !defined(_WIN32)
 #include <unistd.h>
+#endif
 
 #include <cerrno>
 #include <cstring>
@@ -35,7 +37,11 @@ bool write_reload_verdict(std::filesystem::path const& dir, reload_verdict const
     out.flush();
     if (!out) return false;
   }
-  return ::rename(temp_path.c_str(), final_path.c_str()) == 0;
+  // rename(2) on POSIX (errno set on failure); on Windows a rename that
+  // replaces the old verdict (MoveFileEx), which ::rename will not do.
+  std::error_code ec;
+  std::filesystem::rename(temp_path, final_path, ec);
+  return !ec;
 }
 
 std::optional<reload_verdict> read_reload_verdict(std::filesystem::path const& dir) {
@@ -62,6 +68,13 @@ std::optional<reload_verdict> read_reload_verdict(std::filesystem::path const& d
 }
 
 int request_reload(pid_t pid, std::filesystem::path const& dir, std::chrono::milliseconds timeout) {
+#if defined(_WIN32)
+  // No SIGHUP to send: a Windows service is reloaded through the Service
+  // Control Manager (windows_service.hpp).
+  (void)pid, (void)dir, (void)timeout;
+  std::cerr << "reactord --reload: not on Windows; reload the service with `sc control reactord paramchange`\n";
+  return exit_usage;
+#else
   // main() blocks the terminating signals for the daemon's sake; a client
   // that waits must still die of ^C, or of systemd's SIGTERM at TimeoutSec=.
   sigset_t all;
@@ -105,6 +118,7 @@ int request_reload(pid_t pid, std::filesystem::path const& dir, std::chrono::mil
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+#endif
 }
 
 }  // namespace reactord

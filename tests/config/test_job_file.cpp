@@ -295,7 +295,7 @@ TEST(JobFile, DropInsAreReadInOrderAndTheirErrorsNameTheirFile) {
     ADD_FAILURE() << "a duplicate across files was accepted";
   } catch (config::config_error const& e) {
     ASSERT_EQ(e.diagnostics().size(), 1u);
-    EXPECT_EQ(e.diagnostics()[0].file, (d.path / "jobs.d/c.yaml").string());
+    EXPECT_EQ(e.diagnostics()[0].file, (d.path / "jobs.d" / "c.yaml").string());
     EXPECT_NE(e.diagnostics()[0].message.find("first defined at"), std::string::npos);
   }
 }

@@ -162,10 +162,3 @@ TEST_F(WindowsService, StartsReloadsOnParamChangeAndNamedControl_DrainsOnStop) {
   EXPECT_NE(log.lines()[*stopping].find("signal=TERM"), std::string::npos) << log.lines()[*stopping];
   EXPECT_TRUE(log.wait_for("stopped", 1s, *result)) << log.all();
 }
-
-TEST(WindowsDaemon, ServiceFlagOutsideTheServiceManager_ExitsOneSayingSo) {
-  windows_temp_dir dir;
-  auto jobs = dir.write("jobs.yaml", "daemon: { status_listen: off }\njobs:\n  - { name: a, kind: countdown, from: 0 }\n");
-  windows_daemon d({"--service", "--config", jobs, "--log-file", dir.file("x.log")});
-  EXPECT_EQ(d.wait_exit(), 1);
-}

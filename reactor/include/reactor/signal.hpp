@@ -11,8 +11,8 @@
 // arrives as SIGINT and Ctrl-Break, closing the console, log-off and
 // shut-down as SIGTERM, through a console control handler that runs on a
 // thread of its own and posts to the loop. Other sources (a service's
-// control handler) hand their events in with deliver(); SIGHUP, which
-// Windows does not define, is given POSIX's number for them.
+// control handler) hand their events in with deliver(); SIGHUP and
+// SIGUSR1, which Windows does not define, get POSIX's numbers for them.
 #pragma once
 
 #include <signal.h>
@@ -22,8 +22,13 @@
 
 #include "reactor/io.hpp"
 
+// Windows defines neither; the daemon's reload and log-reopen requests use
+// POSIX's numbers there, handed in through deliver().
 #if defined(_WIN32) && !defined(SIGHUP)
 #define SIGHUP 1
+#endif
+#if defined(_WIN32) && !defined(SIGUSR1)
+#define SIGUSR1 10
 #endif
 
 namespace reactor {
@@ -35,9 +40,9 @@ inline char const* signal_name(int signo) noexcept {
     case SIGHUP: return "HUP";
     case SIGINT: return "INT";
     case SIGTERM: return "TERM";
+    case SIGUSR1: return "USR1";
 #if !defined(_WIN32)
     case SIGQUIT: return "QUIT";
-    case SIGUSR1: return "USR1";
     case SIGUSR2: return "USR2";
     case SIGCHLD: return "CHLD";
 #endif
