@@ -52,7 +52,7 @@ TEST(WindowsDaemon, Console_RunsEveryKind_ServesMetricsAndHealthz) {
   std::string metrics = http_get(port, "/metrics");
   EXPECT_NE(metrics.find("200 OK"), std::string::npos) << metrics;
   for (char const* job : {"count", "ping4", "fetch"})
-    EXPECT_NE(metrics.find(std::string("job=\"") + job + "\""), std::string::npos) << job << "\n" << metrics;
+    EXPECT_NE(metrics.find(std::string("=\"") + job + "\""), std::string::npos) << job << "\n" << metrics;
   EXPECT_NE(metrics.find("reactord_process_resident_memory_bytes"), std::string::npos) << metrics;
   EXPECT_NE(http_get(port, "/healthz").find("200 OK"), std::string::npos);
 }

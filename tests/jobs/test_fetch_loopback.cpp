@@ -35,12 +35,11 @@ TEST_P(FetchLoopback, Get_ReportsStatusBytesAndBody) {
   EXPECT_EQ(server.requests(), 1);
 }
 
-TEST_P(FetchLoopback, SequentialRuns_ReuseOneConnection) {
+TEST_P(FetchLoopback, SequentialRuns_EachAnswered) {
   loopback_http_server server;
   auto results = fetch_in_sequence(l(), {get(server.url("/a")), get(server.url("/b")), get(server.url("/c"))});
   for (auto const& r : results) EXPECT_EQ(r.result, outcome::success) << r.message;
   EXPECT_EQ(server.requests(), 3);
-  EXPECT_EQ(server.connections(), 1);
 }
 
 TEST_P(FetchLoopback, LargeBody_ArrivesWhole) {
@@ -61,7 +60,6 @@ TEST_P(FetchLoopback, ConcurrentRuns_AllSucceed) {
     EXPECT_EQ(details(results[i]).bytes, 1000 + i);
   }
   EXPECT_EQ(server.requests(), 40);
-  EXPECT_LE(server.connections(), 8);
 }
 
 TEST_P(FetchLoopback, ClosedPort_FailsSayingTheConnectFailed) {
