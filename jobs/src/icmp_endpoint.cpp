@@ -327,9 +327,13 @@ void endpoint::drain(bool error_queue) {
       }
       continue;
     }
-    reactor::deadline mono_now = reactor::clock::now();
+    // Realtime first, then monotonic: if the thread is preempted between
+    // the two reads, the stamp comes out later than it was (bounded by
+    // mono_now), never earlier. In the other order it came out earlier,
+    // before the echo's own send time on loopback, and the RTT read 0.
     timespec real_now{};
     ::clock_gettime(CLOCK_REALTIME, &real_now);
+    reactor::deadline mono_now = reactor::clock::now();
     for (int i = 0; i < n; ++i) {
       msghdr const& h = rx.headers[i].msg_hdr;
       std::size_t len = std::min<std::size_t>(rx.headers[i].msg_len, packet_bytes);
