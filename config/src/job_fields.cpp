@@ -71,8 +71,8 @@ void read_percent(mapping_reader& r, std::string const& key, std::optional<doubl
 
 template <class Read>
 void read_bars(mapping_reader& r, std::string const& key, Read read) {
-  YAML::Node n = r.node(key);
-  if (!n.IsDefined()) return;
+  yaml_node n = r.node(key);
+  if (!n.is_defined()) return;
   mapping_reader bars(n, r.what() + "." + key, r.report());
   if (!bars.valid()) return;
   read(bars);
@@ -194,11 +194,11 @@ std::optional<jobs::status_range> parse_status(std::string const& s) {
 }
 
 void read_expected_status(mapping_reader& r, std::vector<jobs::status_range>& out) {
-  YAML::Node n = r.node("expect_status");
-  if (!n.IsDefined()) return;
-  std::vector<YAML::Node> items;
-  if (n.IsSequence())
-    for (auto const& item : n) items.push_back(item);
+  yaml_node n = r.node("expect_status");
+  if (!n.is_defined()) return;
+  std::vector<yaml_node> items;
+  if (n.is_sequence())
+    for (auto const& item : n.items()) items.push_back(item);
   else
     items.push_back(n);
   std::vector<jobs::status_range> ranges;
@@ -206,10 +206,10 @@ void read_expected_status(mapping_reader& r, std::vector<jobs::status_range>& ou
   if (items.empty()) r.error(n, "'expect_status' is an empty list; expected at least one status code");
   for (auto const& item : items) {
     std::optional<jobs::status_range> range;
-    if (item.IsScalar()) range = parse_status(item.Scalar());
+    if (item.is_scalar()) range = parse_status(std::string(item.scalar()));
     if (!range) {
       r.error(item, "'expect_status' entries must be a code (200), a class (2xx) or a range (200-399), got '" +
-                        (item.IsScalar() ? item.Scalar() : std::string("a list or mapping")) + "'");
+                        (item.is_scalar() ? std::string(item.scalar()) : std::string("a list or mapping")) + "'");
       ok = false;
     } else {
       ranges.push_back(*range);
@@ -219,26 +219,26 @@ void read_expected_status(mapping_reader& r, std::vector<jobs::status_range>& ou
 }
 
 void read_headers(mapping_reader& r, std::vector<std::pair<std::string, std::string>>& out) {
-  YAML::Node n = r.node("headers");
-  if (!n.IsDefined()) return;
-  if (!n.IsMap()) {
+  yaml_node n = r.node("headers");
+  if (!n.is_defined()) return;
+  if (!n.is_map()) {
     r.error(n, "'headers' must be a mapping of Header-Name: value");
     return;
   }
   std::vector<std::pair<std::string, std::string>> headers;
-  for (auto const& kv : n) {
-    std::string name = kv.first.IsScalar() ? kv.first.Scalar() : "";
+  for (auto const& kv : n.entries()) {
+    std::string name(kv.first.scalar());
     bool name_ok = !name.empty();
     for (unsigned char c : name) name_ok = name_ok && (std::isalnum(c) || c == '-' || c == '_');
     if (!name_ok) {
       r.error(kv.first, "header names are letters, digits and '-', got '" + name + "'");
       continue;
     }
-    if (!kv.second.IsScalar()) {
+    if (!kv.second.is_scalar()) {
       r.error(kv.second, "the value of header '" + name + "' must be a single line of text");
       continue;
     }
-    std::string value = kv.second.Scalar();
+    std::string value(kv.second.scalar());
     if (value.find_first_of("\r\n") != std::string::npos) {
       r.error(kv.second, "the value of header '" + name + "' must be a single line of text");
       continue;
@@ -298,17 +298,17 @@ void read_fetch(mapping_reader& r, jobs::fetch_spec& out) {
 // the names reactord puts on its own series, nor `job` and `instance`,
 // which Prometheus sets on every scrape. Read over the defaults' labels.
 void read_labels(mapping_reader& r, jobs::label_set& out) {
-  YAML::Node n = r.node("labels");
-  if (!n.IsDefined()) return;
-  if (!n.IsMap()) {
+  yaml_node n = r.node("labels");
+  if (!n.is_defined()) return;
+  if (!n.is_map()) {
     r.error(n, "'labels' must be a mapping of label_name: value");
     return;
   }
   static std::string const reserved[] = {"job",   "instance", "job_name", "kind",     "state", "outcome",
                                          "stat",  "phase",    "le",       "code",     "result", "backend"};
   jobs::label_set labels = out;
-  for (auto const& kv : n) {
-    std::string name = kv.first.IsScalar() ? kv.first.Scalar() : "";
+  for (auto const& kv : n.entries()) {
+    std::string name(kv.first.scalar());
     bool ok = !name.empty() && (std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_');
     for (unsigned char c : name) ok = ok && (std::isalnum(c) || c == '_');
     if (!ok || name.starts_with("__")) {
@@ -320,11 +320,11 @@ void read_labels(mapping_reader& r, jobs::label_set& out) {
       r.error(kv.first, "'" + name + "' is a label reactord or Prometheus sets itself; choose another name");
       continue;
     }
-    if (!kv.second.IsScalar()) {
+    if (!kv.second.is_scalar()) {
       r.error(kv.second, "the value of label '" + name + "' must be a single line of text");
       continue;
     }
-    std::string value = kv.second.Scalar();
+    std::string value(kv.second.scalar());
     if (value.find_first_of("\r\n") != std::string::npos) {
       r.error(kv.second, "the value of label '" + name + "' must be a single line of text");
       continue;
@@ -380,7 +380,7 @@ void check_job(mapping_reader& r, jobs::job_spec const& job) {
                                       ", more than the run may last (" + format_duration(budget) +
                                       "); lower count or interval, or raise " + (s.timeout ? "'timeout'" : "'every'"));
   } else if (auto const* f = std::get_if<jobs::fetch_spec>(&job.kind)) {
-    if (f->url.empty() && !r.map()["url"].IsDefined())
+    if (f->url.empty() && !r.map()["url"].is_defined())
       r.error(r.mark_of("url"), "a fetch job needs a 'url' (http:// or https://)");
     if (!f->body.empty() && f->method != "POST")
       r.error(r.mark_of("body"), "'body' is sent only with method: POST (this job uses " + f->method + ")");

@@ -6,6 +6,8 @@
 #include <arpa/inet.h>
 #endif
 
+#include <yaml-cpp/exceptions.h>
+
 #include <cctype>
 #include <map>
 
@@ -14,7 +16,7 @@
 #include "file_text.hpp"
 #include "job_fields.hpp"
 #include "mapping_reader.hpp"
-#include "yaml_budget.hpp"
+#include "yaml_tree.hpp"
 
 namespace config {
 
@@ -22,6 +24,7 @@ namespace {
 
 using detail::mapping_reader;
 using detail::problems;
+using detail::yaml_node;
 
 std::vector<std::string> const kind_names = {"countdown", "ping", "fetch"};
 
@@ -96,11 +99,11 @@ jobs::job_spec prototype(loading& l, std::string const& kind) {
   return jobs::job_spec{"", {}, *kind_from_name(kind), {}};
 }
 
-void read_defaults(loading& l, problems& p, YAML::Node const& node) {
+void read_defaults(loading& l, problems& p, yaml_node const& node) {
   mapping_reader kinds(node, "defaults", p);
   for (auto const& kind : kind_names) {
-    YAML::Node section = kinds.node(kind);
-    if (!section.IsDefined()) continue;
+    yaml_node section = kinds.node(kind);
+    if (!section.is_defined()) continue;
     mapping_reader r(section, "defaults." + kind, p);
     if (!r.valid()) continue;
     jobs::job_spec spec{"", {}, *kind_from_name(kind), {}};
@@ -111,12 +114,12 @@ void read_defaults(loading& l, problems& p, YAML::Node const& node) {
   kinds.finish();
 }
 
-void read_job(loading& l, problems& p, YAML::Node const& node, std::size_t index) {
+void read_job(loading& l, problems& p, yaml_node const& node, std::size_t index) {
   mapping_reader r(node, "job #" + std::to_string(index + 1), p);
   if (!r.valid()) return;
   std::string name, kind;
   bool has_name = r.read("name", name);
-  if (!has_name && !r.map()["name"].IsDefined()) r.error(node, "every job needs a 'name'");
+  if (!has_name && !r.map()["name"].is_defined()) r.error(node, "every job needs a 'name'");
   if (has_name) {
     if (!valid_job_name(name)) {
       r.error(r.mark_of("name"), "job names are 1 to 128 letters, digits, '.', '_', '-' or ':', got '" + name + "'");
@@ -131,7 +134,7 @@ void read_job(loading& l, problems& p, YAML::Node const& node, std::size_t index
   mapping_reader job(node, has_name ? "job '" + name + "'" : r.what(), p);
   job.read("name", name);
   if (!job.read("kind", kind)) {
-    if (!job.map()["kind"].IsDefined()) job.error(node, "every job needs a 'kind' (countdown, ping or fetch)");
+    if (!job.map()["kind"].is_defined()) job.error(node, "every job needs a 'kind' (countdown, ping or fetch)");
     return;
   }
   if (!kind_from_name(kind)) {
@@ -149,23 +152,23 @@ void read_job(loading& l, problems& p, YAML::Node const& node, std::size_t index
   l.result.jobs.push_back(std::move(spec));
 }
 
-void read_jobs(loading& l, problems& p, YAML::Node const& node) {
-  if (!node.IsSequence()) {
+void read_jobs(loading& l, problems& p, yaml_node const& node) {
+  if (!node.is_sequence()) {
     p.at(node, "'jobs' must be a list, each item starting with '- name: ...'");
     return;
   }
   std::size_t i = 0;
-  for (auto const& item : node) read_job(l, p, item, i++);
+  for (auto const& item : node.items()) read_job(l, p, item, i++);
 }
 
-std::optional<YAML::Node> parse_yaml(std::string_view text, problems& p) {
+std::optional<detail::yaml_tree> parse_yaml(std::string_view text, problems& p) {
   try {
-    std::string copy(text);
-    if (auto spent = detail::check_yaml_budget(copy)) {
+    auto read = detail::read_yaml(text);
+    if (auto const* spent = std::get_if<detail::yaml_over_budget>(&read)) {
       p.at(spent->where, spent->message);
       return std::nullopt;
     }
-    return YAML::Load(copy);
+    return std::move(std::get<detail::yaml_tree>(read));
   } catch (YAML::Exception const& e) {
     p.at(e.mark, "not valid YAML: " + e.msg);
     return std::nullopt;
@@ -193,38 +196,39 @@ void check_files_unchanged(loading& l) {
     }
 }
 
-bool is_blank(YAML::Node const& root) { return !root.IsDefined() || root.IsNull(); }
+bool is_blank(yaml_node const& root) { return !root.is_defined() || root.is_null(); }
 
 void read_drop_in(loading& l, std::string const& file) {
   problems p(l.diagnostics, file);
   auto text = read_text(l, file, p);
   if (!text) return;
-  auto root = parse_yaml(*text, p);
-  if (!root) return;
-  if (is_blank(*root)) {
+  auto tree = parse_yaml(*text, p);
+  if (!tree) return;
+  yaml_node root = tree->root();
+  if (is_blank(root)) {
     p.at(YAML::Mark(), "the drop-in is empty; expected a mapping with a 'jobs:' list");
     return;
   }
-  mapping_reader top(*root, "drop-in", p);
+  mapping_reader top(root, "drop-in", p);
   if (!top.valid()) return;
-  YAML::Node list = top.node("jobs");
+  yaml_node list = top.node("jobs");
   top.finish();
-  if (!list.IsDefined()) p.at(root->Mark(), "expected a 'jobs:' list");
+  if (!list.is_defined()) p.at(root.mark(), "expected a 'jobs:' list");
   else read_jobs(l, p, list);
 }
 
-void read_includes(loading& l, problems& p, YAML::Node const& node, std::filesystem::path const& base_dir) {
-  std::vector<YAML::Node> patterns;
-  if (node.IsSequence())
-    for (auto const& n : node) patterns.push_back(n);
+void read_includes(loading& l, problems& p, yaml_node const& node, std::filesystem::path const& base_dir) {
+  std::vector<yaml_node> patterns;
+  if (node.is_sequence())
+    for (auto const& n : node.items()) patterns.push_back(n);
   else
     patterns.push_back(node);
   for (auto const& n : patterns) {
-    if (!n.IsScalar()) {
+    if (!n.is_scalar()) {
       p.at(n, "'include' takes a glob such as jobs.d/*.yaml, or a list of them");
       continue;
     }
-    std::filesystem::path pattern = n.Scalar();
+    std::filesystem::path pattern(n.scalar());
     if (pattern.is_relative()) pattern = base_dir / pattern;
     if (auto files = detail::glob_files(pattern)) {
       for (auto const& f : *files) {  // an empty drop-in directory is normal
@@ -241,23 +245,24 @@ job_file parse_main(std::string_view text, std::string const& name, std::filesys
                     loading& l) {
   l.result.path = name;
   problems p(l.diagnostics, name);
-  auto root = parse_yaml(text, p);
-  if (root && is_blank(*root))
+  auto tree = parse_yaml(text, p);
+  yaml_node root = tree ? tree->root() : yaml_node();
+  if (tree && is_blank(root))
     p.at(YAML::Mark(), "the job file is empty; expected a mapping with a 'jobs:' list");
-  else if (root) {
-    mapping_reader top(*root, "the job file", p);
+  else if (tree) {
+    mapping_reader top(root, "the job file", p);
     if (top.valid()) {
-      if (auto d = top.node("daemon"); d.IsDefined()) {
+      if (auto d = top.node("daemon"); d.is_defined()) {
         mapping_reader r(d, "daemon", p);
         if (r.valid()) read_daemon_settings(r, l.result.settings);
       }
-      if (auto d = top.node("defaults"); d.IsDefined()) read_defaults(l, p, d);
-      YAML::Node list = top.node("jobs");
-      YAML::Node include = top.node("include");
+      if (auto d = top.node("defaults"); d.is_defined()) read_defaults(l, p, d);
+      yaml_node list = top.node("jobs");
+      yaml_node include = top.node("include");
       top.finish();
-      if (list.IsDefined()) read_jobs(l, p, list);
-      else if (!include.IsDefined()) p.at(root->Mark(), "expected a 'jobs:' list");
-      if (include.IsDefined()) read_includes(l, p, include, base_dir);
+      if (list.is_defined()) read_jobs(l, p, list);
+      else if (!include.is_defined()) p.at(root.mark(), "expected a 'jobs:' list");
+      if (include.is_defined()) read_includes(l, p, include, base_dir);
     }
   }
   check_files_unchanged(l);

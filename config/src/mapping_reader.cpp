@@ -1,6 +1,7 @@
 #include "mapping_reader.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 
 #include "config/duration.hpp"
@@ -9,6 +10,28 @@
 
 namespace config::detail {
 
+namespace {
+// As yaml-cpp's convert<bool>: y/n, yes/no, true/false, on/off, written all
+// lower case, all upper case, or capitalised.
+bool decode_bool(std::string_view s, bool& out) {
+  auto all = [](std::string_view t, char lo, char hi) {
+    return std::all_of(t.begin(), t.end(), [&](char c) { return c >= lo && c <= hi; });
+  };
+  bool flexible = s.empty() || all(s, 'a', 'z') ||
+                  (all(s.substr(0, 1), 'A', 'Z') && (all(s.substr(1), 'a', 'z') || all(s.substr(1), 'A', 'Z')));
+  if (!flexible) return false;
+  std::string lower(s);
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  static constexpr std::pair<std::string_view, std::string_view> names[] = {
+      {"y", "n"}, {"yes", "no"}, {"true", "false"}, {"on", "off"}};
+  for (auto const& [yes, no] : names) {
+    if (lower == yes) return out = true, true;
+    if (lower == no) return out = false, true;
+  }
+  return false;
+}
+}  // namespace
+
 void problems::at(YAML::Mark const& mark, std::string message) {
   // yaml-cpp counts from 0; editors and compilers count from 1.
   int line = mark.line >= 0 ? mark.line + 1 : 0;
@@ -16,61 +39,55 @@ void problems::at(YAML::Mark const& mark, std::string message) {
   out_.push_back(diagnostic{file_, line, column, std::move(message)});
 }
 
-mapping_reader::mapping_reader(YAML::Node map, std::string what, problems& p)
+mapping_reader::mapping_reader(yaml_node map, std::string what, problems& p)
     : map_(std::move(map)), what_(std::move(what)), problems_(p) {
-  if (!map_.IsMap()) {
+  if (!map_.is_map()) {
     valid_ = false;
     problems_.at(map_, what_ + ": expected a mapping of key: value lines");
   }
 }
 
-void mapping_reader::error(YAML::Node const& at, std::string const& message) {
+void mapping_reader::error(yaml_node const& at, std::string const& message) {
   problems_.at(at, what_ + ": " + message);
 }
 void mapping_reader::error(YAML::Mark const& at, std::string const& message) {
   problems_.at(at, what_ + ": " + message);
 }
 
-YAML::Node mapping_reader::node(std::string const& key) {
+yaml_node mapping_reader::node(std::string const& key) {
   known_.push_back(key);
-  if (!valid_) return YAML::Node(YAML::NodeType::Undefined);
-  YAML::Node const& m = map_;
-  YAML::Node v = m[key];
-  // yaml-cpp hands back an "invalid" node for an absent key, which throws
-  // when assigned or reset; an undefined node is the safe spelling.
-  if (!v.IsDefined()) return YAML::Node(YAML::NodeType::Undefined);
-  return v;
+  if (!valid_) return {};
+  return map_[key];
 }
 
 YAML::Mark mapping_reader::mark_of(std::string const& key) const {
   if (valid_) {
-    YAML::Node const& m = map_;
-    if (auto v = m[key]; v.IsDefined()) return v.Mark();
+    if (auto v = map_[key]; v.is_defined()) return v.mark();
   }
-  return map_.Mark();
+  return map_.mark();
 }
 
-std::optional<std::string> mapping_reader::scalar(std::string const& key, YAML::Node& value) {
-  value.reset(node(key));
-  if (!value.IsDefined()) return std::nullopt;
-  if (value.IsNull()) {
+std::optional<std::string> mapping_reader::scalar(std::string const& key, yaml_node& value) {
+  value = node(key);
+  if (!value.is_defined()) return std::nullopt;
+  if (value.is_null()) {
     // yaml-cpp places an empty value where the next token starts (often
     // the next line); the key is where the operator looks.
-    YAML::Mark at = value.Mark();
-    for (auto const& kv : map_)
-      if (kv.first.IsScalar() && kv.first.Scalar() == key) at = kv.first.Mark();
+    YAML::Mark at = value.mark();
+    for (auto const& kv : map_.entries())
+      if (kv.first.is_scalar() && kv.first.scalar() == key) at = kv.first.mark();
     error(at, "'" + key + "' has no value");
     return std::nullopt;
   }
-  if (!value.IsScalar()) {
-    error(value, "'" + key + "' must be a single value, not a " + (value.IsSequence() ? "list" : "mapping"));
+  if (!value.is_scalar()) {
+    error(value, "'" + key + "' must be a single value, not a " + (value.is_sequence() ? "list" : "mapping"));
     return std::nullopt;
   }
-  return value.Scalar();
+  return std::string(value.scalar());
 }
 
 bool mapping_reader::read(std::string const& key, std::string& out) {
-  YAML::Node v;
+  yaml_node v;
   auto s = scalar(key, v);
   if (!s) return false;
   out = *s;
@@ -85,11 +102,11 @@ bool mapping_reader::read(std::string const& key, std::optional<std::string>& ou
 }
 
 bool mapping_reader::read(std::string const& key, bool& out) {
-  YAML::Node v;
+  yaml_node v;
   auto s = scalar(key, v);
   if (!s) return false;
   bool b = false;
-  if (!YAML::convert<bool>::decode(v, b)) {
+  if (!decode_bool(*s, b)) {
     error(v, "'" + key + "' must be true or false, got '" + *s + "'");
     return false;
   }
@@ -113,7 +130,7 @@ std::optional<long long> parse_integer(std::string const& s) {
 }  // namespace
 
 bool mapping_reader::read(std::string const& key, int& out, int min, int max) {
-  YAML::Node v;
+  yaml_node v;
   auto s = scalar(key, v);
   if (!s) return false;
   auto n = parse_integer(*s);
@@ -131,7 +148,7 @@ bool mapping_reader::read(std::string const& key, int& out, int min, int max) {
 }
 
 bool mapping_reader::read(std::string const& key, std::size_t& out, std::size_t min, std::size_t max) {
-  YAML::Node v;
+  yaml_node v;
   auto s = scalar(key, v);
   if (!s) return false;
   auto n = parse_integer(*s);
@@ -157,7 +174,7 @@ bool mapping_reader::read(std::string const& key, jobs::duration& out, jobs::dur
 
 bool mapping_reader::read(std::string const& key, std::optional<jobs::duration>& out, jobs::duration min,
                           jobs::duration max) {
-  YAML::Node v;
+  yaml_node v;
   auto s = scalar(key, v);
   if (!s) return false;
   std::string why;
@@ -176,7 +193,7 @@ bool mapping_reader::read(std::string const& key, std::optional<jobs::duration>&
 }
 
 bool mapping_reader::read_size(std::string const& key, std::size_t& out, std::size_t min, std::size_t max) {
-  YAML::Node v;
+  yaml_node v;
   auto s = scalar(key, v);
   if (!s) return false;
   std::string why;
@@ -199,14 +216,14 @@ void mapping_reader::finish() {
   std::sort(known_.begin(), known_.end());
   known_.erase(std::unique(known_.begin(), known_.end()), known_.end());
   std::map<std::string, YAML::Mark> seen;
-  for (auto const& kv : map_) {
-    YAML::Node const& k = kv.first;
-    if (!k.IsScalar()) {
+  for (auto const& kv : map_.entries()) {
+    yaml_node k = kv.first;
+    if (!k.is_scalar()) {
       error(k, "keys must be plain words");
       continue;
     }
-    std::string const& key = k.Scalar();
-    if (auto [it, fresh] = seen.emplace(key, k.Mark()); !fresh) {
+    std::string key(k.scalar());
+    if (auto [it, fresh] = seen.emplace(key, k.mark()); !fresh) {
       error(k, "'" + key + "' is given twice (first at line " + std::to_string(it->second.line + 1) + ")");
       continue;
     }

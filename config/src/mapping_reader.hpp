@@ -6,7 +6,7 @@
 // value, read over it.
 #pragma once
 
-#include <yaml-cpp/yaml.h>
+#include <yaml-cpp/mark.h>
 
 #include <cstddef>
 #include <optional>
@@ -15,6 +15,7 @@
 
 #include "config/diagnostic.hpp"
 #include "jobs/spec.hpp"
+#include "yaml_tree.hpp"
 
 namespace config::detail {
 
@@ -23,7 +24,7 @@ class problems {
  public:
   problems(std::vector<diagnostic>& out, std::string file) : out_(out), file_(std::move(file)) {}
   void at(YAML::Mark const& mark, std::string message);
-  void at(YAML::Node const& node, std::string message) { at(node.Mark(), std::move(message)); }
+  void at(yaml_node const& node, std::string message) { at(node.mark(), std::move(message)); }
   std::string const& file() const noexcept { return file_; }
   std::vector<diagnostic>& all() noexcept { return out_; }
 
@@ -35,12 +36,12 @@ class problems {
 class mapping_reader {
  public:
   // `what` names the mapping in messages: "job 'gateway'", "defaults.ping".
-  mapping_reader(YAML::Node map, std::string what, problems& p);
+  mapping_reader(yaml_node map, std::string what, problems& p);
 
   bool valid() const noexcept { return valid_; }
   std::string const& what() const noexcept { return what_; }
   problems& report() noexcept { return problems_; }
-  YAML::Node const& map() const noexcept { return map_; }
+  yaml_node const& map() const noexcept { return map_; }
 
   // Each returns true if the key was present and its value valid.
   bool read(std::string const& key, std::string& out);
@@ -55,11 +56,11 @@ class mapping_reader {
 
   // The raw value, for shapes of their own (lists, maps); an invalid node
   // if absent. Marks the key known.
-  YAML::Node node(std::string const& key);
+  yaml_node node(std::string const& key);
   // Where to point at for a problem with `key`: its value, or the mapping.
   YAML::Mark mark_of(std::string const& key) const;
 
-  void error(YAML::Node const& at, std::string const& message);
+  void error(yaml_node const& at, std::string const& message);
   void error(YAML::Mark const& at, std::string const& message);
 
   // Reports unknown keys (with "did you mean") and duplicate keys.
@@ -67,9 +68,9 @@ class mapping_reader {
 
  private:
   // The scalar text of `key`, or nullopt (absent, or reported as not a scalar).
-  std::optional<std::string> scalar(std::string const& key, YAML::Node& value);
+  std::optional<std::string> scalar(std::string const& key, yaml_node& value);
 
-  YAML::Node map_;
+  yaml_node map_;
   std::string what_;
   problems& problems_;
   bool valid_ = true;

@@ -59,10 +59,10 @@ struct job_file {
 inline constexpr jobs::duration ping_interval_floor = std::chrono::milliseconds(10);
 
 // What one job file or drop-in may cost; past a limit the file is refused
-// with an error naming it (see file_text.hpp and yaml_budget.hpp).
+// with an error naming it (see file_text.hpp and yaml_tree.hpp).
 inline constexpr std::size_t max_job_file_bytes = std::size_t(16) << 20;
 // Nodes as the reader meets them, an alias counting the tree it stands for.
-// A job is about 15; yaml-cpp builds each in a few hundred bytes.
+// A job is about 15; the reader keeps each in a 24-byte record.
 inline constexpr std::uint64_t max_yaml_nodes = 2'000'000;
 inline constexpr std::uint64_t max_yaml_aliases = 10'000;
 
