@@ -1,13 +1,16 @@
+// The daemon's logger: the spdlog sink and pattern it writes through
+// (stdout, the journal, or a log file), the writer thread and its bounded
+// queue, and the once-per-loop-pass hand-off. Rendering a record is
+// log_render.cpp; the journal's own needs are log_journal.cpp.
 #include "log.hpp"
 
 #include "log_file.hpp"
+#include "log_journal.hpp"
 
-#include <fmt/format.h>
 #include <spdlog/details/log_msg.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
 #if defined(_WIN32)
 #include <spdlog/sinks/dist_sink.h>
 #include <spdlog/sinks/win_eventlog_sink.h>
@@ -18,9 +21,7 @@
 #include <cinttypes>
 #include <condition_variable>
 #include <cstdio>
-#include <cstdlib>
 #include <deque>
-#include <iterator>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -29,180 +30,7 @@
 
 namespace reactord {
 
-// --- rendering -----------------------------------------------------------
-
 namespace {
-
-// The length of the valid UTF-8 sequence at the start of `s`, or 0 if it
-// is not one (a stray continuation byte, a truncated or overlong sequence,
-// a surrogate, past U+10FFFF).
-std::size_t utf8_sequence_length(std::string_view s) {
-  auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
-  unsigned char c = byte(0);
-  std::size_t n = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-  if (n == 0 || n > s.size()) return 0;
-  for (std::size_t i = 1; i < n; ++i)
-    if ((byte(i) & 0xC0) != 0x80) return 0;
-  if (n == 3 && c == 0xE0 && byte(1) < 0xA0) return 0;   // overlong
-  if (n == 3 && c == 0xED && byte(1) >= 0xA0) return 0;  // surrogate
-  if (n == 4 && c == 0xF0 && byte(1) < 0x90) return 0;   // overlong
-  if (n == 4 && c == 0xF4 && byte(1) >= 0x90) return 0;  // past U+10FFFF
-  return n;
-}
-
-void append_json_string(std::string& out, std::string_view s) {
-  out += '"';
-  for (std::size_t i = 0; i < s.size();) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x80) {
-      std::size_t n = utf8_sequence_length(s.substr(i));
-      if (n == 0) {
-        out += "\xEF\xBF\xBD";  // U+FFFD, one per invalid byte
-        ++i;
-      } else {
-        out.append(s.substr(i, n));
-        i += n;
-      }
-      continue;
-    }
-    ++i;
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += '"';
-}
-
-// Text values are bare words when they can be, quoted otherwise, so that
-// `key=value` pairs split on spaces (logfmt).
-void append_text_value(std::string& out, std::string_view s) {
-  bool bare = !s.empty();
-  for (unsigned char c : s) bare = bare && c > ' ' && c < 0x7f && c != '"' && c != '=' && c != '\\';
-  if (bare) out += s;
-  else append_json_string(out, s);
-}
-
-// fmt, not printf: no locale, no varargs parsing; a tenth of the time.
-void append_number(std::string& out, double v) { fmt::format_to(std::back_inserter(out), FMT_STRING("{:.3f}"), v); }
-void append_number(std::string& out, long long v) { fmt::format_to(std::back_inserter(out), FMT_STRING("{}"), v); }
-
-}  // namespace
-
-std::string render(log_format style, std::string_view message, std::vector<field> const& fields) {
-  std::string out;
-  out.reserve(64 + 24 * fields.size());
-  if (style == log_format::json) {
-    out += "\"msg\":";
-    append_json_string(out, message);
-  } else {
-    out += message;
-  }
-  for (auto const& f : fields) {
-    if (auto const* pairs = std::get_if<string_pairs const*>(&f.value)) {
-      if (!*pairs || (*pairs)->empty()) continue;
-      if (style == log_format::json) {
-        out += ',';
-        append_json_string(out, f.key);
-        out += ":{";
-        bool first = true;
-        for (auto const& [name, value] : **pairs) {
-          if (!std::exchange(first, false)) out += ',';
-          append_json_string(out, name);
-          out += ':';
-          append_json_string(out, value);
-        }
-        out += '}';
-      } else {
-        for (auto const& [name, value] : **pairs) {
-          out += ' ';
-          out += f.key;
-          out += '.';
-          out += name;
-          out += '=';
-          append_text_value(out, value);
-        }
-      }
-      continue;
-    }
-    out += style == log_format::json ? "," : " ";
-    if (style == log_format::json) {
-      append_json_string(out, f.key);
-      out += ':';
-    } else {
-      out += f.key;
-      out += '=';
-    }
-    std::visit(
-        [&](auto const& v) {
-          using V = std::decay_t<decltype(v)>;
-          if constexpr (std::is_same_v<V, bool>) out += v ? "true" : "false";
-          else if constexpr (std::is_same_v<V, long long> || std::is_same_v<V, double>) append_number(out, v);
-          else if constexpr (std::is_same_v<V, std::vector<double>>) {
-            if (style == log_format::json) out += '[';
-            for (std::size_t i = 0; i < v.size(); ++i) {
-              if (i) out += ',';
-              append_number(out, v[i]);
-            }
-            if (style == log_format::json) out += ']';
-            else if (v.empty()) out += "\"\"";
-          } else if constexpr (std::is_same_v<V, string_pairs const*>) {
-          }
-          else if (style == log_format::json) append_json_string(out, v);
-          else append_text_value(out, v);
-        },
-        f.value);
-  }
-  return out;
-}
-
-bool stdout_is_journal() {
-  // systemd sets JOURNAL_STREAM=<device>:<inode> of the stream it connected;
-  // inherited by a child whose stdout goes elsewhere, it must not count.
-  char const* env = std::getenv("JOURNAL_STREAM");
-  if (!env) return false;
-  std::uintmax_t dev = 0, ino = 0;
-  if (std::sscanf(env, "%" SCNuMAX ":%" SCNuMAX, &dev, &ino) != 2) return false;
-  struct stat st{};
-  if (::fstat(STDOUT_FILENO, &st) != 0) return false;
-  return st.st_dev == dev && st.st_ino == ino;
-}
-
-// --- the logger ----------------------------------------------------------
-
-namespace {
-
-// `%*` in the pattern: the syslog priority prefix the journal reads.
-class syslog_priority_flag final : public spdlog::custom_flag_formatter {
- public:
-  void format(spdlog::details::log_msg const& m, std::tm const&, spdlog::memory_buf_t& dest) override {
-    char const* p = "<6>";
-    switch (m.level) {
-      case spdlog::level::trace:
-      case spdlog::level::debug: p = "<7>"; break;
-      case spdlog::level::info: p = "<6>"; break;
-      case spdlog::level::warn: p = "<4>"; break;
-      case spdlog::level::err: p = "<3>"; break;
-      case spdlog::level::critical: p = "<2>"; break;
-      default: break;
-    }
-    dest.append(p, p + 3);
-  }
-  std::unique_ptr<custom_flag_formatter> clone() const override {
-    return std::make_unique<syslog_priority_flag>();
-  }
-};
 
 spdlog::level::level_enum to_spdlog(log_level lv) {
   switch (lv) {
@@ -352,7 +180,7 @@ event_log::event_log(log_options const& o) : style_(o.style) {
     journal = stdout_is_journal();
   }
   auto formatter = std::make_unique<spdlog::pattern_formatter>();
-  formatter->add_flag<syslog_priority_flag>('*');
+  add_syslog_priority_flag(*formatter, '*');
   std::string prefix = journal ? "%*" : "";
   if (style_ == log_format::json)
     formatter->set_pattern(prefix + R"({"ts":"%Y-%m-%dT%H:%M:%S.%f%z","level":"%l",%v})");
