@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "json_string.hpp"
 #include "process_usage.hpp"
 
 namespace reactord {
@@ -198,7 +199,8 @@ std::string render_healthz(std::vector<jobs::job_status> const& js, process_figu
     ++count[static_cast<int>(j.state)];
     running += j.running;
   }
-  std::string out = "{\"status\":\"ok\",\"backend\":\"" + label_value(p.backend) + "\"";
+  std::string out = "{\"status\":\"ok\",\"backend\":";
+  append_json_string(out, p.backend);
   out += ",\"uptime_seconds\":" + number(p.uptime_seconds);
   out += ",\"jobs\":" + std::to_string(js.size());
   out += ",\"up\":" + std::to_string(count[static_cast<int>(jobs::job_state::up)]);
