@@ -24,7 +24,7 @@ for file in backend/kqueue.cpp signal_kqueue.cpp; do
 done
 
 # 2. The ping job's ICMP endpoint and the reactor's sockets as macOS and the
-#    BSDs build them (their branches of jobs/src/icmp_endpoint.cpp and
+#    BSDs build them (the endpoint with its _bsd side, and
 #    reactor/src/native_socket_posix.cpp): with __linux__ undefined, the
 #    Linux-only socket flags and options hidden (a forced include that
 #    removes them after <sys/socket.h>), and once more with __APPLE__ for
@@ -39,7 +39,8 @@ for os in FreeBSD macOS; do
   # shellcheck disable=SC2086  # $flags is one or two words
   "$cxx" -std=c++20 -Wall -Wextra -Werror -fsyntax-only $flags -include "$hide" \
     -I "$root/jobs/include" -I "$root/jobs/src" -I "$root/reactor/include" \
-    "$root/jobs/src/icmp_endpoint.cpp" "$root/jobs/src/icmp_packet.cpp" \
-    "$root/reactor/src/native_socket_posix.cpp"
-  echo "$os: jobs/src/icmp_endpoint.cpp, icmp_packet.cpp and reactor/src/native_socket_posix.cpp compile (Linux headers, -fsyntax-only)"
+    "$root/jobs/src/icmp_endpoint.cpp" "$root/jobs/src/icmp_endpoint_open.cpp" \
+    "$root/jobs/src/icmp_endpoint_bsd.cpp" "$root/jobs/src/icmp_timestamp.cpp" \
+    "$root/jobs/src/icmp_packet.cpp" "$root/reactor/src/native_socket_posix.cpp"
+  echo "$os: jobs/src/icmp_endpoint{,_open,_bsd}.cpp, icmp_timestamp.cpp, icmp_packet.cpp and reactor/src/native_socket_posix.cpp compile (Linux headers, -fsyntax-only)"
 done

@@ -16,14 +16,15 @@
 // the id (random per socket) and the cookie filter out other processes'
 // replies; so does a macOS ICMP datagram socket, which keeps our id. The
 // cookie also rejects a reply to an older echo that used the same sequence
-// number. (How the BSDs and macOS differ: the top of icmp_endpoint.cpp.)
+// number. (How the BSDs and macOS differ: icmp_platform.hpp.)
 //
 // Rules: claim() a sequence before sending, release() it when the run is
-// over (replies after that are dropped). Listeners are called from drain()
-// on the loop thread, synchronously; they must only record and set events.
-// drain() runs from the reader coroutine (read_replies, run by
-// icmp_service::serve()) and also from send() after a burst of sends, so a
-// receive buffer capped by net.core.rmem_max does not overflow under load.
+// over (replies after that are dropped). Listeners are called from
+// read_queued() on the loop thread, synchronously; they must only record
+// and set events. read_queued() runs from the reader coroutine
+// (read_replies, run by icmp_service::serve()) and also from send() after a
+// burst of sends, so a receive buffer capped by net.core.rmem_max does not
+// overflow under load.
 #pragma once
 
 #if defined(_WIN32)
@@ -104,10 +105,10 @@ class endpoint {
   int send(std::span<std::byte> request, claimed const& c, reactor::socket_address const& to);
 
   // Reads and dispatches every packet queued now; never blocks. With
-  // `error_queue`, also the error queue (ping sockets' ICMP errors).
-  void drain(bool error_queue);
+  // `error_queue`, also read the error queue (ping sockets' ICMP errors).
+  void read_queued(bool error_queue);
 
-  // The reader: waits for packets and drains them, until cancelled.
+  // The reader: waits for packets and reads them, until cancelled.
   reactor::task<void> read_replies();
 
   // Replies that matched no outstanding echo (stale, or not ours).
@@ -117,7 +118,7 @@ class endpoint {
   endpoint(reactor::socket s, int family, socket_mode mode, std::uint16_t id);
   void dispatch(message const& m, reactor::deadline received, sockaddr_storage const& from);
 #if defined(__linux__)
-  void drain_error_queue();  // a ping socket's ICMP errors (IP_RECVERR)
+  void read_error_queue();  // a ping socket's ICMP errors (IP_RECVERR)
 #endif
 
   struct slot {
@@ -152,7 +153,7 @@ class endpoint {
   std::uint16_t next_sequence_;
   std::uint64_t cookie_secret_;
   std::uint64_t cookie_counter_ = 0;
-  unsigned sends_since_drain_ = 0;
+  unsigned sends_since_read_ = 0;
   std::uint64_t unmatched_ = 0;
   std::unique_ptr<receive_buffers> rx_;
 };
