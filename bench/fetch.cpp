@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "../tests/jobs/nginx_server.hpp"
+#include "support/nginx_server.hpp"
 #include "jobs/context.hpp"
 #include "jobs/fetch.hpp"
 #include "jobs/ping.hpp"

@@ -5,7 +5,7 @@
 #include <sstream>
 #include <string>
 
-#include "daemon_process.hpp"
+#include "support/daemon_process.hpp"
 #include "test_support.hpp"
 
 TEST(Check, GoodFileExitsZeroAndCountsJobs) {

@@ -7,7 +7,7 @@
 #include <arpa/inet.h>
 #include <unistd.h>
 
-#include "daemon_process.hpp"
+#include "support/daemon_process.hpp"
 #include "test_support.hpp"
 
 namespace {

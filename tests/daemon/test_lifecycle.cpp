@@ -6,7 +6,7 @@
 
 #include <csignal>
 
-#include "daemon_process.hpp"
+#include "support/daemon_process.hpp"
 #include "test_support.hpp"
 
 using namespace std::chrono_literals;

@@ -9,7 +9,7 @@
 #include <csignal>
 #include <thread>
 
-#include "daemon_process.hpp"
+#include "support/daemon_process.hpp"
 #include "test_support.hpp"
 
 using namespace std::chrono_literals;

@@ -8,12 +8,12 @@
 
 #include <new>
 
-#include "daemon_process.hpp"
 #include "job_source.hpp"
 #include "log.hpp"
 #include "reactor/reactor.hpp"
 #include "reload_verdict.hpp"
 #include "service.hpp"
+#include "support/daemon_process.hpp"
 #include "test_support.hpp"
 
 using namespace std::chrono_literals;

@@ -10,7 +10,7 @@
 #include <fstream>
 #include <thread>
 
-#include "daemon_process.hpp"
+#include "support/daemon_process.hpp"
 #include "test_support.hpp"
 
 using namespace std::chrono_literals;

@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <iconv.h>
 
-#include "daemon_process.hpp"
-#include "nginx_server.hpp"
+#include "support/daemon_process.hpp"
+#include "support/nginx_server.hpp"
 #include "test_support.hpp"
 
 using namespace std::chrono_literals;

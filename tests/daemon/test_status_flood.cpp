@@ -8,9 +8,9 @@
 #include <thread>
 #include <vector>
 
-#include "daemon_process.hpp"
 #include "reactor/reactor.hpp"
 #include "status_endpoint.hpp"
+#include "support/daemon_process.hpp"
 #include "test_support.hpp"
 
 using namespace std::chrono_literals;

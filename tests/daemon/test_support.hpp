@@ -20,8 +20,8 @@
 #include <string>
 #include <vector>
 
-#include "backends.hpp"  // tests/reactor: REACTORD_ON_EACH_BACKEND
 #include "reactor/loop.hpp"
+#include "support/backends.hpp"  // REACTORD_ON_EACH_BACKEND
 
 struct temp_dir {
   std::filesystem::path path;

@@ -5,7 +5,7 @@
 // Service Control Manager's stop and parameter-change controls.
 #include <random>
 
-#include "loopback_http_server.hpp"
+#include "support/loopback_http_server.hpp"
 #include "windows_daemon.hpp"
 #include "windows_service.hpp"
 

@@ -5,11 +5,11 @@
 #include <string>
 #include <vector>
 
-#include "backends.hpp"
 #include "jobs/countdown.hpp"
 #include "jobs/fetch.hpp"
 #include "jobs/ping.hpp"
 #include "reactor/reactor.hpp"
+#include "support/backends.hpp"
 
 using namespace reactor;
 using namespace std::chrono_literals;

@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "backends.hpp"
-#include "fetch_harness.hpp"
-#include "nginx_server.hpp"
+#include "support/backends.hpp"
+#include "support/fetch_harness.hpp"
+#include "support/nginx_server.hpp"
 
 using namespace std::chrono_literals;
 using jobs::fetch_spec;

@@ -10,10 +10,10 @@
 #include <random>
 #include <string>
 
-#include "backends.hpp"
-#include "fetch_harness.hpp"
-#include "hostile_server.hpp"
-#include "nginx_server.hpp"
+#include "support/backends.hpp"
+#include "support/fetch_harness.hpp"
+#include "support/hostile_server.hpp"
+#include "support/nginx_server.hpp"
 
 using namespace std::chrono_literals;
 using jobs::fetch_spec;

@@ -6,9 +6,9 @@
 
 #include <string>
 
-#include "backends.hpp"
-#include "fetch_harness.hpp"
-#include "loopback_http_server.hpp"
+#include "support/backends.hpp"
+#include "support/fetch_harness.hpp"
+#include "support/loopback_http_server.hpp"
 
 using namespace jobs;
 

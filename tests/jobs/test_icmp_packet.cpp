@@ -7,7 +7,7 @@
 #include <cstddef>
 #include <vector>
 
-#include "../../jobs/src/icmp_packet.hpp"  // internal to the jobs library
+#include "icmp_packet.hpp"  // jobs/src: internal to the jobs library
 
 using namespace jobs;
 

@@ -16,17 +16,17 @@
 #include <tuple>
 #include <vector>
 
-#include "backends.hpp"
 #include "jobs/fetch.hpp"
 #include "jobs/ping.hpp"
 #include "reactor/reactor.hpp"
+#include "support/backends.hpp"
 
 #if !defined(_WIN32)
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/mount.h>
 
-#include "netns.hpp"
+#include "support/netns.hpp"
 #endif
 
 namespace {

@@ -7,8 +7,8 @@
 
 #include <tuple>
 
-#include "backends.hpp"
 #include "reactor/reactor.hpp"
+#include "support/backends.hpp"
 #include "test_sockets.hpp"
 
 using namespace reactor;

@@ -5,9 +5,9 @@
 #include <poll.h>
 #endif
 
-#include "backends.hpp"
 #include "reactor/fd_watch.hpp"
 #include "reactor/reactor.hpp"
+#include "support/backends.hpp"
 #include "test_sockets.hpp"
 
 using namespace reactor;

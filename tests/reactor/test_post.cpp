@@ -1,8 +1,8 @@
 #include <atomic>
 #include <thread>
 
-#include "backends.hpp"
 #include "reactor/reactor.hpp"
+#include "support/backends.hpp"
 
 using namespace reactor;
 using namespace std::chrono_literals;

@@ -9,8 +9,8 @@
 #include <set>
 #include <thread>
 
-#include "backends.hpp"
 #include "reactor/reactor.hpp"
+#include "support/backends.hpp"
 
 using namespace reactor;
 using namespace std::chrono_literals;

@@ -2,9 +2,9 @@
 // service's control handler calls) arrive in next(), on the loop.
 #include <thread>
 
-#include "backends.hpp"
 #include "reactor/reactor.hpp"
 #include "reactor/signal.hpp"
+#include "support/backends.hpp"
 
 using namespace reactor;
 using namespace std::chrono_literals;

@@ -6,8 +6,8 @@
 
 #include <chrono>
 
-#include "backends.hpp"
 #include "reactor/reactor.hpp"
+#include "support/backends.hpp"
 
 using namespace std::chrono_literals;
 using namespace reactor;

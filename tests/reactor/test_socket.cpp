@@ -10,8 +10,8 @@
 #include <numeric>
 #include <string>
 
-#include "backends.hpp"
 #include "reactor/reactor.hpp"
+#include "support/backends.hpp"
 #include "test_sockets.hpp"
 
 using namespace reactor;

@@ -3,8 +3,8 @@
 #include <thread>
 #include <vector>
 
-#include "backends.hpp"
 #include "reactor/reactor.hpp"
+#include "support/backends.hpp"
 #include "test_sockets.hpp"
 
 using namespace reactor;

@@ -5,8 +5,8 @@
 #include <stdexcept>
 #include <thread>
 
-#include "backends.hpp"
 #include "reactor/reactor.hpp"
+#include "support/backends.hpp"
 
 using namespace reactor;
 using namespace std::chrono_literals;

@@ -1,7 +1,7 @@
 #include <stdexcept>
 
-#include "backends.hpp"
 #include "reactor/reactor.hpp"
+#include "support/backends.hpp"
 
 using namespace reactor;
 using namespace std::chrono_literals;

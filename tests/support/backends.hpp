@@ -1,6 +1,8 @@
-// Every reactor test runs once per backend this machine can run:
+// Every test that drives a loop runs once per backend this machine can run
+// (reactor, jobs and daemon suites alike):
 //   class X : public on_each_backend {};  TEST_P(X, ...) { loop& l = this->l(); }
 //   REACTORD_ON_EACH_BACKEND(X);
+// The test names end in the backend's name: backend/X.Case/epoll.
 #pragma once
 
 #include <gtest/gtest.h>
