@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "measure.hpp"
+#include "support/loopback_http_client.hpp"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -48,28 +49,6 @@ std::uint16_t free_port() {
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   ::close(fd);
   return ntohs(a.sin_port);
-}
-
-// One GET on loopback; true if the answer was 200.
-bool http_get(std::uint16_t port, char const* path) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  timeval tv{10, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string got;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
-    std::string req = std::string("GET ") + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-    (void)::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
-    char buf[65536];
-    ssize_t n;
-    while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0)
-      if (got.size() < 64) got.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return got.starts_with("HTTP/1.1 200");
 }
 
 std::string job_file(std::uint16_t port, int version) {
@@ -189,7 +168,7 @@ int main(int argc, char** argv) {
     scrapers.emplace_back([&, i] {
       std::this_thread::sleep_for(2s);  // the endpoint listens once the jobs are loaded
       while (!stop) {
-        bool ok = http_get(port, i == 0 ? "/healthz" : "/metrics");
+        bool ok = http_get(port, i == 0 ? "/healthz" : "/metrics").starts_with("HTTP/1.1 200");
         (ok ? scrapes : scrape_failures) += 1;
         std::this_thread::sleep_for(250ms);
       }

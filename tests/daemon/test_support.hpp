@@ -1,20 +1,18 @@
-// Small things the daemon tests share: a temp directory, a blocking HTTP
-// GET on loopback, a sd_notify listener, a JSON syntax check, and the
-// backend parameter every end-to-end test runs with.
+// Small things the daemon tests share: a sd_notify listener, a JSON syntax
+// check, and the backend parameter every end-to-end test runs with; with
+// what tests/support/ has for every suite (a temp directory, a blocking
+// HTTP GET on loopback, the backend list).
 #pragma once
 
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
-#include <arpa/inet.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <set>
 #include <string>
@@ -22,50 +20,8 @@
 
 #include "reactor/loop.hpp"
 #include "support/backends.hpp"  // REACTORD_ON_EACH_BACKEND
-
-struct temp_dir {
-  std::filesystem::path path;
-  temp_dir() {
-    std::string t = (std::filesystem::temp_directory_path() / "reactord-e2e-XXXXXX").string();
-    path = ::mkdtemp(t.data());
-  }
-  ~temp_dir() { std::filesystem::remove_all(path); }
-  std::string write(std::string const& name, std::string const& text) const {
-    std::ofstream(path / name) << text;
-    return (path / name).string();
-  }
-};
-
-// Sends `request` raw to 127.0.0.1:port and returns everything the server
-// sent back before closing (or before 10 s).
-inline std::string http_exchange(std::uint16_t port, std::string const& request) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  timeval tv{10, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string out;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
-    if (!request.empty()) (void)::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
-    char buf[65536];
-    // EINTR: this process destroys io_uring loops (the backend probe), and
-    // the kernel's ring teardown interrupts blocking calls here; see
-    // ~io_uring_backend in reactor/src/backend/io_uring.cpp.
-    ssize_t n;
-    while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0 || (n < 0 && errno == EINTR))
-      if (n > 0) out.append(buf, static_cast<std::size_t>(n));
-    if (n < 0) out += "[recv errno " + std::to_string(errno) + "]";
-  } else {
-    out += "[connect errno " + std::to_string(errno) + "]";
-  }
-  ::close(fd);
-  return out;
-}
-inline std::string http_get(std::uint16_t port, std::string const& path) {
-  return http_exchange(port, "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
-}
+#include "support/loopback_http_client.hpp"
+#include "support/temp_dir.hpp"
 
 // The port in "... address=127.0.0.1:43567".
 inline std::uint16_t port_in(std::string const& line) {
