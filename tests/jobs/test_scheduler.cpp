@@ -14,9 +14,10 @@
 #include <thread>
 #include <vector>
 
-#include "backends.hpp"
 #include "jobs/scheduler.hpp"
 #include "reactor/reactor.hpp"
+#include "support/backends.hpp"
+#include "support/recording_sink.hpp"
 
 using namespace reactor;
 using namespace std::chrono_literals;
@@ -25,48 +26,6 @@ using jobs::outcome;
 using jobs::run_result;
 
 namespace {
-
-struct recording_sink : jobs::result_sink {
-  std::vector<run_result> results;
-  std::vector<jobs::state_change> changes;
-  std::vector<std::size_t> runs_before_change;  // the job's results so far, per change
-  std::vector<std::pair<std::string, std::string>> events;
-  std::vector<std::pair<std::string, deadline>> skipped;
-
-  void on_result(run_result const& r) override { results.push_back(r); }
-  void on_state_change(jobs::state_change const& c) override {
-    changes.push_back(c);
-    runs_before_change.push_back(of(c.job).size());
-  }
-  void on_event(jobs::job_spec const& job, std::string const& m) override {
-    events.emplace_back(job.name, m);
-  }
-  struct late_skip {
-    std::string job;
-    deadline first;
-    std::size_t slots;
-  };
-  std::vector<late_skip> late;  // slots that passed while the loop was stalled
-  void on_skipped(jobs::job_spec const& job, deadline first, std::size_t slots, jobs::skip_reason why) override {
-    if (why == jobs::skip_reason::still_running && slots == 1) skipped.emplace_back(job.name, first);
-    else late.push_back({job.name, first, slots});
-  }
-  std::size_t late_slots() const {
-    std::size_t n = 0;
-    for (auto const& l : late) n += l.slots;
-    return n;
-  }
-
-  std::vector<run_result> of(std::string const& job) const {
-    std::vector<run_result> out;
-    for (auto const& r : results)
-      if (r.job == job) out.push_back(r);
-    return out;
-  }
-  std::size_t events_of(std::string const& job) const {
-    return std::count_if(events.begin(), events.end(), [&](auto const& e) { return e.first == job; });
-  }
-};
 
 job_spec countdown(std::string name, jobs::duration interval, int from, jobs::duration tick) {
   job_spec j;

@@ -9,9 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "backends.hpp"
 #include "jobs/scheduler.hpp"
 #include "reactor/reactor.hpp"
+#include "support/backends.hpp"
+#include "support/recording_sink.hpp"
 
 using namespace reactor;
 using namespace std::chrono_literals;
@@ -19,19 +20,6 @@ using jobs::job_state;
 using jobs::outcome;
 
 namespace {
-
-struct recording_sink : jobs::result_sink {
-  std::vector<jobs::run_result> results;
-  std::vector<jobs::state_change> changes;
-  std::vector<std::size_t> results_before_change;
-  void on_result(jobs::run_result const& r) override { results.push_back(r); }
-  void on_state_change(jobs::state_change const& c) override {
-    changes.push_back(c);
-    results_before_change.push_back(results.size());
-  }
-  void on_event(jobs::job_spec const&, std::string const&) override {}
-  void on_skipped(jobs::job_spec const&, deadline, std::size_t, jobs::skip_reason) override {}
-};
 
 // Answers each request with the next scripted status (200 once the script
 // is used up), then closes the connection.
@@ -110,14 +98,14 @@ TEST_P(SchedulerState, FailAfterAndRecoverAfter_CountRunsInARow) {
   ASSERT_EQ(sink.changes.size(), 3u);
   EXPECT_EQ(sink.changes[0].from, job_state::unknown);
   EXPECT_EQ(sink.changes[0].to, job_state::up);
-  EXPECT_EQ(sink.results_before_change[0], 1u);
+  EXPECT_EQ(sink.runs_before_change[0], 1u);
   EXPECT_EQ(sink.changes[1].from, job_state::up);
   EXPECT_EQ(sink.changes[1].to, job_state::down);
-  EXPECT_EQ(sink.results_before_change[1], 5u) << "down on the second failure in a row";
+  EXPECT_EQ(sink.runs_before_change[1], 5u) << "down on the second failure in a row";
   EXPECT_NE(sink.changes[1].reason.find("503"), std::string::npos) << sink.changes[1].reason;
   EXPECT_EQ(sink.changes[2].from, job_state::down);
   EXPECT_EQ(sink.changes[2].to, job_state::up);
-  EXPECT_EQ(sink.results_before_change[2], 7u) << "up on the second success in a row";
+  EXPECT_EQ(sink.runs_before_change[2], 7u) << "up on the second success in a row";
   auto st = s.status();
   ASSERT_EQ(st.size(), 1u);
   EXPECT_EQ(st[0].state, job_state::up);
@@ -158,7 +146,7 @@ TEST_P(SchedulerState, DegradedToUp_TakesRecoverAfterSuccessesInARow) {
   EXPECT_EQ(sink.changes[1].to, job_state::degraded);
   EXPECT_EQ(sink.changes[2].from, job_state::degraded);
   EXPECT_EQ(sink.changes[2].to, job_state::up);
-  EXPECT_EQ(sink.results_before_change[2], 4u) << "up on the second success in a row, not the first";
+  EXPECT_EQ(sink.runs_before_change[2], 4u) << "up on the second success in a row, not the first";
 }
 
 TEST_P(SchedulerState, ClosedPort_IsAFailureAndTheJobGoesDown) {
