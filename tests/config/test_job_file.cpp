@@ -4,10 +4,9 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <random>
 
 #include "config/job_file.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
@@ -37,21 +36,6 @@ void expect_error(std::vector<config::diagnostic> const& ds, int line, int col, 
   for (auto const& d : ds) all += d.to_string() + "\n";
   ADD_FAILURE() << "no error at " << line << ":" << col << " containing '" << words << "'; got:\n" << all;
 }
-
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    // Not mkdtemp(3), which Windows lacks.
-    std::random_device random;
-    path = fs::temp_directory_path() / ("reactord-config-" + std::to_string(random()) + std::to_string(random()));
-    fs::create_directories(path);
-  }
-  ~temp_dir() { fs::remove_all(path); }
-  void write(std::string const& name, std::string const& text) const {
-    fs::create_directories((path / name).parent_path());
-    std::ofstream(path / name) << text;
-  }
-};
 
 }  // namespace
 

@@ -16,25 +16,12 @@
 #include <vector>
 
 #include "config/job_file.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    std::string t = (fs::temp_directory_path() / "reactord-hostile-XXXXXX").string();
-    path = ::mkdtemp(t.data());
-  }
-  ~temp_dir() { fs::remove_all(path); }
-  fs::path write(std::string const& name, std::string const& text) const {
-    fs::create_directories((path / name).parent_path());
-    std::ofstream(path / name) << text;
-    return path / name;
-  }
-};
 
 // The messages load_job_file(path) threw, joined; "accepted" if it did not.
 std::string load_errors(fs::path const& path) {

@@ -32,8 +32,10 @@ struct temp_dir {
   temp_dir& operator=(temp_dir const&) = delete;
 
   // Writes `text` (bytes as given, no newline translation) to `name` in the
-  // directory and returns the file's path.
+  // directory, making the folders `name` names ("jobs.d/a.yaml"), and
+  // returns the file's path.
   std::string write(std::string const& name, std::string const& text) const {
+    std::filesystem::create_directories((path / name).parent_path());
     std::ofstream(path / name, std::ios::binary) << text;
     return (path / name).string();
   }
