@@ -85,6 +85,32 @@ TEST_P(Socket, ConnectToAClosedPortReportsConnectionRefused) {
   EXPECT_EQ(ec, std::errc::connection_refused);
 }
 
+// The peer resets the connection while a recv waits: the recv fails with
+// the reset, not a plain end of stream (libkqueue takes the socket's error
+// into the event; the backend must hand it on).
+TEST_P(Socket, PeerResetWhileARecvWaits_RecvFailsWithConnectionReset) {
+  reactor::socket listener = reactor::socket::listen_tcp(*socket_address::parse("127.0.0.1"));
+  socket_address at = listener.local_address();
+  std::error_code got = l().run(open_scope([&](scope& s) -> task<std::error_code> {
+    event recv_waits;
+    s.spawn([&]() -> task<void> {
+      reactor::socket conn = (co_await listener.accept()).value();
+      co_await recv_waits.wait();  // resumed from the ready queue: the recv is submitted
+      linger hard{1, 0};           // a close with a zero linger sends RST
+      ::setsockopt(conn.fd(), SOL_SOCKET, SO_LINGER, reinterpret_cast<char const*>(&hard), sizeof hard);
+      co_await conn.close();
+    });
+    reactor::socket c = reactor::socket::open(AF_INET, SOCK_STREAM);
+    EXPECT_FALSE(co_await c.connect(at));
+    std::byte buf[64];
+    recv_waits.set();
+    auto n = co_await c.recv(buf);
+    co_await c.close();
+    co_return n ? std::error_code{} : n.error();
+  }));
+  EXPECT_EQ(got, std::errc::connection_reset) << got.message();
+}
+
 TEST_P(Socket, UdpSendmsgRecvmsgKeepTheSender) {
   reactor::socket a = reactor::socket::open(AF_INET, SOCK_DGRAM);
   reactor::socket b = reactor::socket::open(AF_INET, SOCK_DGRAM);

@@ -135,11 +135,16 @@ class kqueue_poller {
       } else if (ev.filter == EVFILT_WRITE) {
         ready.writable = true;
         ready.poll_mask = POLLOUT;
-        // A failed connect: EV_EOF with the socket error in fflags. libkqueue
-        // (2.7, Linux) reads SO_ERROR itself to fill fflags, which clears it,
-        // so the error must be taken from here, not from getsockopt.
-        if (ev.flags & EV_EOF) ready.connect_error = static_cast<int>(ev.fflags);
       }
+#if defined(__linux__)
+      // A socket error: EV_EOF with the errno in fflags. libkqueue (2.7, the
+      // kqueue on Linux) fills fflags by reading SO_ERROR, which clears it,
+      // so no syscall returns it any more: a failed connect's getsockopt
+      // would read 0, and a recv waiting when the peer resets would read a
+      // plain end of stream. The error goes to the first waiting operation
+      // instead. Native kqueue copies so_error and leaves it on the socket.
+      if (ev.flags & EV_EOF) ready.taken_error = static_cast<int>(ev.fflags);
+#endif
       if (ev.flags & EV_EOF) ready.poll_mask |= POLLHUP;
       if (ev.flags & EV_ERROR) ready.poll_mask |= POLLERR;
       on_ready(ready);

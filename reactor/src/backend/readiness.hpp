@@ -193,9 +193,12 @@ struct ready_event {
   bool readable = false;        // retry the fd's readers
   bool writable = false;        // retry the fd's writers
   std::uint32_t poll_mask = 0;  // POLLIN, POLLOUT, POLLERR, POLLHUP ... for poll operations
-  // A connect's failure reported with the event (kqueue: EV_EOF on
-  // EVFILT_WRITE, the socket error in fflags); 0 if none.
-  int connect_error = 0;
+  // A socket error that came with the event (kqueue: EV_EOF, the error in
+  // fflags) and that the socket no longer holds, so no syscall would
+  // return it: a failed connect (libkqueue reads SO_ERROR to fill fflags,
+  // which clears it), or on libkqueue any error. The fd's first waiting
+  // operation fails with it, as its syscall would have; 0 if none.
+  int taken_error = 0;
 };
 
 // What the operations waiting on one fd need from the poller.
@@ -291,10 +294,16 @@ class backend_for final : public backend {
     if (e.fd < 0 || static_cast<std::size_t>(e.fd) >= fds_.size()) return;
     fd_state& st = fds_[e.fd];
     fd_queues& q = st.queues;
-    if (e.connect_error && !q.writers.empty() && q.writers.head->code == op_code::connect) {
-      operation& op = *q.writers.head;
-      q.writers.unlink(op);
-      complete(op, -e.connect_error);
+    if (e.taken_error) {
+      // A connect first: the error is its verdict. Else the first reader
+      // (a recv after a reset), else the first writer.
+      bool connecting = !q.writers.empty() && q.writers.head->code == op_code::connect;
+      op_queue* first = connecting || q.readers.empty() ? &q.writers : &q.readers;
+      if (!first->empty()) {
+        operation& op = *first->head;
+        first->unlink(op);
+        complete(op, -e.taken_error);
+      }
     }
     if (e.readable) retry(q.readers);
     if (e.writable) retry(q.writers);
