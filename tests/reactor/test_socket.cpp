@@ -97,7 +97,8 @@ TEST_P(Socket, PeerResetWhileARecvWaits_RecvFailsWithConnectionReset) {
       reactor::socket conn = (co_await listener.accept()).value();
       co_await recv_waits.wait();  // resumed from the ready queue: the recv is submitted
       linger hard{1, 0};           // a close with a zero linger sends RST
-      ::setsockopt(conn.fd(), SOL_SOCKET, SO_LINGER, reinterpret_cast<char const*>(&hard), sizeof hard);
+      ::setsockopt(conn.fd(), SOL_SOCKET, SO_LINGER, reinterpret_cast<char const*>(&hard),
+                   sizeof hard);
       co_await conn.close();
     });
     reactor::socket c = reactor::socket::open(AF_INET, SOCK_STREAM);
@@ -109,6 +110,32 @@ TEST_P(Socket, PeerResetWhileARecvWaits_RecvFailsWithConnectionReset) {
     co_return n ? std::error_code{} : n.error();
   }));
   EXPECT_EQ(got, std::errc::connection_reset) << got.message();
+}
+
+// The same reset seen by a poll (a library's socket, libcurl's for one):
+// an error is POLLERR, as poll(2) says, not only a hang-up (kqueue reports
+// it as EV_EOF with the error in fflags).
+TEST_P(Socket, PeerResetWhileAPollWaits_PollReportsPollErr) {
+  reactor::socket listener = reactor::socket::listen_tcp(*socket_address::parse("127.0.0.1"));
+  socket_address at = listener.local_address();
+  unsigned got = l().run(open_scope([&](scope& s) -> task<unsigned> {
+    event poll_waits;
+    s.spawn([&]() -> task<void> {
+      reactor::socket conn = (co_await listener.accept()).value();
+      co_await poll_waits.wait();  // resumed from the ready queue: the poll is submitted
+      linger hard{1, 0};           // a close with a zero linger sends RST
+      ::setsockopt(conn.fd(), SOL_SOCKET, SO_LINGER, reinterpret_cast<char const*>(&hard),
+                   sizeof hard);
+      co_await conn.close();
+    });
+    reactor::socket c = reactor::socket::open(AF_INET, SOCK_STREAM);
+    EXPECT_FALSE(co_await c.connect(at));
+    poll_waits.set();
+    auto mask = co_await poll(c.fd(), POLLIN);
+    co_await c.close();
+    co_return mask ? *mask : 0u;
+  }));
+  EXPECT_TRUE(got & POLLERR) << "poll mask " << got;
 }
 
 TEST_P(Socket, UdpSendmsgRecvmsgKeepTheSender) {

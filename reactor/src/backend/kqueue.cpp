@@ -146,6 +146,9 @@ class kqueue_poller {
       if (ev.flags & EV_EOF) ready.taken_error = static_cast<int>(ev.fflags);
 #endif
       if (ev.flags & EV_EOF) ready.poll_mask |= POLLHUP;
+      // For poll operations a socket error is POLLERR, as poll() says (a
+      // ping socket's ICMP error, for one: its error queue is read then).
+      if ((ev.flags & EV_EOF) && ev.fflags) ready.poll_mask |= POLLERR;
       if (ev.flags & EV_ERROR) ready.poll_mask |= POLLERR;
       on_ready(ready);
     }
