@@ -121,6 +121,10 @@ TEST_P(PingBehindSilentDns, ManyNamesNeverAnswered_LookupThreadsAreCapped) {
     if (dns < 0) return f.text;
     reactor::loop l(reactor::loop_options{backend});
     ping_services ps(l);
+    // The threads there are before any lookup: this one, and a backend's
+    // own (libkqueue keeps one).
+    auto threads_before = std::distance(std::filesystem::directory_iterator("/proc/self/task"),
+                                        std::filesystem::directory_iterator{});
     int refused = 0, cut_short = 0, other = 0;
     std::string an_other;
     l.run(reactor::open_scope([&](reactor::scope& s) -> reactor::task<void> {
@@ -147,8 +151,9 @@ TEST_P(PingBehindSilentDns, ManyNamesNeverAnswered_LookupThreadsAreCapped) {
     f.expect(cut_short == 64, std::to_string(cut_short) + " runs waited in a lookup, wanted 64");
     f.expect(refused == 36, std::to_string(refused) + " runs were refused a lookup, wanted 36");
     f.expect(other == 0, std::to_string(other) + " runs ended otherwise, e.g. " + an_other);
-    f.expect(threads <= 64 + 1,
-             std::to_string(threads) + " threads: more than 64 lookups and this one");
+    f.expect(threads <= threads_before + 64,
+             std::to_string(threads) + " threads: more than 64 lookups and the " +
+                 std::to_string(threads_before) + " there were before");
     ::close(dns);
     return f.text;
   });
