@@ -7,6 +7,7 @@
 //   run_result r = ping_one(backend, spec_for("127.0.0.1", 5, 20ms));
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <variant>
@@ -127,6 +128,19 @@ inline void expect_all_answered(netns::findings& f, run_result const& r, int cou
            "RTT min/avg/max out of order or bounds: " + what);
   f.expect(p.rtt_stddev <= p.rtt_max - p.rtt_min + 1ns, "stddev wider than the range: " + what);
   f.expect(p.errors.empty(), "errors: " + what);
+}
+// Runs `body` in a forked child, in a fresh network namespace where only
+// `access` works (netns.hpp's rules for a body apply: no EXPECT_, report
+// through `f`), and returns what it found: "" when all was as expected.
+//
+//   EXPECT_EQ(in_namespace_with(icmp_access::raw, [&](netns::findings& f) { ... }), "");
+inline std::string in_namespace_with(icmp_access access,
+                                     std::function<void(netns::findings&)> const& body) {
+  return netns::run_in_child([&] {
+    netns::findings f;
+    if (enter_namespace_with(f, access)) body(f);
+    return f.text;
+  });
 }
 #endif  // !_WIN32
 

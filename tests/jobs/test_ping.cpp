@@ -102,9 +102,7 @@ TEST_P(Ping, NameThatDoesNotResolve_FailsWithResolverError) {
 TEST_P(Ping, CancelledMidRun_LaterRunsOnTheSameSocketStillWork) {
   if (!netns::can_make_namespaces()) GTEST_SKIP() << "needs root to make network namespaces";
   reactor::backend_kind backend = GetParam();
-  auto report = netns::run_in_child([&] {
-    netns::findings f;
-    if (!enter_namespace_with(f, icmp_access::datagram)) return f.text;
+  auto report = in_namespace_with(icmp_access::datagram, [&](netns::findings& f) {
     reactor::loop l(reactor::loop_options{backend});
     ping_services ps(l);
     run_result after;
@@ -118,7 +116,6 @@ TEST_P(Ping, CancelledMidRun_LaterRunsOnTheSameSocketStillWork) {
     }));
     f.expect(cut_short, "the 1 s run was not cut short by its 50 ms deadline");
     expect_all_answered(f, after, 3, "127.0.0.1");
-    return f.text;
   });
   EXPECT_EQ(report, "");
 }

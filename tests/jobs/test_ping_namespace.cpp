@@ -44,23 +44,18 @@ class PingInNamespace
 };
 
 TEST_P(PingInNamespace, EchoToIpv4Loopback_EveryReplyCountedWithItsRtt) {
-  auto report = netns::run_in_child([&] {
-    netns::findings f;
-    if (!enter_namespace_with(f, access())) return f.text;
+  auto report = in_namespace_with(access(), [&](netns::findings& f) {
     expect_all_answered(f, ping_one(backend(), spec_for("127.0.0.1", 5, 20ms)), 5, "127.0.0.1");
     // By name, from /etc/hosts.
     ping_spec by_name = spec_for("localhost", 2, 10ms);
     by_name.ip = jobs::ip_version::v4;
     expect_all_answered(f, ping_one(backend(), by_name), 2, "127.0.0.1");
-    return f.text;
   });
   EXPECT_EQ(report, "");
 }
 
 TEST_P(PingInNamespace, FailedIfAndDegradedIf_NameTheBarTheValueAndTheCondition) {
-  auto report = netns::run_in_child([&] {
-    netns::findings f;
-    if (!enter_namespace_with(f, access())) return f.text;
+  auto report = in_namespace_with(access(), [&](netns::findings& f) {
     ping_spec any_echo = spec_for("127.0.0.1", 2, 10ms);
     any_echo.failed_if.rtt_max_over = 0ms;  // every real echo takes longer
     ping_spec average = spec_for("127.0.0.1", 2, 10ms);
@@ -78,40 +73,31 @@ TEST_P(PingInNamespace, FailedIfAndDegradedIf_NameTheBarTheValueAndTheCondition)
              "rtt_avg_over: " + describe(rs[1]));
     f.expect(rs[2].result == outcome::success && rs[2].condition.empty(),
              "within the bars: " + describe(rs[2]));
-    return f.text;
   });
   EXPECT_EQ(report, "");
 }
 
 TEST_P(PingInNamespace, EchoToIpv6Loopback_EveryReplyCounted) {
-  auto report = netns::run_in_child([&] {
-    netns::findings f;
-    if (!enter_namespace_with(f, access())) return f.text;
+  auto report = in_namespace_with(access(), [&](netns::findings& f) {
     expect_all_answered(f, ping_one(backend(), spec_for("::1", 4, 20ms)), 4, "::1");
-    return f.text;
   });
   EXPECT_EQ(report, "");
 }
 
 TEST_P(PingInNamespace, PayloadSizesFromZeroToLarge_AllAnswered) {
-  auto report = netns::run_in_child([&] {
-    netns::findings f;
-    if (!enter_namespace_with(f, access())) return f.text;
+  auto report = in_namespace_with(access(), [&](netns::findings& f) {
     for (std::size_t size : {0, 1, 7, 8, 9, 56, 1400, 8000}) {
       ping_spec s = spec_for("127.0.0.1", 2, 5ms);
       s.payload_size = size;
       run_result r = ping_one(backend(), s);
       f.expect(details(r).received == 2, "payload " + std::to_string(size) + ": " + describe(r));
     }
-    return f.text;
   });
   EXPECT_EQ(report, "");
 }
 
 TEST_P(PingInNamespace, FirewallDropsAShare_ReportedLossMatchesDroppedPackets) {
-  auto report = netns::run_in_child([&] {
-    netns::findings f;
-    if (!enter_namespace_with(f, access())) return f.text;
+  auto report = in_namespace_with(access(), [&](netns::findings& f) {
     // Every ICMP packet leaving (requests and the kernel's replies alike)
     // has a 1 in 10 chance of being dropped, and the counter says how many
     // were. Each echo can be dropped at most once: a dropped request has no
@@ -122,7 +108,7 @@ TEST_P(PingInNamespace, FirewallDropsAShare_ReportedLossMatchesDroppedPackets) {
             f, "nft add chain ip loss out '{ type filter hook output priority 0; }'") ||
         !netns::run_command(
             f, "nft add rule ip loss out meta l4proto icmp numgen random mod 10 == 0 counter drop"))
-      return f.text;
+      return;
     constexpr int count = 300;
     run_result r = ping_one(backend(), spec_for("127.0.0.1", count, 1ms));
     ping_result const& p = details(r);
@@ -136,22 +122,19 @@ TEST_P(PingInNamespace, FirewallDropsAShare_ReportedLossMatchesDroppedPackets) {
     f.expect(p.loss_percent > 3 && p.loss_percent < 45, "loss out of bounds: " + describe(r));
     f.expect(r.result == outcome::degraded, "outcome: " + describe(r));
     f.expect(p.rtts.size() == static_cast<std::size_t>(p.received), "rtts: " + describe(r));
-    return f.text;
   });
   EXPECT_EQ(report, "");
 }
 
 TEST_P(PingInNamespace, FirewallRejectsWithHostUnreachable_ErrorReportedAsSuch) {
-  auto report = netns::run_in_child([&] {
-    netns::findings f;
-    if (!enter_namespace_with(f, access())) return f.text;
+  auto report = in_namespace_with(access(), [&](netns::findings& f) {
     if (!netns::run_command(f, "nft add table ip refuse") ||
         !netns::run_command(
             f, "nft add chain ip refuse out '{ type filter hook output priority 0; }'") ||
         !netns::run_command(f,
                             "nft add rule ip refuse out ip daddr 127.0.0.2 icmp type echo-request "
                             "reject with icmp type host-unreachable"))
-      return f.text;
+      return;
     auto results =
         ping_all(backend(), {spec_for("127.0.0.2", 3, 10ms), spec_for("127.0.0.3", 3, 10ms)});
     run_result const& refused = results[0];
@@ -164,15 +147,12 @@ TEST_P(PingInNamespace, FirewallRejectsWithHostUnreachable_ErrorReportedAsSuch) 
         "errors: " + describe(refused) + " errors[0]=" + (p.errors.empty() ? "" : p.errors[0]));
     // The run beside it, to an address the rule does not match, is untouched.
     expect_all_answered(f, results[1], 3, "127.0.0.3");
-    return f.text;
   });
   EXPECT_EQ(report, "");
 }
 
 TEST_P(PingInNamespace, ManyRunsShareOneSocket_EachReplyReachesItsOwnRun) {
-  auto report = netns::run_in_child([&] {
-    netns::findings f;
-    if (!enter_namespace_with(f, access())) return f.text;
+  auto report = in_namespace_with(access(), [&](netns::findings& f) {
     // Replies from .31 to .40 are dropped as they leave, silently: their
     // runs must see nothing, so a reply routed to the wrong run shows up as
     // a "received" there (or as a missing one elsewhere).
@@ -182,7 +162,7 @@ TEST_P(PingInNamespace, ManyRunsShareOneSocket_EachReplyReachesItsOwnRun) {
         !netns::run_command(
             f,
             "nft add rule ip silence out ip saddr 127.0.0.31-127.0.0.40 icmp type echo-reply drop"))
-      return f.text;
+      return;
     std::vector<ping_spec> specs;
     std::size_t const sizes[] = {0, 3, 8, 56, 120};
     for (int host = 1; host <= 40; ++host) {
@@ -202,15 +182,12 @@ TEST_P(PingInNamespace, ManyRunsShareOneSocket_EachReplyReachesItsOwnRun) {
                  address + " should hear nothing: " + describe(r));
       }
     }
-    return f.text;
   });
   EXPECT_EQ(report, "");
 }
 
 TEST_P(PingInNamespace, ReplyAfterItsTimeout_CountedLateNotReceived) {
-  auto report = netns::run_in_child([&] {
-    netns::findings f;
-    if (!enter_namespace_with(f, access())) return f.text;
+  auto report = in_namespace_with(access(), [&](netns::findings& f) {
     // A 1 µs timeout no loopback reply can meet; the 30 ms between echoes
     // give the reader time to see the earlier ones before the run ends.
     run_result r = ping_one(backend(), spec_for("127.0.0.1", 4, 30ms, 1us));
@@ -218,7 +195,6 @@ TEST_P(PingInNamespace, ReplyAfterItsTimeout_CountedLateNotReceived) {
     f.expect(p.received == 0 && p.late >= 1 && p.late <= 4, "late replies: " + describe(r));
     f.expect(p.loss_percent == 100, "loss: " + describe(r));
     f.expect(r.result == outcome::failure, "outcome: " + describe(r));
-    return f.text;
   });
   EXPECT_EQ(report, "");
 }
