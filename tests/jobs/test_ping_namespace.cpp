@@ -25,6 +25,16 @@ std::string access_name(icmp_access a) {
   return a == icmp_access::datagram ? "datagram" : "raw";
 }
 
+// Adds `rule` to an nftables chain on the namespace's output hook, which
+// sees every packet the namespace sends (loopback included, and the
+// kernel's echo replies); false, with nft's words in `f`, if it refused.
+bool filter_output(netns::findings& f, std::string const& rule) {
+  return netns::run_command(f, "nft add table ip test") &&
+         netns::run_command(
+             f, "nft add chain ip test out '{ type filter hook output priority 0; }'") &&
+         netns::run_command(f, "nft add rule ip test out " + rule);
+}
+
 // The number in "counter packets N" of the nftables rule set.
 long dropped_by_nft() {
   std::string rules = netns::command_output("nft list ruleset 2>&1");
@@ -103,12 +113,7 @@ TEST_P(PingInNamespace, FirewallDropsAShare_ReportedLossMatchesDroppedPackets) {
     // were. Each echo can be dropped at most once: a dropped request has no
     // reply. A dropped request fails its send with EPERM (the output hook's
     // verdict reaches sendmsg); a dropped reply is simply never seen.
-    if (!netns::run_command(f, "nft add table ip loss") ||
-        !netns::run_command(
-            f, "nft add chain ip loss out '{ type filter hook output priority 0; }'") ||
-        !netns::run_command(
-            f, "nft add rule ip loss out meta l4proto icmp numgen random mod 10 == 0 counter drop"))
-      return;
+    if (!filter_output(f, "meta l4proto icmp numgen random mod 10 == 0 counter drop")) return;
     constexpr int count = 300;
     run_result r = ping_one(backend(), spec_for("127.0.0.1", count, 1ms));
     ping_result const& p = details(r);
@@ -128,12 +133,9 @@ TEST_P(PingInNamespace, FirewallDropsAShare_ReportedLossMatchesDroppedPackets) {
 
 TEST_P(PingInNamespace, FirewallRejectsWithHostUnreachable_ErrorReportedAsSuch) {
   auto report = in_namespace_with(access(), [&](netns::findings& f) {
-    if (!netns::run_command(f, "nft add table ip refuse") ||
-        !netns::run_command(
-            f, "nft add chain ip refuse out '{ type filter hook output priority 0; }'") ||
-        !netns::run_command(f,
-                            "nft add rule ip refuse out ip daddr 127.0.0.2 icmp type echo-request "
-                            "reject with icmp type host-unreachable"))
+    if (!filter_output(f,
+                       "ip daddr 127.0.0.2 icmp type echo-request "
+                       "reject with icmp type host-unreachable"))
       return;
     auto results =
         ping_all(backend(), {spec_for("127.0.0.2", 3, 10ms), spec_for("127.0.0.3", 3, 10ms)});
@@ -156,13 +158,7 @@ TEST_P(PingInNamespace, ManyRunsShareOneSocket_EachReplyReachesItsOwnRun) {
     // Replies from .31 to .40 are dropped as they leave, silently: their
     // runs must see nothing, so a reply routed to the wrong run shows up as
     // a "received" there (or as a missing one elsewhere).
-    if (!netns::run_command(f, "nft add table ip silence") ||
-        !netns::run_command(
-            f, "nft add chain ip silence out '{ type filter hook output priority 0; }'") ||
-        !netns::run_command(
-            f,
-            "nft add rule ip silence out ip saddr 127.0.0.31-127.0.0.40 icmp type echo-reply drop"))
-      return;
+    if (!filter_output(f, "ip saddr 127.0.0.31-127.0.0.40 icmp type echo-reply drop")) return;
     std::vector<ping_spec> specs;
     std::size_t const sizes[] = {0, 3, 8, 56, 120};
     for (int host = 1; host <= 40; ++host) {

@@ -11,6 +11,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <string>
 
@@ -58,13 +59,30 @@ int silent_dns_server(netns::findings& f, int timeout) {
   return fd;
 }
 
-// Cases run with silent_dns_server() in a child; each makes its own loop.
+// Cases run behind silent_dns_server(), in a child.
 class PingBehindSilentDns : public ::testing::TestWithParam<reactor::backend_kind> {
  protected:
   void SetUp() override {
     if (!netns::can_make_namespaces()) GTEST_SKIP() << "needs root to make namespaces";
     for (char const* file : {"/etc/resolv.conf", "/etc/nsswitch.conf"})
       if (::access(file, F_OK) != 0) GTEST_SKIP() << "no " << file << " to mount over";
+  }
+
+  // Runs `body` in a child whose names go to silent_dns_server() (3 s a
+  // lookup), ICMP on a raw socket, with a loop on this case's backend and
+  // the services a run needs; `dns` is the server's socket. Returns what
+  // the body found: "" when all was as expected.
+  std::string behind_silent_dns(
+      std::function<void(netns::findings&, reactor::loop&, ping_services&, int dns)> const& body) {
+    reactor::backend_kind backend = GetParam();
+    return in_namespace_with(icmp_access::raw, [&](netns::findings& f) {
+      int dns = silent_dns_server(f, 3);
+      if (dns < 0) return;
+      reactor::loop l(reactor::loop_options{backend});
+      ping_services ps(l);
+      body(f, l, ps, dns);
+      ::close(dns);
+    });
   }
 };
 REACTORD_ON_EACH_BACKEND(PingBehindSilentDns);
@@ -74,14 +92,7 @@ TEST_P(PingBehindSilentDns, NameNeverAnswered_OtherRunsGoOnWhileItIsLookedUp) {
   // until its deadline, while a run to an address on the same loop sends
   // and receives as usual. A lookup on the loop thread would hold both for
   // the resolver's 3 s.
-  reactor::backend_kind backend = GetParam();
-  auto report = netns::run_in_child([&] {
-    netns::findings f;
-    if (!enter_namespace_with(f, icmp_access::raw)) return f.text;
-    int dns = silent_dns_server(f, 3);
-    if (dns < 0) return f.text;
-    reactor::loop l(reactor::loop_options{backend});
-    ping_services ps(l);
+  auto report = behind_silent_dns([&](auto& f, reactor::loop& l, auto& ps, int dns) {
     bool lookup_cut_short = false;
     run_result meanwhile;
     reactor::deadline start = reactor::clock::now(), lookup_ended{};
@@ -104,8 +115,6 @@ TEST_P(PingBehindSilentDns, NameNeverAnswered_OtherRunsGoOnWhileItIsLookedUp) {
     char query[512];
     f.expect(::recv(dns, query, sizeof query, MSG_DONTWAIT) > 0,
              "the silent DNS server got no query: the lookup did not go to DNS");
-    ::close(dns);
-    return f.text;
   });
   EXPECT_EQ(report, "");
 }
@@ -113,14 +122,7 @@ TEST_P(PingBehindSilentDns, NameNeverAnswered_OtherRunsGoOnWhileItIsLookedUp) {
 TEST_P(PingBehindSilentDns, ManyNamesNeverAnswered_LookupThreadsAreCapped) {
   // 100 runs for names at once, all stuck in the resolver: at most 64
   // lookup threads; the other runs fail at once saying why.
-  reactor::backend_kind backend = GetParam();
-  auto report = netns::run_in_child([&] {
-    netns::findings f;
-    if (!enter_namespace_with(f, icmp_access::raw)) return f.text;
-    int dns = silent_dns_server(f, 3);
-    if (dns < 0) return f.text;
-    reactor::loop l(reactor::loop_options{backend});
-    ping_services ps(l);
+  auto report = behind_silent_dns([&](auto& f, reactor::loop& l, auto& ps, int) {
     // The threads there are before any lookup: this one, and a backend's
     // own (libkqueue keeps one).
     auto threads_before = std::distance(std::filesystem::directory_iterator("/proc/self/task"),
@@ -154,8 +156,6 @@ TEST_P(PingBehindSilentDns, ManyNamesNeverAnswered_LookupThreadsAreCapped) {
     f.expect(threads <= threads_before + 64,
              std::to_string(threads) + " threads: more than 64 lookups and the " +
                  std::to_string(threads_before) + " there were before");
-    ::close(dns);
-    return f.text;
   });
   EXPECT_EQ(report, "");
 }
