@@ -98,6 +98,41 @@ inline ping_spec spec_for(std::string target, int count, jobs::duration interval
   return s;
 }
 
+// Ten echoes to each of 127.0.0.1 to 127.0.0.40 (loopback answers them
+// all), payloads of 0 to 120 bytes by host: forty runs at once on one
+// socket, for the cases that check each reply reaches its own run.
+inline std::vector<ping_spec> ten_echoes_to_forty_hosts(jobs::duration echo_timeout) {
+  std::vector<ping_spec> specs;
+  std::size_t const sizes[] = {0, 3, 8, 56, 120};
+  for (int host = 1; host <= 40; ++host) {
+    ping_spec s = spec_for("127.0.0." + std::to_string(host), 10, 5ms, echo_timeout);
+    s.payload_size = sizes[host % 5];
+    specs.push_back(s);
+  }
+  return specs;
+}
+
+// A run of 100 echoes cut short by a 50 ms deadline, then a run of three
+// on the same loop and ICMP socket (or handle): whether the first was cut
+// short, and the second's result, which should be untouched by it.
+struct cut_short_then_run {
+  bool cut_short = false;
+  run_result after;
+};
+inline cut_short_then_run cut_one_short_then_ping(reactor::backend_kind backend) {
+  reactor::loop l(reactor::loop_options{backend});
+  ping_services ps(l);
+  cut_short_then_run out;
+  l.run(reactor::open_scope([&](reactor::scope& s) -> reactor::task<void> {
+    s.spawn(ps.icmp.serve());
+    ping_spec slow = spec_for("127.0.0.1", 100, 10ms);
+    out.cut_short = !(co_await ping_until(reactor::clock::now() + 50ms, slow, ps.ctx));
+    out.after = co_await jobs::run_ping(spec_for("127.0.0.1", 3, 5ms), ps.ctx);
+    s.cancel();
+  }));
+  return out;
+}
+
 #if !defined(_WIN32)
 // Linux: the ICMP socket a test's namespace allows.
 enum class icmp_access { datagram, raw };

@@ -103,17 +103,7 @@ TEST_P(Ping, CancelledMidRun_LaterRunsOnTheSameSocketStillWork) {
   if (!netns::can_make_namespaces()) GTEST_SKIP() << "needs root to make network namespaces";
   reactor::backend_kind backend = GetParam();
   auto report = in_namespace_with(icmp_access::datagram, [&](netns::findings& f) {
-    reactor::loop l(reactor::loop_options{backend});
-    ping_services ps(l);
-    run_result after;
-    bool cut_short = false;
-    l.run(reactor::open_scope([&](reactor::scope& s) -> reactor::task<void> {
-      s.spawn(ps.icmp.serve());
-      ping_spec slow = spec_for("127.0.0.1", 100, 10ms);
-      cut_short = !(co_await ping_until(reactor::clock::now() + 50ms, slow, ps.ctx));
-      after = co_await jobs::run_ping(spec_for("127.0.0.1", 3, 5ms), ps.ctx);
-      s.cancel();
-    }));
+    auto [cut_short, after] = cut_one_short_then_ping(backend);
     f.expect(cut_short, "the 1 s run was not cut short by its 50 ms deadline");
     expect_all_answered(f, after, 3, "127.0.0.1");
   });
@@ -175,14 +165,7 @@ TEST_P(Ping, PayloadSizesFromZeroToLarge_AllAnswered) {
 }
 
 TEST_P(Ping, ManyRunsAtOnce_EachReplyReachesItsOwnRun) {
-  std::vector<ping_spec> specs;
-  std::size_t const sizes[] = {0, 3, 8, 56, 120};
-  for (int host = 1; host <= 40; ++host) {
-    ping_spec s = spec_for("127.0.0." + std::to_string(host), 10, 5ms, 500ms);
-    s.payload_size = sizes[host % 5];
-    specs.push_back(s);
-  }
-  auto results = ping_all(GetParam(), specs);
+  auto results = ping_all(GetParam(), ten_echoes_to_forty_hosts(500ms));
   for (int host = 1; host <= 40; ++host)
     expect_all_answered(results[host - 1], 10, "127.0.0." + std::to_string(host));
 }
@@ -198,17 +181,7 @@ TEST_P(Ping, ReplyAfterItsTimeout_CountedLateNotReceived) {
 }
 
 TEST_P(Ping, CancelledMidRun_LaterRunsOnTheSameHandleStillWork) {
-  reactor::loop& l = this->l();
-  ping_services ps(l);
-  run_result after;
-  bool cut_short = false;
-  l.run(reactor::open_scope([&](reactor::scope& s) -> reactor::task<void> {
-    s.spawn(ps.icmp.serve());
-    ping_spec slow = spec_for("127.0.0.1", 100, 10ms);
-    cut_short = !(co_await ping_until(reactor::clock::now() + 50ms, slow, ps.ctx));
-    after = co_await jobs::run_ping(spec_for("127.0.0.1", 3, 5ms), ps.ctx);
-    s.cancel();
-  }));
+  auto [cut_short, after] = cut_one_short_then_ping(GetParam());
   EXPECT_TRUE(cut_short) << "the 1 s run was not cut short by its 50 ms deadline";
   expect_all_answered(after, 3, "127.0.0.1");
 }

@@ -159,14 +159,7 @@ TEST_P(PingInNamespace, ManyRunsShareOneSocket_EachReplyReachesItsOwnRun) {
     // runs must see nothing, so a reply routed to the wrong run shows up as
     // a "received" there (or as a missing one elsewhere).
     if (!filter_output(f, "ip saddr 127.0.0.31-127.0.0.40 icmp type echo-reply drop")) return;
-    std::vector<ping_spec> specs;
-    std::size_t const sizes[] = {0, 3, 8, 56, 120};
-    for (int host = 1; host <= 40; ++host) {
-      ping_spec s = spec_for("127.0.0." + std::to_string(host), 10, 5ms, 300ms);
-      s.payload_size = sizes[host % 5];
-      specs.push_back(s);
-    }
-    auto results = ping_all(backend(), specs);
+    auto results = ping_all(backend(), ten_echoes_to_forty_hosts(300ms));
     for (int host = 1; host <= 40; ++host) {
       run_result const& r = results[host - 1];
       std::string address = "127.0.0." + std::to_string(host);
