@@ -2,7 +2,10 @@
 
 #include <chrono>
 #include <cstdio>
+#include <string_view>
+#include <vector>
 
+#include "jobs/histogram.hpp"
 #include "json_string.hpp"
 #include "process_usage.hpp"
 
@@ -45,15 +48,42 @@ class family {
     out_ += type;
     out_ += '\n';
   }
-  void sample(std::string const& labels, double v) {
+  void sample(std::string const& labels, double v) { line("", labels, "", v); }
+
+  // A histogram's samples: the cumulative buckets (`le`, ending with
+  // +Inf), then _sum and _count.
+  void observations(std::string const& labels, jobs::histogram const& h) {
+    static auto const le = [] {
+      std::vector<std::string> out;
+      for (double b : jobs::histogram_bounds) out.push_back(",le=\"" + number(b) + "\"");
+      out.emplace_back(",le=\"+Inf\"");
+      return out;
+    }();
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i < h.counts.size(); ++i) {
+      cumulative += h.counts[i];
+      line("_bucket", labels, le[i], double(cumulative));
+    }
+    line("_sum", labels, "", h.sum);
+    line("_count", labels, "", double(cumulative));
+  }
+
+ private:
+  // name+suffix{labels,more} value; `more` is empty or starts with a comma.
+  void line(char const* suffix, std::string const& labels, std::string_view more, double v) {
     out_ += name_;
-    if (!labels.empty()) out_ += "{" + labels + "}";
+    out_ += suffix;
+    if (!labels.empty() || !more.empty()) {
+      out_ += '{';
+      out_ += labels;
+      out_ += labels.empty() ? more.substr(more.empty() ? 0 : 1) : more;
+      out_ += '}';
+    }
     out_ += ' ';
     out_ += number(v);
     out_ += '\n';
   }
 
- private:
   std::string& out_;
   char const* name_;
 };
@@ -70,7 +100,7 @@ std::string job_labels(jobs::job_status const& j) {
 
 std::string render_metrics(std::vector<jobs::job_status> const& js, process_figures const& p) {
   std::string out;
-  out.reserve(512 + js.size() * 900);
+  out.reserve(512 + js.size() * 4096);
   {
     family f(out, "reactord_job_runs_total", "counter", "Runs finished, per job.");
     for (auto const& j : js) f.sample(job_labels(j), double(j.runs));
@@ -113,6 +143,16 @@ std::string render_metrics(std::vector<jobs::job_status> const& js, process_figu
       if (j.last) f.sample(job_labels(j), seconds(j.last->lateness));
   }
   {
+    family f(out, "reactord_job_duration_seconds", "histogram", "How long runs took (for fetch: the request's total).");
+    for (auto const& j : js)
+      if (auto const* h = j.histograms.find(jobs::series::run_duration)) f.observations(job_labels(j), *h);
+  }
+  {
+    family f(out, "reactord_job_lateness_seconds", "histogram", "How late runs started after their slot.");
+    for (auto const& j : js)
+      if (auto const* h = j.histograms.find(jobs::series::lateness)) f.observations(job_labels(j), *h);
+  }
+  {
     family f(out, "reactord_ping_loss_ratio", "gauge", "Share of echoes lost in the last run (0 to 1).");
     for (auto const& j : js)
       if (j.last)
@@ -128,6 +168,11 @@ std::string render_metrics(std::vector<jobs::job_status> const& js, process_figu
           f.sample(job_labels(j) + ",stat=\"max\"", seconds(r->rtt_max));
           f.sample(job_labels(j) + ",stat=\"stddev\"", seconds(r->rtt_stddev));
         }
+  }
+  {
+    family f(out, "reactord_ping_echo_rtt_seconds", "histogram", "Round-trip time of each echo reply.");
+    for (auto const& j : js)
+      if (auto const* h = j.histograms.find(jobs::series::ping_rtt)) f.observations(job_labels(j), *h);
   }
   {
     family f(out, "reactord_fetch_status_code", "gauge", "HTTP status of the last run (0: no response).");
@@ -161,6 +206,21 @@ std::string render_metrics(std::vector<jobs::job_status> const& js, process_figu
       if (j.last)
         if (auto const* r = std::get_if<jobs::fetch_result>(&j.last->details); r && r->cert_expiry)
           f.sample(job_labels(j), std::chrono::duration<double>(r->cert_expiry->time_since_epoch()).count());
+  }
+  {
+    // connect and first_byte once the job has run; tls once it has made a
+    // handshake (a plain-HTTP job never does).
+    family f(out, "reactord_fetch_phase_end_seconds", "histogram",
+             "Time from the start of each request to the end of its connect, tls and first_byte phases.");
+    for (auto const& j : js) {
+      auto const* connect = j.histograms.find(jobs::series::fetch_connect);
+      if (!connect) continue;
+      std::string labels = job_labels(j);
+      f.observations(labels + ",phase=\"connect\"", *connect);
+      if (auto const* tls = j.histograms.find(jobs::series::fetch_tls); tls && tls->count() > 0)
+        f.observations(labels + ",phase=\"tls\"", *tls);
+      f.observations(labels + ",phase=\"first_byte\"", *j.histograms.find(jobs::series::fetch_first_byte));
+    }
   }
   family(out, "reactord_jobs", "gauge", "Jobs configured.").sample("", double(js.size()));
   family(out, "reactord_backend_info", "gauge", "The reactor backend in use.")

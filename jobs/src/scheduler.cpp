@@ -197,6 +197,7 @@ std::vector<job_status> scheduler::status() const {
     st.skipped = j->skipped;
     st.running = j->running > 0;
     if (j->last) st.last = *j->last;
+    st.histograms = j->histograms;
     out.push_back(std::move(st));
   }
   return out;

@@ -82,6 +82,7 @@ struct scheduler::impl {
     bool newcomer = false;
     bool first_run_in_flight = false;
     std::unique_ptr<run_result> last;  // a pointer: an idle job that never ran pays 8 bytes
+    run_histograms histograms;         // the same: one pointer until the first run
   };
 
   // One run in flight, linked from the run coroutine's frame, so apply() and

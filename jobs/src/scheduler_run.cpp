@@ -106,6 +106,7 @@ void scheduler::impl::finish(job_entry& j, run_result r) {
   if (!j.retired) {
     ++j.runs;
     if (counts_as_failure(r.result)) ++j.failures;
+    j.histograms.record(r);
     change = update_state(j, r);
     if (retesting(j) && scheduling()) {
       reactor::deadline sooner = slot_after(j, reactor::clock::now());

@@ -123,14 +123,20 @@ TEST(Prometheus, ARealPrometheusFindsTheJobByItsOwnLabel) {
   }
   ASSERT_GT(prom, 0);
   // Prometheus starts, scrapes every second; give it at most 60 s.
-  std::string query = "/api/v1/query?query=reactord_job_runs_total%7Bsite%3D%22lab%22%7D";
-  std::string answer;
   auto until = std::chrono::steady_clock::now() + 60s;
-  while (std::chrono::steady_clock::now() < until) {
-    answer = body_of(http_get(web, query));
-    if (answer.find("\"result\":[{") != std::string::npos) break;
-    std::this_thread::sleep_for(250ms);
-  }
+  auto ask = [&](std::string const& query) {
+    std::string answer;
+    while (std::chrono::steady_clock::now() < until) {
+      answer = body_of(http_get(web, "/api/v1/query?query=" + query));
+      if (answer.find("\"result\":[{") != std::string::npos) break;
+      std::this_thread::sleep_for(250ms);
+    }
+    return answer;
+  };
+  std::string answer = ask("reactord_job_runs_total%7Bsite%3D%22lab%22%7D");
+  // The run duration as a histogram: a quantile from its buckets.
+  std::string quantile =
+      ask("histogram_quantile(0.5,reactord_job_duration_seconds_bucket%7Bsite%3D%22lab%22%7D)");
   ::kill(prom, SIGTERM);
   int status = 0;
   ::waitpid(prom, &status, 0);
@@ -139,6 +145,9 @@ TEST(Prometheus, ARealPrometheusFindsTheJobByItsOwnLabel) {
   EXPECT_NE(answer.find("\"job\":\"reactord\""), std::string::npos) << answer;
   EXPECT_NE(answer.find("\"job_name\":\"x\""), std::string::npos) << answer;
   EXPECT_EQ(answer.find("exported_job"), std::string::npos) << answer;
+  // One run of a 10 ms countdown: the median is within its bucket, not NaN.
+  EXPECT_NE(quantile.find("\"result\":[{"), std::string::npos) << quantile << "\n" << file_text(log);
+  EXPECT_EQ(quantile.find("NaN"), std::string::npos) << quantile;
   ld.d.signal(SIGTERM);
   EXPECT_EQ(ld.d.wait_exit(), 0);
 }

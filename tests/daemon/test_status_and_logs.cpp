@@ -5,6 +5,9 @@
 #include <csignal>
 #include <filesystem>
 #include <iconv.h>
+#include <map>
+#include <sstream>
+#include <tuple>
 
 #include "support/daemon_process.hpp"
 #include "support/nginx_server.hpp"
@@ -246,4 +249,76 @@ TEST_P(StatusAndLogs, JsonLinesStayValidUtf8WhenAReloadedFileHasBrokenBytes) {
     saw_failure = saw_failure || line.find("\"level\":\"error\"") != std::string::npos;
   }
   EXPECT_TRUE(saw_failure) << "the reload was rejected: " << d.all_output();
+}
+
+// What a job costs in /metrics, counted from a real scrape: one job of each
+// kind (an HTTPS fetch costs the tls histogram more than a plain one), each
+// after one run. The figures are the README's ("Series per job"), read from
+// it, so the README cannot drift from what the daemon emits.
+TEST_P(StatusAndLogs, SeriesPerJobAreWhatTheReadmeSaysAndHistogramsCountEveryRun) {
+  nginx_options with_tls;
+  with_tls.tls = true;
+  nginx_server web(with_tls);
+  auto f = dir.write("jobs.yaml", "daemon: { status_listen: 127.0.0.1:0 }\njobs:\n"
+                                  "  - { name: c, kind: countdown, from: 1, tick: 1ms, every: 1h }\n"
+                                  "  - { name: p, kind: ping, target: 127.0.0.1, count: 3, interval: 10ms, "
+                                  "echo_timeout: 1s, every: 1h }\n"
+                                  "  - { name: h, kind: fetch, url: \"" + web.url("/index.html") + "\", every: 1h }\n"
+                                  "  - { name: s, kind: fetch, url: \"" + web.tls_url("/index.html") +
+                                  "\", ca_file: \"" + web.ca_file() + "\", every: 1h }\n");
+  daemon_process d(args(f));
+  auto listening = d.wait_for("status endpoint listening");
+  ASSERT_TRUE(listening) << d.all_output();
+  for (char const* job : {"c", "p", "h", "s"})
+    ASSERT_TRUE(d.wait_for(std::string("result job=") + job + " ")) << d.all_output();
+  ASSERT_EQ(d.count("outcome=success"), 4u) << "every run succeeds (ping needs ICMP rights): " << d.all_output();
+  auto metrics = http_get(port_in(*listening), "/metrics");
+
+  // Samples by job: the value of each "name{labels} value" line.
+  std::map<std::string, std::map<std::string, double>> samples;
+  std::istringstream lines(metrics.substr(metrics.find("\r\n\r\n") + 4));
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    auto at = line.find("job_name=\"");
+    if (at == std::string::npos) continue;
+    auto job = line.substr(at + 10, line.find('"', at + 10) - at - 10);
+    auto space = line.rfind(' ');
+    samples[job][line.substr(0, space)] = std::stod(line.substr(space + 1));
+  }
+  auto value = [&](std::string const& job, std::string const& series) {
+    auto const& s = samples[job];
+    auto it = s.find(series);
+    return it == s.end() ? -1.0 : it->second;
+  };
+
+  // The README's table: "| countdown | 41 | ..." and so on.
+  std::map<std::string, std::size_t> readme;
+  std::istringstream doc(read_text(REACTORD_SOURCE_DIR "/README.md"));
+  for (std::string line; std::getline(doc, line);) {
+    for (auto [kind, job] : {std::pair{"countdown", "c"}, {"ping", "p"}, {"fetch (http)", "h"}, {"fetch (https)", "s"}}) {
+      std::string head = std::string("| ") + kind + " | ";
+      auto text = line.substr(std::min(line.find_first_not_of(' '), line.size()));
+      if (text.starts_with(head)) readme[job] = std::stoul(text.substr(head.size()));
+    }
+  }
+  ASSERT_EQ(readme.size(), 4u) << "the README's series table has a row per kind";
+  for (auto const& [job, n] : readme) EXPECT_EQ(samples[job].size(), n) << "series of job " << job << "\n" << metrics;
+
+  // Each run counted once in the run histograms; each echo, each phase.
+  std::string c = "job_name=\"c\",kind=\"countdown\"";
+  EXPECT_EQ(value("c", "reactord_job_duration_seconds_count{" + c + "}"), 1) << metrics;
+  EXPECT_EQ(value("c", "reactord_job_duration_seconds_bucket{" + c + ",le=\"+Inf\"}"), 1) << metrics;
+  EXPECT_EQ(value("c", "reactord_job_lateness_seconds_count{" + c + "}"), 1) << metrics;
+  EXPECT_EQ(value("c", "reactord_job_duration_seconds_bucket{" + c + ",le=\"0.0005\"}"), 0)
+      << "a 1 ms countdown takes more than 0.5 ms\n" << metrics;
+  EXPECT_EQ(value("p", "reactord_ping_echo_rtt_seconds_count{job_name=\"p\",kind=\"ping\"}"), 3) << metrics;
+  EXPECT_EQ(value("p", "reactord_ping_echo_rtt_seconds_bucket{job_name=\"p\",kind=\"ping\",le=\"10\"}"), 3) << metrics;
+  for (auto [job, phase, n] : {std::tuple{"h", "connect", 1}, {"h", "first_byte", 1}, {"s", "connect", 1},
+                               {"s", "tls", 1}, {"s", "first_byte", 1}, {"h", "tls", -1}})
+    EXPECT_EQ(value(job, std::string("reactord_fetch_phase_end_seconds_count{job_name=\"") + job +
+                             "\",kind=\"fetch\",phase=\"" + phase + "\"}"),
+              n)
+        << job << " " << phase << "\n" << metrics;
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait_exit(), 0);
 }

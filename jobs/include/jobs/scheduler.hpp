@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "jobs/histogram.hpp"
 #include "jobs/result.hpp"
 #include "jobs/spec.hpp"
 #include "reactor/clock.hpp"
@@ -99,6 +100,7 @@ struct job_status {
   std::uint64_t skipped = 0;
   bool running = false;
   std::optional<run_result> last;
+  run_histograms histograms;  // every run's figures, not only the last's
 };
 
 // The default run deadline for a schedule with no explicit timeout.

@@ -1,0 +1,83 @@
+// Distributions of what a job's runs measured, for /metrics: a gauge of the
+// last run shows one result in seven to a 15 s scrape of a 2 s job; a
+// histogram counts them all.
+//
+// Every histogram has the same buckets, from 0.5 ms (loopback) to 10 s (a
+// slow WAN run), about a factor 3 apart: few enough that a job costs a
+// handful of series, fine enough for histogram_quantile to tell 1 ms from
+// 5 ms or 100 ms from 300 ms.
+//
+// What a job keeps depends on its kind, and nothing before its first run:
+//  - every kind: run duration, lateness;
+//  - ping: the RTT of each echo reply;
+//  - fetch: the time from the start of the request to the end of the
+//    connect, TLS and first-byte phases, each counted only for runs that
+//    went through that phase (a run on a reused connection made no
+//    connect, a plain-HTTP run no handshake).
+// The fetch total is the run duration; it has no histogram of its own.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string_view>
+
+#include "jobs/result.hpp"
+
+namespace jobs {
+
+// Upper bounds of the buckets, in seconds (Prometheus's `le`).
+inline constexpr std::array<double, 10> histogram_bounds{0.0005, 0.001, 0.003, 0.01, 0.03,
+                                                         0.1,    0.3,   1,     3,    10};
+
+struct histogram {
+  // counts[i]: observations in (bounds[i-1], bounds[i]]; the last, above
+  // every bound. 32 bits: a counter that wraps reads as a counter reset,
+  // which rate() and increase() take in their stride.
+  std::array<std::uint32_t, histogram_bounds.size() + 1> counts{};
+  double sum = 0;  // seconds
+
+  void observe(duration d) noexcept;
+  std::uint64_t count() const noexcept;
+};
+
+// A job's histograms; which exist depends on its kind.
+enum class series : std::uint8_t {
+  run_duration,
+  lateness,
+  ping_rtt,
+  fetch_connect,
+  fetch_tls,
+  fetch_first_byte,
+};
+
+// The histograms of one job. Empty (one pointer) until the first run, then
+// one allocation holding only its kind's histograms. Copies are deep (a
+// /metrics snapshot is rendered off the loop).
+class run_histograms {
+ public:
+  run_histograms() noexcept;
+  run_histograms(run_histograms const& other);
+  run_histograms& operator=(run_histograms const& other);
+  run_histograms(run_histograms&&) noexcept;
+  run_histograms& operator=(run_histograms&&) noexcept;
+  ~run_histograms();
+
+  // Adds one run's figures; `r.kind` says which histograms the job has.
+  void record(run_result const& r);
+
+  // Null before the first run, or when the job's kind has no such series.
+  histogram const* find(series s) const noexcept;
+  // What the histograms take on the heap (0 before the first run).
+  std::size_t heap_bytes() const noexcept;
+
+ private:
+  struct block;
+  template <std::size_t N>
+  struct block_of;
+  std::unique_ptr<block> block_;
+};
+
+}  // namespace jobs
