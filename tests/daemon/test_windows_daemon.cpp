@@ -35,7 +35,7 @@ void expect_every_kind_succeeds(log_file_lines& log) {
 }  // namespace
 
 TEST(WindowsDaemon, Console_RunsEveryKind_ServesMetricsAndHealthz) {
-  windows_temp_dir dir;
+  temp_dir dir;
   loopback_http_server server;
   auto jobs = dir.write("jobs.yaml", job_file_text(server));
   log_file_lines log(dir.file("reactord.log"));
@@ -58,7 +58,7 @@ TEST(WindowsDaemon, Console_RunsEveryKind_ServesMetricsAndHealthz) {
 }
 
 TEST(WindowsDaemon, Console_CtrlBreakStopsGracefully) {
-  windows_temp_dir dir;
+  temp_dir dir;
   auto jobs = dir.write("jobs.yaml", R"(daemon: { status_listen: off, shutdown_grace: 20s }
 jobs:
   - { name: slow, kind: countdown, from: 3, tick: 200ms, every: 1h }
@@ -128,7 +128,7 @@ class WindowsService : public ::testing::Test {
 };
 
 TEST_F(WindowsService, StartsReloadsOnParamChangeAndNamedControl_DrainsOnStop) {
-  windows_temp_dir dir;
+  temp_dir dir;
   loopback_http_server server;
   auto jobs = dir.write("jobs.yaml", job_file_text(server));
   auto log_path = dir.file("service.log");

@@ -1,7 +1,7 @@
-// What the Windows end-to-end tests need (they run under wine in CI): a
-// temporary folder, reactord.exe started in a process group of its own
-// (so that Ctrl-Break reaches it alone), its log file read line by line,
-// and a blocking HTTP GET on loopback.
+// What the Windows end-to-end tests need (they run under wine in CI), with
+// temp_dir from tests/support/: reactord.exe started in a process group of
+// its own (so that Ctrl-Break reaches it alone), its log file read line by
+// line, and a blocking HTTP GET on loopback.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -19,23 +19,7 @@
 #include <thread>
 #include <vector>
 
-struct windows_temp_dir {
-  std::filesystem::path path;
-  windows_temp_dir() {
-    std::random_device random;
-    path = std::filesystem::temp_directory_path() / ("reactord-e2e-" + std::to_string(random()));
-    std::filesystem::create_directories(path);
-  }
-  ~windows_temp_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  std::string write(std::string const& name, std::string const& text) const {
-    std::ofstream(path / name, std::ios::binary) << text;
-    return (path / name).string();
-  }
-  std::string file(std::string const& name) const { return (path / name).string(); }
-};
+#include "support/temp_dir.hpp"
 
 // The lines of a log file another process appends to.
 class log_file_lines {
