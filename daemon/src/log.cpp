@@ -16,6 +16,7 @@
 #include <spdlog/sinks/win_eventlog_sink.h>
 #endif
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cinttypes>
@@ -54,9 +55,10 @@ struct log_record {
 };
 
 // The writer thread and what it shares with the loop. Records queue in
-// `pending`; the thread is woken only by a hand-off: once per loop pass
-// when a loop is attached (a timer armed for "now" by the pass's first
-// record), at once otherwise. A thread switch per pass, not per line.
+// `pending`; the thread is woken only by a hand-off: with a loop attached,
+// by a loop timer that the first record since the last hand-off arms (see
+// event_log::write), at once otherwise. A thread switch and a write(2) per
+// hand-off, not per line.
 struct event_log::writer {
   explicit writer(spdlog::sink_ptr s, std::size_t limit) : sink(std::move(s)), limit(limit) {
     thread = std::thread([this] { run(); });
@@ -71,14 +73,16 @@ struct event_log::writer {
   }
 
   // Any thread. Never waits for the disk: only for `mutex`, which the
-  // writer holds just long enough to take the pending records.
-  void push(log_record r) {
+  // writer holds just long enough to take the pending records. Returns how
+  // many records are pending now.
+  std::size_t push(log_record r) {
     std::lock_guard lock(mutex);
     if (pending.size() >= limit) {  // the oldest goes, as spdlog's overrun_oldest did
       pending.pop_front();
       dropped.fetch_add(1, std::memory_order_relaxed);
     }
     pending.push_back(std::move(r));
+    return pending.size();
   }
   void hand_off() {
     handoffs.fetch_add(1, std::memory_order_relaxed);
@@ -154,16 +158,25 @@ struct event_log::writer {
   std::thread thread;
 };
 
-// The loop's end of the hand-off: armed for "now" by the first record of
-// a pass, fired by the loop in its next pass.
-struct event_log::pass_flush : reactor::timer_node {
-  explicit pass_flush(writer& w) : out(w) {
-    on_fire = [](reactor::timer_node& t) { static_cast<pass_flush&>(t).out.hand_off(); };
+// The loop's end of the hand-off: armed by the first record since the last
+// hand-off, fired by the loop.
+struct event_log::handoff_timer : reactor::timer_node {
+  handoff_timer(writer& w, reactor::loop& l) : out(w), loop(l) {
+    on_fire = [](reactor::timer_node& t) {
+      auto& self = static_cast<handoff_timer&>(t);
+      self.last = self.loop.now();
+      self.out.hand_off();
+    };
   }
   writer& out;
+  reactor::loop& loop;
+  reactor::deadline last = reactor::deadline::min();  // when it last fired
 };
 
-event_log::event_log(log_options const& o) : style_(o.style) {
+event_log::event_log(log_options const& o)
+    : style_(o.style),
+      handoff_interval_(std::max(o.handoff_interval, std::chrono::milliseconds::zero())),
+      handoff_now_at_(std::max<std::size_t>(1, o.queue_size / 2)) {
   bool journal = false;
   spdlog::sink_ptr sink;
   if (!o.file.empty()) {
@@ -210,12 +223,12 @@ void event_log::attach(reactor::loop& l) {
   detach();
   loop_ = &l;
   loop_thread_ = std::this_thread::get_id();
-  pass_flush_ = std::make_unique<pass_flush>(*writer_);
+  handoff_timer_ = std::make_unique<handoff_timer>(*writer_, l);
 }
 
 void event_log::detach() noexcept {
   if (!loop_) return;
-  loop_->disarm(*pass_flush_);
+  loop_->disarm(*handoff_timer_);
   loop_ = nullptr;
   writer_->hand_off();
 }
@@ -230,12 +243,40 @@ void event_log::write(log_level lv, std::string_view message, std::vector<field>
   }
   auto l = to_spdlog(lv);
   if (l < min_level_) return;
-  writer_->push({l, spdlog::log_clock::now(), render(style_, message, fields)});
-  if (loop_ && std::this_thread::get_id() == loop_thread_) {
-    if (!pass_flush_->armed()) loop_->arm(*pass_flush_, loop_->now());
-  } else {
+  std::size_t pending = writer_->push({l, spdlog::log_clock::now(), render(style_, message, fields)});
+  if (!loop_ || std::this_thread::get_id() != loop_thread_) {
     writer_->hand_off();
+    return;
   }
+  reactor::deadline now = loop_->now();
+  if (pending >= handoff_now_at_) {
+    // Half the queue is waiting: hand off in the next pass rather than
+    // risk dropping records before the timer comes.
+    if (!handoff_timer_->armed() || handoff_timer_->when > now) {
+      loop_->disarm(*handoff_timer_);
+      loop_->arm(*handoff_timer_, now);
+    }
+  } else if (!handoff_timer_->armed()) {
+    // The first record after a quiet spell goes in the next pass, which
+    // costs no wake-up (a daemon whose jobs run a minute apart must not
+    // wake again for its log); records that follow within the interval
+    // wait for the grid.
+    reactor::deadline last = handoff_timer_->last;
+    bool quiet = last == reactor::deadline::min() || now - last >= handoff_interval_;
+    loop_->arm(*handoff_timer_, quiet ? now : next_handoff(now));
+  }
+}
+
+// The next multiple of handoff_interval on the steady clock, not `now` plus
+// the interval: on a fixed grid, and with the interval a multiple of the
+// scheduler's accuracy cell (100 ms), the hand-off falls on an instant the
+// loop wakes up at for the jobs anyway (a cell's wake-ups follow its end by
+// at most 25 us), so it costs the loop no wake-up of its own.
+reactor::deadline event_log::next_handoff(reactor::deadline now) const noexcept {
+  auto step = std::chrono::duration_cast<reactor::deadline::duration>(handoff_interval_).count();
+  if (step <= 0) return now;
+  auto since_epoch = now.time_since_epoch().count();
+  return reactor::deadline(reactor::deadline::duration(since_epoch - since_epoch % step + step));
 }
 
 bool event_log::enabled(log_level lv) const { return to_spdlog(lv) >= min_level_; }
