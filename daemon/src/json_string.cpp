@@ -18,9 +18,25 @@ std::size_t utf8_sequence_length(std::string_view s) {
   return n;
 }
 
+namespace {
+
+// Printable ASCII that JSON takes as it is: most of every string we write.
+bool plain(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
+
+}  // namespace
+
 void append_json_string(std::string& out, std::string_view s) {
   out += '"';
   for (std::size_t i = 0; i < s.size();) {
+    // A run of plain bytes in one append, not a push_back (and its
+    // capacity check) per byte.
+    std::size_t run = i;
+    while (run < s.size() && plain(static_cast<unsigned char>(s[run]))) ++run;
+    if (run > i) {
+      out.append(s.data() + i, run - i);
+      i = run;
+      continue;
+    }
     auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {
       std::size_t n = utf8_sequence_length(s.substr(i));

@@ -1,6 +1,7 @@
 // A log record's body as text (`message key=value ...`, logfmt) or as the
 // members of one JSON object (`"msg":...,"key":value`); the writer's
 // pattern adds the timestamp and level around it (log.cpp).
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include <iterator>
@@ -23,8 +24,19 @@ void append_text_value(std::string& out, std::string_view s) {
 }
 
 // fmt, not printf: no locale, no varargs parsing; a tenth of the time.
-void append_number(std::string& out, double v) { fmt::format_to(std::back_inserter(out), FMT_STRING("{:.3f}"), v); }
-void append_number(std::string& out, long long v) { fmt::format_to(std::back_inserter(out), FMT_STRING("{}"), v); }
+// FMT_COMPILE turns the format into code at compile time (FMT_STRING only
+// checks it, and parses it again for every number: a fifth of render()'s
+// time with a ping result's ten numbers); format_int is fmt's fastest path
+// for integers. Both write to a stack buffer, appended at once.
+void append_number(std::string& out, double v) {
+  char buf[64];
+  auto end = fmt::format_to_n(buf, sizeof buf, FMT_COMPILE("{:.3f}"), v).out;
+  out.append(buf, static_cast<std::size_t>(end - buf));
+}
+void append_number(std::string& out, long long v) {
+  fmt::format_int text(v);
+  out.append(text.data(), text.size());
+}
 
 }  // namespace
 
