@@ -60,6 +60,28 @@ struct resolution {
 // loop. Thread-safe.
 resolution resolve(std::string const& target, ip_version ip, bool numeric_only) {
   resolution r;
+  if (numeric_only) {
+    // A plain dotted quad or IPv6 address, the usual target: inet_pton
+    // gives the same address as getaddrinfo without its allocations and
+    // lookups of the process's settings, on every run of every ping job.
+    // Anything else (a name, "127.1", a scope id) goes to getaddrinfo.
+    if (ip != ip_version::v6) {
+      sockaddr_in a{};
+      if (::inet_pton(AF_INET, target.c_str(), &a.sin_addr) == 1) {
+        a.sin_family = AF_INET;
+        r.address.emplace(reinterpret_cast<sockaddr const*>(&a), static_cast<socklen_t>(sizeof a));
+        return r;
+      }
+    }
+    if (ip != ip_version::v4) {
+      sockaddr_in6 a{};
+      if (::inet_pton(AF_INET6, target.c_str(), &a.sin6_addr) == 1) {
+        a.sin6_family = AF_INET6;
+        r.address.emplace(reinterpret_cast<sockaddr const*>(&a), static_cast<socklen_t>(sizeof a));
+        return r;
+      }
+    }
+  }
   addrinfo hints{};
   hints.ai_family = ip == ip_version::v4 ? AF_INET : ip == ip_version::v6 ? AF_INET6 : AF_UNSPEC;
   hints.ai_socktype = SOCK_DGRAM;  // one answer per address, not one per socket type
@@ -147,7 +169,12 @@ class ping_run final : public icmp::echo_listener {
     reactor::deadline start = reactor::clock::now();
     for (int k = 0; k < spec_.count; ++k) {
       if (k > 0) co_await reactor::sleep_until(start + k * spec_.interval);
-      co_await send(static_cast<std::uint32_t>(k));
+      auto index = static_cast<std::uint32_t>(k);
+      if (!claim(index)) continue;
+      while (!send(index)) {
+        co_await reactor::poll(endpoint_.fd(), POLLOUT);
+        echoes_[index].sent = reactor::clock::now();
+      }
     }
     if (unsettled_ > 0) {
       loop.arm(all_settled_, echoes_.back().sent + spec_.echo_timeout);
@@ -234,6 +261,7 @@ class ping_run final : public icmp::echo_listener {
   struct echo {
     reactor::deadline sent{};
     duration rtt{};
+    std::uint64_t cookie = 0;
     std::uint16_t sequence = 0;
     bool claimed = false;
     std::string send_error;  // while state is send_failed
@@ -243,7 +271,9 @@ class ping_run final : public icmp::echo_listener {
     ping_run* run = nullptr;
   };
 
-  reactor::task<void> send(std::uint32_t index) {
+  // Claims a sequence number for echo `index`; false if none is left
+  // (the echo then counts as failed).
+  bool claim(std::uint32_t index) {
     echo& e = echoes_[index];
     // A reply counts until the last echo's timeout; one interval more
     // covers a late wake-up for the sends still to come.
@@ -255,30 +285,34 @@ class ping_run final : public icmp::echo_listener {
       // fping refuses the same way past 65,535 outstanding pings.
       e.state = echo_state::failed;
       note_error("not sent: 65,536 echoes already outstanding on the shared ICMP socket");
-      co_return;
+      return false;
     }
     e.sequence = claimed->sequence;
+    e.cookie = claimed->cookie;
     e.claimed = true;
+    // Before the send: on loopback the reply can be dispatched from inside it.
     e.state = echo_state::pending;
     ++unsettled_;
-    // Before the send: on loopback the reply can be dispatched from inside it.
-    for (;;) {
-      int rc = endpoint_.send(request_, *claimed, target_);
-      if (rc == -EAGAIN || rc == -EWOULDBLOCK) {
-        co_await reactor::poll(endpoint_.fd(), POLLOUT);
-        e.sent = reactor::clock::now();
-        continue;
-      }
-      if (rc < 0 && e.state == echo_state::pending) {
-        // Not sent (EPERM is what a firewall's drop on the output hook looks
-        // like). An ICMP error for it may still come and say more, so the
-        // echo stays open until its timeout like an unanswered one.
-        e.state = echo_state::send_failed;
-        e.send_error = "send failed: " + std::system_category().message(-rc);
-        note_error(e.send_error);
-      }
-      break;
+    return true;
+  }
+
+  // Sends the claimed echo `index`. False when the socket's send buffer is
+  // full: wait for POLLOUT and call again. A plain function, not a
+  // coroutine: a frame allocated and resumed per echo cost more than the
+  // rare wait it was for.
+  bool send(std::uint32_t index) {
+    echo& e = echoes_[index];
+    int rc = endpoint_.send(request_, icmp::endpoint::claimed{e.sequence, e.cookie}, target_);
+    if (rc == -EAGAIN || rc == -EWOULDBLOCK) return false;
+    if (rc < 0 && e.state == echo_state::pending) {
+      // Not sent (EPERM is what a firewall's drop on the output hook looks
+      // like). An ICMP error for it may still come and say more, so the
+      // echo stays open until its timeout like an unanswered one.
+      e.state = echo_state::send_failed;
+      e.send_error = "send failed: " + std::system_category().message(-rc);
+      note_error(e.send_error);
     }
+    return true;
   }
 
   void settle_one() {
@@ -354,10 +388,10 @@ reactor::task<run_result> run_ping(ping_spec const& spec, job_context& ctx) {
     co_return out;
   }
   std::string error;
-  details.resolved_address = target->ip();
   icmp_service::impl& service = *ctx.icmp.impl_;
   icmp::endpoint* endpoint = service.endpoint_for(target->family(), error);
   if (!endpoint) {
+    details.resolved_address = target->ip();  // otherwise the run's result() writes it
     out.message = error;
     co_return out;
   }
