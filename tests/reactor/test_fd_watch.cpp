@@ -3,6 +3,7 @@
 // need), on every backend.
 #if !defined(_WIN32)
 #include <poll.h>
+#include <sys/socket.h>
 #endif
 
 #include "reactor/fd_watch.hpp"
@@ -97,3 +98,41 @@ TEST_P(FdWatch, InterruptWithNoWaitInFlight_DoesNothing) {
     EXPECT_TRUE(writable && (*writable & POLLOUT));
   }());
 }
+
+#if !defined(_WIN32)
+// The peer resets the connection while a watch waits: the socket's owner
+// still learns the reset, from the socket (SO_ERROR, as its recv would) or,
+// where the poller had to take the error off the socket to report it
+// (kqueue on Linux), from taken_error(). POSIX only: a Windows socket keeps
+// no SO_ERROR for a reset (its next recv fails with it), and IOCP takes
+// nothing.
+TEST_P(FdWatch, PeerResetWhileAWatchWaits_TheOwnerStillLearnsTheReset) {
+  reactor::socket listener = reactor::socket::listen_tcp(*socket_address::parse("127.0.0.1"));
+  socket_address at = listener.local_address();
+  reactor::socket c = reactor::socket::open(AF_INET, SOCK_STREAM);
+  fd_watch watch(c.fd());
+  std::error_code learnt;
+  l().run(open_scope([&](scope& s) -> task<void> {
+    event watch_waits;
+    s.spawn([&]() -> task<void> {
+      reactor::socket conn = (co_await listener.accept()).value();
+      co_await watch_waits.wait();  // resumed from the ready queue: the wait is submitted
+      linger hard{1, 0};            // a close with a zero linger sends RST
+      ::setsockopt(conn.fd(), SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+      co_await conn.close();
+    });
+    EXPECT_FALSE(co_await c.connect(at));
+    watch_waits.set();
+    auto ready = co_await watch.wait(POLLIN);
+    EXPECT_TRUE(ready && (*ready & POLLERR));
+    learnt = watch.taken_error();
+    if (!learnt) {
+      int error = 0;
+      socklen_t len = sizeof error;
+      ::getsockopt(c.fd(), SOL_SOCKET, SO_ERROR, &error, &len);
+      learnt = std::error_code(error, std::system_category());
+    }
+  }));
+  EXPECT_EQ(learnt, std::errc::connection_reset) << learnt.message();
+}
+#endif

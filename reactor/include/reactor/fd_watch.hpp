@@ -28,6 +28,7 @@
 
 #include <cerrno>
 #include <coroutine>
+#include <system_error>
 
 #include "reactor/cancel.hpp"
 #include "reactor/detail/native.hpp"
@@ -55,6 +56,17 @@ class fd_watch {
   // the ready mask (which may include POLLERR, POLLHUP), or an error:
   // operation_canceled after interrupt().
   wait_awaitable wait(unsigned events) noexcept;
+
+  // The socket error the last wait's readiness came with, if the backend
+  // had to take it off the socket to see it: kqueue on Linux, where
+  // libkqueue reads SO_ERROR (which clears it) to report an error, so the
+  // owner's next recv would read a plain end of stream instead of, say, a
+  // reset. Empty on every other backend: there the socket still holds its
+  // error for the owner's next syscall.
+  std::error_code taken_error() const noexcept {
+    if (waiting_ || op_.taken_error == 0) return {};
+    return {op_.taken_error, std::system_category()};
+  }
 
   // Ends the wait in flight early, if there is one (asking more than once is
   // harmless). Its completion still arrives through the loop.

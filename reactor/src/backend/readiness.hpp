@@ -26,6 +26,7 @@
 #include <ctime>
 #include <memory>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include "backend/backend.hpp"
@@ -294,7 +295,8 @@ class backend_for final : public backend {
     if (e.fd < 0 || static_cast<std::size_t>(e.fd) >= fds_.size()) return;
     fd_state& st = fds_[e.fd];
     fd_queues& q = st.queues;
-    if (e.taken_error) {
+    int taken_error = e.taken_error;
+    if (taken_error) {
       // A connect first: the error is its verdict. Else the first reader
       // (a recv after a reset), else the first writer.
       bool connecting = !q.writers.empty() && q.writers.head->code == op_code::connect;
@@ -302,7 +304,7 @@ class backend_for final : public backend {
       if (!first->empty()) {
         operation& op = *first->head;
         first->unlink(op);
-        complete(op, -e.taken_error);
+        complete(op, -std::exchange(taken_error, 0));
       }
     }
     if (e.readable) retry(q.readers);
@@ -312,6 +314,9 @@ class backend_for final : public backend {
       std::uint32_t hit = e.poll_mask & (op->poll_mask | POLLERR | POLLHUP);
       if (hit) {
         q.pollers.unlink(*op);
+        // No operation of ours took the error: the fd's owner gets it with
+        // the readiness (fd_watch::taken_error), as its recv would have.
+        op->taken_error = taken_error;
         complete(*op, static_cast<int>(hit));
       }
       op = next;

@@ -37,6 +37,11 @@ struct operation {
   void* buf = nullptr;
   std::size_t len = 0;
   int flags = 0;
+  // A poll's: the socket error its readiness came with, when the poller had
+  // to take it off the socket to report it (so no syscall returns it any
+  // more); 0 if none. Only kqueue on Linux does (libkqueue reads SO_ERROR).
+  // See fd_watch::taken_error().
+  int taken_error = 0;
   message_header* msg = nullptr;
   sockaddr* addr = nullptr;
   socklen_t addrlen = 0;
