@@ -137,13 +137,13 @@ void http_client::impl::stop(curl_transfer& t) noexcept {
   curl_multi_remove_handle(multi, t.easy);
 }
 
-void http_client::impl::socket_action(curl_socket_t fd, int ev_bitmask) {
+void http_client::impl::socket_action(curl_socket_t fd, int ev_bitmask, std::error_code taken) {
   int running = 0;
   curl_multi_socket_action(multi, fd, ev_bitmask, &running);
-  read_messages();
+  read_messages(fd, taken);
 }
 
-void http_client::impl::read_messages() {
+void http_client::impl::read_messages(curl_socket_t acted_on, std::error_code taken) {
   int left = 0;
   while (CURLMsg* m = curl_multi_info_read(multi, &left)) {
     if (m->msg != CURLMSG_DONE) continue;
@@ -151,6 +151,7 @@ void http_client::impl::read_messages() {
     curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &t);
     if (!t) continue;
     t->code = m->data.result;
+    if (taken && t->fd == acted_on) t->socket_error = taken;
     t->done.set();  // resumes its run_fetch from the loop, not here
   }
 }
@@ -179,7 +180,8 @@ reactor::task<void> http_client::impl::watch(std::shared_ptr<curl_socket> s) {
     if (s->closing) break;
     // Interrupted: curl changed the mask; wait again with the new one.
     if (ready.error() == std::errc::operation_canceled) continue;
-    socket_action(s->fd, ready ? curl_events_of(static_cast<int>(*ready)) : CURL_CSELECT_ERR);
+    socket_action(s->fd, ready ? curl_events_of(static_cast<int>(*ready)) : CURL_CSELECT_ERR,
+                  s->watch.taken_error());
   }
 }
 
@@ -208,8 +210,12 @@ void http_client::impl::close_now(curl_socket& s) noexcept {
   if (s.owned) close_socket(fd);
 }
 
-int http_client::impl::on_socket(CURL*, curl_socket_t fd, int what, void* clientp, void*) {
+int http_client::impl::on_socket(CURL* easy, curl_socket_t fd, int what, void* clientp, void*) {
   auto& self = *static_cast<impl*>(clientp);
+  if (curl_transfer* t = nullptr;
+      easy && what != CURL_POLL_REMOVE &&
+      curl_easy_getinfo(easy, CURLINFO_PRIVATE, &t) == CURLE_OK && t)
+    t->fd = fd;  // the transfer's socket now (after the resolver's, if any)
   auto it = self.sockets.find(fd);
   if (it == self.sockets.end()) {
     // An unknown REMOVE (e.g. a second one after the close) is harmless.

@@ -17,6 +17,12 @@
 //    fd number.
 //  - Transfers that end are read with curl_multi_info_read after each
 //    socket_action; each wakes its run_fetch through an event.
+//  - A socket error the reactor had to take off the socket to report it
+//    (fd_watch::taken_error: kqueue on Linux) would reach curl as a plain
+//    end of stream, a reset as an "empty reply". It goes with the
+//    socket_action to the transfer curl last watched that socket for
+//    (on_socket says which), and run_fetch reports it as curl's failed recv
+//    would have on every other backend.
 //
 // Re-entrancy: curl's callbacks run inside curl_multi_* calls, so they only
 // record what curl wants and wake coroutines (which the loop resumes later);
@@ -30,6 +36,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <unordered_map>
 #include <vector>
 
@@ -71,6 +78,8 @@ struct curl_transfer {
   CURL* easy = nullptr;
   CURLcode code = CURLE_OK;
   reactor::event done;
+  curl_socket_t fd = CURL_SOCKET_BAD;  // the socket curl last asked us to watch for it
+  std::error_code socket_error;        // taken off that socket as it ended (see above)
 };
 
 struct http_client::impl {
@@ -105,7 +114,9 @@ struct http_client::impl {
   void stop(curl_transfer& t) noexcept;
 
   // Called from the loop (never from a curl callback).
-  void socket_action(curl_socket_t fd, int ev_bitmask);
+  // `taken`: the socket error fd's readiness came with, if the reactor had
+  // to take it off the socket (fd_watch::taken_error).
+  void socket_action(curl_socket_t fd, int ev_bitmask, std::error_code taken = {});
 
   reactor::task<void> watch(std::shared_ptr<curl_socket> s);
   void start_watcher(std::shared_ptr<curl_socket> const& s);
@@ -113,7 +124,7 @@ struct http_client::impl {
   // with no watcher left, closes it now.
   void retire(std::shared_ptr<curl_socket> const& s);
   void close_now(curl_socket& s) noexcept;
-  void read_messages();
+  void read_messages(curl_socket_t acted_on, std::error_code taken);
 
   // curl's callbacks.
   static int on_socket(CURL* easy, curl_socket_t fd, int what, void* clientp, void* socketp);

@@ -276,6 +276,14 @@ reactor::task<run_result> run_fetch(fetch_spec const& spec, job_context& ctx) {
   } else if (code == CURLE_PEER_FAILED_VERIFICATION) {
     fail("verify_tls", std::string("TLS verification failed: ") +
                            (r.error[0] ? r.error : curl_easy_strerror(code)));
+  } else if (g.t.socket_error && (code == CURLE_GOT_NOTHING || code == CURLE_PARTIAL_FILE ||
+                                   code == CURLE_RECV_ERROR)) {
+    // curl read an end of stream where its recv would have failed: the
+    // reactor took the socket's error first (curl_multi.hpp). Said as curl
+    // says it on the other backends.
+    out.result = outcome::failure;
+    out.message = std::string(curl_easy_strerror(CURLE_RECV_ERROR)) +
+                  ": Recv failure: " + g.t.socket_error.message();
   } else if (code != CURLE_OK) {
     out.result = outcome::failure;
     out.message = std::string(curl_easy_strerror(code)) + (r.error[0] ? ": " : "") + r.error;
