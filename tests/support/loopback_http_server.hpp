@@ -2,7 +2,7 @@
 // platform (nginx is there only on Linux): its own reactor loop on its own
 // thread, keep-alive, every request answered 200 with a body of the size
 // the path asks for ("/bytes/1048576"; any other path: "hello from
-// loopback\n"). It counts connections and requests.
+// loopback\n"). It counts requests.
 #pragma once
 
 #include <atomic>
@@ -29,7 +29,6 @@ class loopback_http_server {
   std::string url(std::string const& path = "/") const {
     return "http://127.0.0.1:" + std::to_string(port_) + path;
   }
-  int connections() const { return connections_.load(); }
   int requests() const { return requests_.load(); }
 
  private:
@@ -43,7 +42,6 @@ class loopback_http_server {
         for (;;) {
           auto conn = co_await listener_.accept();
           if (!conn) break;
-          ++connections_;
           s.spawn(serve(std::move(*conn)));
         }
       });
@@ -81,6 +79,6 @@ class loopback_http_server {
   reactor::loop* loop_ = nullptr;
   std::atomic_flag started_;
   reactor::event stop_;
-  std::atomic<int> connections_{0}, requests_{0};
+  std::atomic<int> requests_{0};
   std::thread thread_;
 };
