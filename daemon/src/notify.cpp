@@ -25,6 +25,7 @@ void service_notifier::reloading(std::uint64_t monotonic_usec) {
 void service_notifier::stopping(std::string const& s) { send("STOPPING=1\nSTATUS=" + s); }
 void service_notifier::status(std::string const& s) { send("STATUS=" + s); }
 void service_notifier::watchdog() { send("WATCHDOG=1"); }
+void service_notifier::shutdown_grace(reactor::clock::duration) {}
 
 std::optional<reactor::clock::duration> service_notifier::watchdog_period() {
   std::uint64_t usec = 0;

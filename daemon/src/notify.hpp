@@ -23,6 +23,11 @@ class service_notifier {
   void stopping(std::string const& status);
   void status(std::string const& status);
   void watchdog();
+  // How long a stop may take (daemon.shutdown_grace), said once before
+  // ready(): Windows' Service Control Manager waits that long (plus a
+  // margin) in STOP_PENDING. systemd has TimeoutStopSec in the unit, so
+  // nothing is sent on Linux.
+  void shutdown_grace(reactor::clock::duration grace);
 
   // Half the interval systemd expects pings at (WATCHDOG_USEC, checked
   // against WATCHDOG_PID), or nothing if the watchdog is off.

@@ -225,6 +225,7 @@ reactor::task<int> run_service(job_source const& source, config::job_file first,
     }
     s.spawn(housekeeping(st));
     s.spawn(handle_signals(st, signals));
+    st.notifier.shutdown_grace(st.settings.shutdown_grace);
     st.notifier.ready(st.summary());
     log.info("ready", {{"jobs", scheduler.job_count()}});
     // Returns once handle_signals has drained it. The scheduler runs in the

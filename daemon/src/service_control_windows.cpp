@@ -8,6 +8,8 @@
 // First: it brings winsock2.h, which must come before windows.h.
 #include "reactor/signal.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <mutex>
@@ -24,6 +26,9 @@ std::mutex status_mutex;  // service_main's thread and the handler's both report
 SERVICE_STATUS_HANDLE status_handle = nullptr;
 SERVICE_STATUS status{};
 int exit_status = 1;
+// STOP_PENDING's wait hint: set_shutdown_grace() from the daemon's thread,
+// read by the control handler on the dispatcher's.
+std::atomic<DWORD> stop_wait_hint_ms{30'000};
 
 void report(DWORD state, DWORD wait_hint_ms = 0) {
   std::lock_guard lock(status_mutex);
@@ -42,7 +47,7 @@ DWORD WINAPI on_control(DWORD control, DWORD, void*, void*) {
   switch (control) {
     case SERVICE_CONTROL_STOP:
     case SERVICE_CONTROL_SHUTDOWN:
-      report(SERVICE_STOP_PENDING, 30'000);
+      report(SERVICE_STOP_PENDING, stop_wait_hint_ms);
       reactor::signal_source::deliver(SIGTERM);
       return NO_ERROR;
     case SERVICE_CONTROL_PARAMCHANGE:
@@ -91,6 +96,12 @@ int run(std::function<int()> body) {
 }
 
 void report_running() { report(SERVICE_RUNNING); }
-void report_stopping() { report(SERVICE_STOP_PENDING, 30'000); }
+void report_stopping() { report(SERVICE_STOP_PENDING, stop_wait_hint_ms); }
+
+void set_shutdown_grace(std::chrono::milliseconds grace) {
+  auto hint = grace + stop_margin;
+  // DWORD milliseconds: about 49 days, far beyond any configured grace.
+  stop_wait_hint_ms = static_cast<DWORD>(std::min<std::chrono::milliseconds::rep>(hint.count(), 0xFFFF'FFFF));
+}
 
 }  // namespace reactord::windows_service

@@ -12,6 +12,7 @@
 // status.
 #pragma once
 
+#include <chrono>
 #include <functional>
 
 namespace reactord::windows_service {
@@ -27,5 +28,12 @@ int run(std::function<int()> body);
 // Inside run(): tell the SCM. Outside: do nothing.
 void report_running();
 void report_stopping();
+
+// The daemon's shutdown grace: STOP_PENDING then asks the SCM to wait that
+// long and stop_margin more (for the drain's end and the log's last
+// lines), from the stop control on. Until it is known: 30 s, the SCM's
+// usual wait.
+inline constexpr std::chrono::milliseconds stop_margin{5'000};
+void set_shutdown_grace(std::chrono::milliseconds grace);
 
 }  // namespace reactord::windows_service

@@ -84,7 +84,8 @@ jobs:
 
 // The service mode through the real Service Control Manager: installed,
 // started, reloaded by SERVICE_CONTROL_PARAMCHANGE and by the named control
-// (128), stopped with a graceful drain, removed.
+// (128), stopped with a graceful drain (the SCM told to wait for the
+// grace), removed.
 class WindowsService : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -151,7 +152,12 @@ TEST_F(WindowsService, StartsReloadsOnParamChangeAndNamedControl_DrainsOnStop) {
   // Stopped with a run in flight: it finishes within the grace, then the
   // service stops.
   ASSERT_TRUE(log.wait_for("event job=latest event=T-5")) << log.all();
-  ASSERT_TRUE(control(SERVICE_CONTROL_STOP)) << ::GetLastError();
+  // STOP_PENDING asks the SCM to wait for the job file's grace (10 s), and
+  // the margin; the control handler says so at once.
+  SERVICE_STATUS stop_pending{};
+  ASSERT_TRUE(::ControlService(service_, SERVICE_CONTROL_STOP, &stop_pending)) << ::GetLastError();
+  EXPECT_EQ(stop_pending.dwCurrentState, DWORD{SERVICE_STOP_PENDING});
+  EXPECT_EQ(stop_pending.dwWaitHint, DWORD(std::chrono::milliseconds(10s + reactord::windows_service::stop_margin).count()));
   SERVICE_STATUS stopped = wait_state(SERVICE_STOPPED, 30s);
   EXPECT_EQ(stopped.dwCurrentState, DWORD{SERVICE_STOPPED});
   EXPECT_EQ(stopped.dwWin32ExitCode, DWORD{NO_ERROR});
