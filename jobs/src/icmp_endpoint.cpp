@@ -158,7 +158,12 @@ reactor::task<void> endpoint::read_replies() {
       co_await reactor::sleep_for(std::chrono::milliseconds(100));
       continue;
     }
-    read_queued((*ready & POLLERR) != 0);
+    // POLLHUP too: an ICMP socket never hangs up, so a hang-up can only be
+    // an error. kqueue on Linux (libkqueue) reports the error queue's
+    // EPOLLERR as EV_EOF with the error in fflags, and once SO_ERROR has
+    // been taken (by a send, or by its own earlier event) that is 0: a
+    // hang-up, no POLLERR, while the queue still holds ICMP errors.
+    read_queued((*ready & (POLLERR | POLLHUP)) != 0);
   }
 }
 
