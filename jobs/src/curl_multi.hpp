@@ -47,6 +47,7 @@
 #include "reactor/scope.hpp"
 #include "reactor/task.hpp"
 #include "reactor/timer.hpp"
+#include "tls_trust.hpp"
 
 namespace jobs {
 
@@ -102,6 +103,10 @@ struct http_client::impl {
   // CURLINFO_CERTINFO only for the transfer that made the handshake, so a
   // run on a reused connection takes it from here.
   std::map<std::string, std::chrono::system_clock::time_point> cert_expiry;
+
+  // The CA certificates, read once per CA file off the loop and shared by
+  // every handle (a handshake used to parse the bundle on the loop).
+  tls_trust trust;
 
   // Easy handles: from the pool (one set for an equal spec if there is one,
   // else a reset one) or new; returned when the run ends. A handle given

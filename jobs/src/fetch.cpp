@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -112,7 +113,8 @@ std::string origin_of(CURL* e) {
 
 // Returns an error message, or empty if the options were accepted.
 // The options that follow from the spec alone (kept by a pooled handle).
-std::string configure(CURL* e, fetch_spec const& spec, curl_slist*& headers) {
+// `trust`: the client's CA store for the spec (null: curl loads its own).
+std::string configure(CURL* e, fetch_spec const& spec, curl_slist*& headers, tls_trust::store* trust) {
   auto set = [&](CURLoption o, auto v) { return curl_easy_setopt(e, o, v) == CURLE_OK; };
   if (!set(CURLOPT_URL, spec.url.c_str())) return "url: not accepted by curl";
   // Only http and https, for the first request and for redirects.
@@ -137,6 +139,7 @@ std::string configure(CURL* e, fetch_spec const& spec, curl_slist*& headers) {
   set(CURLOPT_SSL_VERIFYPEER, spec.verify_tls ? 1L : 0L);
   set(CURLOPT_SSL_VERIFYHOST, spec.verify_tls ? 2L : 0L);
   if (!spec.ca_file.empty()) set(CURLOPT_CAINFO, spec.ca_file.c_str());
+  tls_trust::use(e, trust);
   set(CURLOPT_CERTINFO, 1L);
   switch (spec.ip) {
     case ip_version::any: set(CURLOPT_IPRESOLVE, long(CURL_IPRESOLVE_WHATEVER)); break;
@@ -219,6 +222,21 @@ reactor::task<run_result> run_fetch(fetch_spec const& spec, job_context& ctx) {
   // waits for it to begin: curl's sockets need its watchers.
   if (!client.serving.is_set()) co_await client.serving.wait();
 
+  // The CA certificates, read on a thread by the first run that needs them
+  // (the others wait for that read, and later runs find them ready): a
+  // handshake never parses the bundle on the loop. A plain-HTTP run that
+  // may be redirected takes them too.
+  tls_trust::store* trust = nullptr;
+  if (spec.verify_tls && (spec.url.starts_with("https:") || spec.follow_redirects)) {
+    try {
+      trust = co_await client.trust.store_for(spec.ca_file);
+    } catch (std::runtime_error const& e) {
+      out.result = outcome::failure;
+      out.message = e.what();
+      co_return out;
+    }
+  }
+
   request_state r;
   r.max_body = spec.max_body_bytes;
   r.keep_body = spec.body_contains || spec.body_matches || spec.body_not_matches;
@@ -229,7 +247,7 @@ reactor::task<run_result> run_fetch(fetch_spec const& spec, job_context& ctx) {
     co_return out;
   }
   if (!g.handle.configured_for) {
-    if (std::string bad = configure(g.t.easy, spec, g.handle.headers); !bad.empty()) {
+    if (std::string bad = configure(g.t.easy, spec, g.handle.headers, trust); !bad.empty()) {
       out.result = outcome::failure;
       out.message = std::move(bad);
       co_return out;
