@@ -17,7 +17,7 @@
 
 #include "bars.hpp"
 #include "cert_date.hpp"
-#include "curl_multi.hpp"
+#include "http_client.hpp"
 #include "jobs/fetch.hpp"
 #include "reactor/clock.hpp"
 #include "reactor/to_thread.hpp"
@@ -297,7 +297,7 @@ reactor::task<run_result> run_fetch(fetch_spec const& spec, job_context& ctx) {
   } else if (g.t.socket_error && (code == CURLE_GOT_NOTHING || code == CURLE_PARTIAL_FILE ||
                                    code == CURLE_RECV_ERROR)) {
     // curl read an end of stream where its recv would have failed: the
-    // reactor took the socket's error first (curl_multi.hpp). Said as curl
+    // reactor took the socket's error first (http_client.hpp). Said as curl
     // says it on the other backends.
     out.result = outcome::failure;
     out.message = std::string(curl_easy_strerror(CURLE_RECV_ERROR)) +

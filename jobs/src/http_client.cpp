@@ -1,6 +1,6 @@
 // http_client: libcurl's multi_socket API on the reactor. The rules are in
-// curl_multi.hpp; this file is the callbacks and the watcher coroutines.
-#include "curl_multi.hpp"
+// http_client.hpp; this file is the callbacks and the watcher coroutines.
+#include "http_client.hpp"
 
 #include <cerrno>
 #include <mutex>
