@@ -1,6 +1,7 @@
-// The keys of a job: its schedule, and each kind's own fields. Each reader
-// reads over what `out` already holds (the defaults), and check_* does the
-// checks that involve several fields once the job is complete.
+// The keys of a job: its schedule and labels, which every kind has, and
+// its kind's own fields (kinds.hpp). Each reader reads over what `out`
+// already holds (the defaults), and check_job does the checks that involve
+// several fields once the job is complete.
 #pragma once
 
 #include "jobs/spec.hpp"
@@ -9,12 +10,7 @@
 namespace config::detail {
 
 void read_schedule(mapping_reader& r, jobs::schedule_spec& out);
-void read_countdown(mapping_reader& r, jobs::countdown_spec& out);
-void read_ping(mapping_reader& r, jobs::ping_spec& out);
-void read_fetch(mapping_reader& r, jobs::fetch_spec& out);
 void read_labels(mapping_reader& r, jobs::label_set& out);
-void read_ping_bars(mapping_reader& r, jobs::ping_bars& out);
-void read_fetch_bars(mapping_reader& r, jobs::fetch_bars& out);
 
 // Reads the schedule and the fields of the kind `out` holds.
 void read_job_fields(mapping_reader& r, jobs::job_spec& out);

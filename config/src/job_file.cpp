@@ -26,14 +26,14 @@ using detail::mapping_reader;
 using detail::problems;
 using detail::yaml_node;
 
-std::vector<std::string> const kind_names = {"countdown", "ping", "fetch"};
+using jobs::kind_from_name;
 
-std::optional<jobs::kind_spec> kind_from_name(std::string const& name) {
-  if (name == "countdown") return jobs::countdown_spec{};
-  if (name == "ping") return jobs::ping_spec{};
-  if (name == "fetch") return jobs::fetch_spec{};
-  return std::nullopt;
-}
+// The kinds' names, in kind_spec's order (for "did you mean").
+std::vector<std::string> const kind_names = [] {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < jobs::kind_count; ++i) out.emplace_back(jobs::kind_name(i));
+  return out;
+}();
 
 // "127.0.0.1:9817", "[::1]:9817" or "off".
 void read_listen(mapping_reader& r, listen_address& out) {
@@ -134,13 +134,13 @@ void read_job(loading& l, problems& p, yaml_node const& node, std::size_t index)
   mapping_reader job(node, has_name ? "job '" + name + "'" : r.what(), p);
   job.read("name", name);
   if (!job.read("kind", kind)) {
-    if (!job.map()["kind"].is_defined()) job.error(node, "every job needs a 'kind' (countdown, ping or fetch)");
+    if (!job.map()["kind"].is_defined()) job.error(node, "every job needs a 'kind' (" + jobs::kind_names_listed() + ")");
     return;
   }
   if (!kind_from_name(kind)) {
     std::string message = "unknown kind '" + kind + "'";
     if (auto closest = closest_match(kind, kind_names)) message += "; did you mean '" + *closest + "'?";
-    else message += "; expected countdown, ping or fetch";
+    else message += "; expected " + jobs::kind_names_listed();
     job.error(job.mark_of("kind"), message);
     return;
   }

@@ -7,11 +7,11 @@
 
 #include "jobs/histogram.hpp"
 #include "json_string.hpp"
+#include "kinds.hpp"
+#include "metric_family.hpp"
 #include "process_usage.hpp"
 
 namespace reactord {
-
-namespace {
 
 std::string label_value(std::string_view s) {
   std::string out;
@@ -32,71 +32,53 @@ std::string number(double v) {
   return buf;
 }
 
-double seconds(jobs::duration d) { return std::chrono::duration<double>(d).count(); }
+family::family(std::string& out, char const* name, char const* type, char const* help) : out_(out), name_(name) {
+  out_ += "# HELP ";
+  out_ += name;
+  out_ += ' ';
+  out_ += help;
+  out_ += "\n# TYPE ";
+  out_ += name;
+  out_ += ' ';
+  out_ += type;
+  out_ += '\n';
+}
 
-// A metric family: its HELP and TYPE once, then its samples.
-class family {
- public:
-  family(std::string& out, char const* name, char const* type, char const* help) : out_(out), name_(name) {
-    out_ += "# HELP ";
-    out_ += name;
-    out_ += ' ';
-    out_ += help;
-    out_ += "\n# TYPE ";
-    out_ += name;
-    out_ += ' ';
-    out_ += type;
-    out_ += '\n';
+void family::observations(std::string const& labels, jobs::histogram const& h) {
+  static auto const le = [] {
+    std::vector<std::string> out;
+    for (double b : jobs::histogram_bounds) out.push_back(",le=\"" + number(b) + "\"");
+    out.emplace_back(",le=\"+Inf\"");
+    return out;
+  }();
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < h.counts.size(); ++i) {
+    cumulative += h.counts[i];
+    line("_bucket", labels, le[i], double(cumulative));
   }
-  void sample(std::string const& labels, double v) { line("", labels, "", v); }
+  line("_sum", labels, "", h.sum);
+  line("_count", labels, "", double(cumulative));
+}
 
-  // A histogram's samples: the cumulative buckets (`le`, ending with
-  // +Inf), then _sum and _count.
-  void observations(std::string const& labels, jobs::histogram const& h) {
-    static auto const le = [] {
-      std::vector<std::string> out;
-      for (double b : jobs::histogram_bounds) out.push_back(",le=\"" + number(b) + "\"");
-      out.emplace_back(",le=\"+Inf\"");
-      return out;
-    }();
-    std::uint64_t cumulative = 0;
-    for (std::size_t i = 0; i < h.counts.size(); ++i) {
-      cumulative += h.counts[i];
-      line("_bucket", labels, le[i], double(cumulative));
-    }
-    line("_sum", labels, "", h.sum);
-    line("_count", labels, "", double(cumulative));
+void family::line(char const* suffix, std::string const& labels, std::string_view more, double v) {
+  out_ += name_;
+  out_ += suffix;
+  if (!labels.empty() || !more.empty()) {
+    out_ += '{';
+    out_ += labels;
+    out_ += labels.empty() ? more.substr(more.empty() ? 0 : 1) : more;
+    out_ += '}';
   }
+  out_ += ' ';
+  out_ += number(v);
+  out_ += '\n';
+}
 
- private:
-  // name+suffix{labels,more} value; `more` is empty or starts with a comma.
-  void line(char const* suffix, std::string const& labels, std::string_view more, double v) {
-    out_ += name_;
-    out_ += suffix;
-    if (!labels.empty() || !more.empty()) {
-      out_ += '{';
-      out_ += labels;
-      out_ += labels.empty() ? more.substr(more.empty() ? 0 : 1) : more;
-      out_ += '}';
-    }
-    out_ += ' ';
-    out_ += number(v);
-    out_ += '\n';
-  }
-
-  std::string& out_;
-  char const* name_;
-};
-
-// Never `job` or `instance`: Prometheus sets those on every scrape (and
-// would rename ours to exported_job), so the job's name is `job_name`.
 std::string job_labels(jobs::job_status const& j) {
   std::string out = "job_name=\"" + label_value(j.name) + "\",kind=\"" + j.kind + "\"";
   for (auto const& [name, value] : j.labels) out += "," + name + "=\"" + label_value(value) + "\"";
   return out;
 }
-
-}  // namespace
 
 std::string render_metrics(std::vector<jobs::job_status> const& js, process_figures const& p) {
   std::string out;
@@ -152,76 +134,7 @@ std::string render_metrics(std::vector<jobs::job_status> const& js, process_figu
     for (auto const& j : js)
       if (auto const* h = j.histograms.find(jobs::series::lateness)) f.observations(job_labels(j), *h);
   }
-  {
-    family f(out, "reactord_ping_loss_ratio", "gauge", "Share of echoes lost in the last run (0 to 1).");
-    for (auto const& j : js)
-      if (j.last)
-        if (auto const* r = std::get_if<jobs::ping_result>(&j.last->details)) f.sample(job_labels(j), r->loss_percent / 100);
-  }
-  {
-    family f(out, "reactord_ping_rtt_seconds", "gauge", "Round-trip time of the last run (min, avg, max, stddev).");
-    for (auto const& j : js)
-      if (j.last)
-        if (auto const* r = std::get_if<jobs::ping_result>(&j.last->details); r && r->received > 0) {
-          f.sample(job_labels(j) + ",stat=\"min\"", seconds(r->rtt_min));
-          f.sample(job_labels(j) + ",stat=\"avg\"", seconds(r->rtt_avg));
-          f.sample(job_labels(j) + ",stat=\"max\"", seconds(r->rtt_max));
-          f.sample(job_labels(j) + ",stat=\"stddev\"", seconds(r->rtt_stddev));
-        }
-  }
-  {
-    family f(out, "reactord_ping_echo_rtt_seconds", "histogram", "Round-trip time of each echo reply.");
-    for (auto const& j : js)
-      if (auto const* h = j.histograms.find(jobs::series::ping_rtt)) f.observations(job_labels(j), *h);
-  }
-  {
-    family f(out, "reactord_fetch_status_code", "gauge", "HTTP status of the last run (0: no response).");
-    for (auto const& j : js)
-      if (j.last)
-        if (auto const* r = std::get_if<jobs::fetch_result>(&j.last->details)) f.sample(job_labels(j), r->status);
-  }
-  {
-    family f(out, "reactord_fetch_body_bytes", "gauge", "Body bytes received in the last run.");
-    for (auto const& j : js)
-      if (j.last)
-        if (auto const* r = std::get_if<jobs::fetch_result>(&j.last->details)) f.sample(job_labels(j), double(r->bytes));
-  }
-  {
-    family f(out, "reactord_fetch_phase_seconds", "gauge",
-             "Time from the start of the last request to the end of each phase.");
-    for (auto const& j : js)
-      if (j.last)
-        if (auto const* r = std::get_if<jobs::fetch_result>(&j.last->details)) {
-          f.sample(job_labels(j) + ",phase=\"dns\"", seconds(r->dns));
-          f.sample(job_labels(j) + ",phase=\"connect\"", seconds(r->connect));
-          f.sample(job_labels(j) + ",phase=\"tls\"", seconds(r->tls));
-          f.sample(job_labels(j) + ",phase=\"first_byte\"", seconds(r->first_byte));
-          f.sample(job_labels(j) + ",phase=\"total\"", seconds(r->total));
-        }
-  }
-  {
-    family f(out, "reactord_fetch_cert_expiry_timestamp_seconds", "gauge",
-             "When the earliest certificate of the last TLS chain expires (Unix time).");
-    for (auto const& j : js)
-      if (j.last)
-        if (auto const* r = std::get_if<jobs::fetch_result>(&j.last->details); r && r->cert_expiry)
-          f.sample(job_labels(j), std::chrono::duration<double>(r->cert_expiry->time_since_epoch()).count());
-  }
-  {
-    // connect and first_byte once the job has run; tls once it has made a
-    // handshake (a plain-HTTP job never does).
-    family f(out, "reactord_fetch_phase_end_seconds", "histogram",
-             "Time from the start of each request to the end of its connect, tls and first_byte phases.");
-    for (auto const& j : js) {
-      auto const* connect = j.histograms.find(jobs::series::fetch_connect);
-      if (!connect) continue;
-      std::string labels = job_labels(j);
-      f.observations(labels + ",phase=\"connect\"", *connect);
-      if (auto const* tls = j.histograms.find(jobs::series::fetch_tls); tls && tls->count() > 0)
-        f.observations(labels + ",phase=\"tls\"", *tls);
-      f.observations(labels + ",phase=\"first_byte\"", *j.histograms.find(jobs::series::fetch_first_byte));
-    }
-  }
+  render_kind_metrics(out, js);  // each kind's own families, in kind_spec's order
   family(out, "reactord_jobs", "gauge", "Jobs configured.").sample("", double(js.size()));
   family(out, "reactord_backend_info", "gauge", "The reactor backend in use.")
       .sample("backend=\"" + label_value(p.backend) + "\"", 1);

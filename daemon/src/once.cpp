@@ -3,8 +3,8 @@
 #include <algorithm>
 
 #include "jobs/context.hpp"
-#include "jobs/countdown.hpp"
 #include "jobs/fetch.hpp"
+#include "jobs/kinds.hpp"
 #include "jobs/ping.hpp"
 #include "reactor/scope.hpp"
 #include "reactor/timeout.hpp"
@@ -14,12 +14,6 @@ namespace reactord {
 
 namespace {
 
-reactor::task<jobs::run_result> run_kind(jobs::job_spec const& spec, jobs::job_context& ctx) {
-  if (auto const* c = std::get_if<jobs::countdown_spec>(&spec.kind)) co_return co_await jobs::run_countdown(*c, ctx);
-  if (auto const* p = std::get_if<jobs::ping_spec>(&spec.kind)) co_return co_await jobs::run_ping(*p, ctx);
-  co_return co_await jobs::run_fetch(std::get<jobs::fetch_spec>(spec.kind), ctx);
-}
-
 reactor::task<void> run_one(jobs::job_spec const& spec, jobs::icmp_service& icmp, jobs::http_client& http,
                             jobs::result_sink& sink, bool& all_ok) {
   reactor::loop& l = (co_await reactor::this_node()).owner();
@@ -28,7 +22,7 @@ reactor::task<void> run_one(jobs::job_spec const& spec, jobs::icmp_service& icmp
   auto limit = spec.schedule.timeout.value_or(jobs::default_timeout(spec.schedule));
   jobs::run_result r;
   try {
-    r = co_await reactor::with_timeout(start + limit, run_kind(spec, ctx));
+    r = co_await reactor::with_timeout(start + limit, jobs::run_kind(spec.kind, ctx));
   } catch (reactor::timeout_error const&) {
     r.result = jobs::outcome::timeout;
     r.message = "no result within the run's timeout";

@@ -2,11 +2,11 @@
 
 #include <chrono>
 
+#include "kinds.hpp"
+
 namespace reactord {
 
 namespace {
-double ms(jobs::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-
 log_level level_of(jobs::outcome o) {
   switch (o) {
     case jobs::outcome::success: return log_level::info;
@@ -30,41 +30,7 @@ std::vector<field> result_fields(jobs::run_result const& r) {
   f.emplace_back("late_ms", ms(r.lateness));
   if (!r.message.empty()) f.emplace_back("reason", std::string_view(r.message));
   if (!r.condition.empty()) f.emplace_back("condition", std::string_view(r.condition));
-  if (auto const* c = std::get_if<jobs::countdown_result>(&r.details)) {
-    f.emplace_back("ticks", c->ticks);
-  } else if (auto const* p = std::get_if<jobs::ping_result>(&r.details)) {
-    f.emplace_back("address", std::string_view(p->resolved_address));
-    f.emplace_back("sent", p->sent);
-    f.emplace_back("received", p->received);
-    f.emplace_back("loss_pct", p->loss_percent);
-    if (p->received > 0) {
-      // Each reply's RTT, in sequence order (fping -C, SmokePing).
-      std::vector<double> rtts;
-      rtts.reserve(p->rtts.size());
-      for (auto d : p->rtts) rtts.push_back(ms(d));
-      f.emplace_back("rtts_ms", std::move(rtts));
-      f.emplace_back("rtt_min_ms", ms(p->rtt_min));
-      f.emplace_back("rtt_avg_ms", ms(p->rtt_avg));
-      f.emplace_back("rtt_max_ms", ms(p->rtt_max));
-      f.emplace_back("rtt_stddev_ms", ms(p->rtt_stddev));
-    }
-    if (p->duplicates) f.emplace_back("duplicates", p->duplicates);
-    if (p->late) f.emplace_back("late_replies", p->late);
-    if (!p->errors.empty()) f.emplace_back("icmp_error", std::string_view(p->errors.front()));
-  } else if (auto const* h = std::get_if<jobs::fetch_result>(&r.details)) {
-    f.emplace_back("status", h->status);
-    f.emplace_back("bytes", h->bytes);
-    f.emplace_back("dns_ms", ms(h->dns));
-    f.emplace_back("connect_ms", ms(h->connect));
-    f.emplace_back("tls_ms", ms(h->tls));
-    f.emplace_back("first_byte_ms", ms(h->first_byte));
-    f.emplace_back("total_ms", ms(h->total));
-    if (h->cert_expiry) {
-      auto left = *h->cert_expiry - std::chrono::system_clock::now();
-      f.emplace_back("cert_days_left", std::chrono::duration<double, std::ratio<86400>>(left).count());
-    }
-    if (!h->failed_expectation.empty()) f.emplace_back("failed_expectation", std::string_view(h->failed_expectation));
-  }
+  add_kind_fields(f, r.details);
   return f;
 }
 
@@ -76,20 +42,7 @@ void result_log::on_result(jobs::run_result const& r) {
     log_.write(log_level::trace, "run", {{"job", std::string_view(r.job)}, {"labels", &r.labels},
                                          {"late_ms", ms(r.lateness)}, {"took_ms", ms(r.took)}});
   }
-  if (log_.enabled(log_level::debug)) {
-    if (auto const* p = std::get_if<jobs::ping_result>(&r.details)) {
-      for (std::size_t i = 0; i < p->rtts.size(); ++i)
-        log_.debug("echo", {{"job", std::string_view(r.job)}, {"labels", &r.labels},
-                            {"reply", static_cast<long long>(i + 1)}, {"rtt_ms", ms(p->rtts[i])}});
-      for (auto const& e : p->errors)
-        log_.debug("echo", {{"job", std::string_view(r.job)}, {"labels", &r.labels}, {"icmp_error", std::string_view(e)}});
-    } else if (auto const* h = std::get_if<jobs::fetch_result>(&r.details)) {
-      for (auto [phase, at] : {std::pair{"dns", h->dns}, std::pair{"connect", h->connect}, std::pair{"tls", h->tls},
-                               std::pair{"first_byte", h->first_byte}, std::pair{"total", h->total}})
-        log_.debug("phase", {{"job", std::string_view(r.job)}, {"labels", &r.labels}, {"phase", phase},
-                             {"at_ms", ms(at)}});
-    }
-  }
+  if (log_.enabled(log_level::debug)) write_kind_records(log_, r);
   log_.write(level_of(r.result), "result", result_fields(r));
 }
 

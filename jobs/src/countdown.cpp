@@ -9,6 +9,8 @@
 
 #include <string>
 
+#include "jobs/context.hpp"
+#include "jobs/result.hpp"
 #include "reactor/error.hpp"
 #include "reactor/sleep.hpp"
 

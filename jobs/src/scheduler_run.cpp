@@ -9,9 +9,7 @@
 #include <utility>
 
 #include "jobs/context.hpp"
-#include "jobs/countdown.hpp"
-#include "jobs/fetch.hpp"
-#include "jobs/ping.hpp"
+#include "jobs/kinds.hpp"
 #include "reactor/error.hpp"
 #include "reactor/timeout.hpp"
 #include "scheduler_impl.hpp"
@@ -33,12 +31,6 @@ std::string describe(duration d) {
   else
     std::snprintf(text, sizeof text, "%gs", static_cast<double>(ns) / 1e9);
   return text;
-}
-
-reactor::task<run_result> run_kind(kind_spec const& kind, job_context& ctx) {
-  if (auto const* c = std::get_if<countdown_spec>(&kind)) return run_countdown(*c, ctx);
-  if (auto const* p = std::get_if<ping_spec>(&kind)) return run_ping(*p, ctx);
-  return run_fetch(std::get<fetch_spec>(kind), ctx);
 }
 
 }  // namespace

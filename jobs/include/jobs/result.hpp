@@ -25,10 +25,6 @@ enum class outcome {
 };
 char const* to_string(outcome) noexcept;
 
-struct countdown_result {
-  int ticks = 0;  // ticks counted before liftoff (or before cancellation)
-};
-
 struct ping_result {
   std::string resolved_address;
   int sent = 0;
@@ -50,7 +46,16 @@ struct fetch_result {
   std::string failed_expectation;  // empty if every expectation held
 };
 
-using kind_result = std::variant<std::monostate, countdown_result, ping_result, fetch_result>;
+// What a run of each kind reports, in kind_spec's order, after "no
+// details" (a run that timed out or was cancelled before its kind could
+// say anything).
+template <class>
+struct results_of;
+template <class... Spec>
+struct results_of<std::variant<Spec...>> {
+  using type = std::variant<std::monostate, typename Spec::result...>;
+};
+using kind_result = results_of<kind_spec>::type;
 
 struct run_result {
   std::string job;

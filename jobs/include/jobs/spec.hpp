@@ -7,25 +7,22 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
 
 #include "jobs/body_pattern.hpp"
+#include "jobs/countdown.hpp"
+#include "jobs/duration.hpp"
 
 namespace jobs {
 
-using duration = std::chrono::nanoseconds;
-using namespace std::chrono_literals;
-
 enum class ip_version { any, v4, v6 };
 
-// Counts from `from` down to 0, one tick per `tick`, then "liftoff".
-struct countdown_spec {
-  int from = 10;
-  duration tick = 1s;
-  bool operator==(countdown_spec const&) const = default;
-};
+struct ping_result;   // result.hpp
+struct fetch_result;  // result.hpp
 
 // Bars a ping run is held to, beyond "every echo answered". Each is
 // crossed when the measured value is over it; empty: not checked.
@@ -38,6 +35,8 @@ struct ping_bars {
 
 // ICMP / ICMPv6 echo.
 struct ping_spec {
+  static constexpr char const* kind_name = "ping";
+  using result = ping_result;
   std::string target;  // host name or numeric address
   int count = 3;
   duration interval = 1s;           // between echoes of one run
@@ -66,6 +65,8 @@ struct fetch_bars {
 
 // HTTP(S) request through libcurl.
 struct fetch_spec {
+  static constexpr char const* kind_name = "fetch";
+  using result = fetch_result;
   std::string url;
   std::string method = "GET";  // GET, HEAD or POST
   std::string body;            // for POST
@@ -107,7 +108,28 @@ struct schedule_spec {
   bool operator==(schedule_spec const&) const = default;
 };
 
+// The kinds: the registry. One alternative per kind, each naming itself
+// (`kind_name`) and what it reports (`result`, kind_result's alternative
+// in result.hpp); the other layers' tables follow this order, one entry per
+// kind each (jobs/src/kinds.cpp: its run; config/src/kinds.cpp: its keys
+// and checks; daemon/src/kinds.cpp: its log fields and metrics), and
+// static_assert it. CONTRIBUTING.md has the steps to add one.
 using kind_spec = std::variant<countdown_spec, ping_spec, fetch_spec>;
+inline constexpr std::size_t kind_count = std::variant_size_v<kind_spec>;
+
+namespace detail {
+template <class S, class... T>
+consteval std::size_t index_in(std::variant<T...> const*) {
+  constexpr bool same[] = {std::is_same_v<S, T>...};
+  for (std::size_t i = 0; i < sizeof...(T); ++i)
+    if (same[i]) return i;
+  return sizeof...(T);
+}
+}  // namespace detail
+
+// The place of spec type S in kind_spec (kind_count if it is not a kind).
+template <class S>
+inline constexpr std::size_t kind_index = detail::index_in<S>(static_cast<kind_spec const*>(nullptr));
 
 struct job_spec {
   std::string name;  // unique within a job file
@@ -119,5 +141,12 @@ struct job_spec {
 
 // "countdown", "ping" or "fetch".
 char const* kind_name(kind_spec const& k) noexcept;
+// The name of the kind at `index` in kind_spec's order (index < kind_count).
+char const* kind_name(std::size_t index) noexcept;
+// A spec of the named kind, holding its defaults; empty for no such kind.
+std::optional<kind_spec> kind_from_name(std::string_view name);
+// The names in kind_spec's order, as a message lists them:
+// "countdown, ping or fetch".
+std::string kind_names_listed();
 
 }  // namespace jobs

@@ -1,0 +1,71 @@
+// The daemon side of the kind registry (kinds.hpp): one entry per kind, in
+// kind_spec's order, which the static_assert below holds it to.
+#include "kinds.hpp"
+
+#include <iterator>
+
+namespace reactord {
+
+namespace {
+
+struct entry {
+  std::size_t index;  // in kind_spec
+  void (*fields)(std::vector<field>&, jobs::kind_result const&);
+  void (*records)(event_log&, jobs::run_result const&);
+  void (*metrics)(std::string&, std::vector<jobs::job_status> const&);
+};
+
+template <class Spec, void (*Fields)(std::vector<field>&, typename Spec::result const&),
+          void (*Records)(event_log&, jobs::run_result const&,
+                          typename Spec::result const&) = nullptr,
+          void (*Metrics)(std::string&, std::vector<jobs::job_status> const&) = nullptr>
+constexpr entry kind() {
+  using result = typename Spec::result;
+  entry e{jobs::kind_index<Spec>,
+          [](std::vector<field>& f, jobs::kind_result const& d) {
+            Fields(f, *std::get_if<result>(&d));
+          },
+          nullptr, Metrics};
+  if constexpr (Records != nullptr)
+    e.records = [](event_log& log, jobs::run_result const& r) {
+      Records(log, r, *std::get_if<result>(&r.details));
+    };
+  return e;
+}
+
+constexpr entry registry[] = {
+    kind<jobs::countdown_spec, countdown_fields>(),
+    kind<jobs::ping_spec, ping_fields, ping_records, ping_metrics>(),
+    kind<jobs::fetch_spec, fetch_fields, fetch_records, fetch_metrics>(),
+};
+
+constexpr bool one_entry_per_kind_in_order() {
+  if (std::size(registry) != jobs::kind_count) return false;
+  for (std::size_t i = 0; i < jobs::kind_count; ++i)
+    if (registry[i].index != i) return false;
+  return true;
+}
+static_assert(one_entry_per_kind_in_order(),
+              "one entry per kind, in kind_spec's order (jobs/spec.hpp)");
+
+// The entry of the kind that reported `details`; null for no details.
+entry const* entry_of(jobs::kind_result const& details) {
+  return details.index() == 0 ? nullptr : &registry[details.index() - 1];
+}
+
+}  // namespace
+
+void add_kind_fields(std::vector<field>& f, jobs::kind_result const& details) {
+  if (auto const* e = entry_of(details)) e->fields(f, details);
+}
+
+void write_kind_records(event_log& log, jobs::run_result const& r) {
+  if (auto const* e = entry_of(r.details); e && e->records) e->records(log, r);
+}
+
+void render_kind_metrics(std::string& out, std::vector<jobs::job_status> const& js) {
+  for (auto const& e : registry)
+    if (e.metrics) e.metrics(out, js);
+}
+
+}  // namespace reactord
