@@ -25,27 +25,6 @@ enum class outcome {
 };
 char const* to_string(outcome) noexcept;
 
-struct ping_result {
-  std::string resolved_address;
-  int sent = 0;
-  int received = 0;
-  int duplicates = 0;
-  int late = 0;  // replies that came after their echo's timeout
-  double loss_percent = 100;  // nothing sent (a name that does not resolve ...) is total loss
-  duration rtt_min{}, rtt_avg{}, rtt_max{}, rtt_stddev{};
-  std::vector<duration> rtts;       // one per reply received, in sequence order
-  std::vector<std::string> errors;  // ICMP errors, e.g. "destination host unreachable from 127.0.0.2"
-};
-
-struct fetch_result {
-  int status = 0;  // 0 if no response
-  std::size_t bytes = 0;  // body bytes received, also when max_body aborted the transfer
-  // Phase timings, each from the start of the request.
-  duration dns{}, connect{}, tls{}, first_byte{}, total{};
-  std::optional<std::chrono::system_clock::time_point> cert_expiry;  // earliest in the chain
-  std::string failed_expectation;  // empty if every expectation held
-};
-
 // What a run of each kind reports, in kind_spec's order, after "no
 // details" (a run that timed out or was cancelled before its kind could
 // say anything).

@@ -1,6 +1,7 @@
 // Job specs: plain structs saying what a job does and when. No YAML here;
 // config/ fills these, the scheduler runs them. Every struct compares with
 // ==, which is how a reload tells a changed job from an unchanged one.
+// Each kind's own spec and result are in jobs/kinds/<kind>.hpp.
 #pragma once
 
 #include <chrono>
@@ -13,81 +14,12 @@
 #include <variant>
 #include <vector>
 
-#include "jobs/body_pattern.hpp"
-#include "jobs/countdown.hpp"
 #include "jobs/duration.hpp"
+#include "jobs/kinds/countdown.hpp"
+#include "jobs/kinds/fetch.hpp"
+#include "jobs/kinds/ping.hpp"
 
 namespace jobs {
-
-enum class ip_version { any, v4, v6 };
-
-struct ping_result;   // result.hpp
-struct fetch_result;  // result.hpp
-
-// Bars a ping run is held to, beyond "every echo answered". Each is
-// crossed when the measured value is over it; empty: not checked.
-struct ping_bars {
-  std::optional<double> loss_over_percent;  // set in degraded_if, it replaces "any loss"
-  std::optional<duration> rtt_avg_over;
-  std::optional<duration> rtt_max_over;  // any single echo slower than this
-  bool operator==(ping_bars const&) const = default;
-};
-
-// ICMP / ICMPv6 echo.
-struct ping_spec {
-  static constexpr char const* kind_name = "ping";
-  using result = ping_result;
-  std::string target;  // host name or numeric address
-  int count = 3;
-  duration interval = 1s;           // between echoes of one run
-  std::size_t payload_size = 56;    // bytes after the ICMP header
-  duration echo_timeout = 1s;       // how long to wait for each reply
-  ip_version ip = ip_version::any;  // any: the resolver's first answer
-  ping_bars degraded_if, failed_if;
-  bool operator==(ping_spec const&) const = default;
-};
-
-struct status_range {
-  int low = 200;
-  int high = 299;  // inclusive
-  bool operator==(status_range const&) const = default;
-};
-
-// Bars a fetch run is held to, beyond status and body expectations.
-struct fetch_bars {
-  std::optional<duration> total_over;
-  std::optional<duration> first_byte_over;
-  // The earliest certificate of the chain expires sooner than this (or has
-  // expired); checked whatever verify_tls says.
-  std::optional<duration> cert_expires_within;
-  bool operator==(fetch_bars const&) const = default;
-};
-
-// HTTP(S) request through libcurl.
-struct fetch_spec {
-  static constexpr char const* kind_name = "fetch";
-  using result = fetch_result;
-  std::string url;
-  std::string method = "GET";  // GET, HEAD or POST
-  std::string body;            // for POST
-  // Sent as given; a User-Agent here replaces the default reactord/<version>.
-  std::vector<std::pair<std::string, std::string>> headers;
-  bool follow_redirects = false;
-  std::vector<status_range> expected_status = {status_range{}};
-  std::optional<std::string> body_contains;
-  std::optional<body_pattern> body_matches;      // RE2 syntax, searched for
-  std::optional<body_pattern> body_not_matches;
-  std::size_t max_body_bytes = 10 * 1024 * 1024;  // the transfer is aborted past it
-  bool verify_tls = true;
-  std::string ca_file;  // empty: the system's CA store
-  ip_version ip = ip_version::any;
-  // false (the default): a new connection per run, so DNS, connect and TLS
-  // are measured every time, as blackbox_exporter and Gatus do; true: keep
-  // and reuse connections between runs (load-like probing).
-  bool reuse_connection = false;
-  fetch_bars degraded_if, failed_if;
-  bool operator==(fetch_spec const&) const = default;
-};
 
 // Operator-chosen labels of a job (site, team ...), sorted by name: on
 // every log line of the job and on every one of its series in /metrics.
