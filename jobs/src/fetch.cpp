@@ -316,4 +316,10 @@ reactor::task<run_result> run_fetch(fetch_spec const& spec, job_context& ctx) {
   co_return out;
 }
 
+void observe_fetch(fetch_result const& r, std::span<histogram> own) noexcept {
+  if (r.connect > duration::zero()) own[0].observe(r.connect);
+  if (r.tls > duration::zero()) own[1].observe(r.tls);
+  if (r.first_byte > duration::zero()) own[2].observe(r.first_byte);
+}
+
 }  // namespace jobs

@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <chrono>
 #include <numeric>
+#include <string_view>
+#include <utility>
+
+#include "kinds_detail.hpp"
 
 namespace jobs {
 
@@ -17,24 +21,37 @@ constexpr auto bound_durations = [] {
   return out;
 }();
 
-// Where series `s` is in a block of `n` histograms: every kind's block
-// starts with the two every job has, then its own; npos if it has none.
+// A kind's own histograms (after run_duration and lateness), by
+// kind_spec index; the index kind_count stands for a kind name the
+// registry does not know, which keeps the two every job has.
+template <std::size_t Kind>
+constexpr std::span<series const> own_series() noexcept {
+  if constexpr (Kind < kind_count) return std::variant_alternative_t<Kind, kind_spec>::histograms;
+  else return {};
+}
+
+template <std::size_t... K>
+constexpr auto own_series_of(std::index_sequence<K...>) {
+  return std::array<std::span<series const>, kind_count + 1>{own_series<K>()...};
+}
+constexpr auto own_series_by_kind = own_series_of(std::make_index_sequence<kind_count + 1>{});
+
+// The kind a run's `kind` names (kind_count for none).
+std::size_t kind_named(std::string_view name) noexcept {
+  for (std::size_t i = 0; i < kind_count; ++i)
+    if (name == kind_name(i)) return i;
+  return kind_count;
+}
+
+// Where series `s` is in the block of kind `kind`: every block starts with
+// the two every job has, then the kind's own; npos if it has none.
 constexpr std::size_t npos = ~std::size_t{0};
-std::size_t index_of(series s, std::size_t n) noexcept {
-  switch (s) {
-    case series::run_duration:
-      return 0;
-    case series::lateness:
-      return 1;
-    case series::ping_rtt:
-      return n == 3 ? 2 : npos;
-    case series::fetch_connect:
-      return n == 5 ? 2 : npos;
-    case series::fetch_tls:
-      return n == 5 ? 3 : npos;
-    case series::fetch_first_byte:
-      return n == 5 ? 4 : npos;
-  }
+std::size_t index_of(series s, std::size_t kind) noexcept {
+  if (s == series::run_duration) return 0;
+  if (s == series::lateness) return 1;
+  auto own = own_series_by_kind[kind];
+  for (std::size_t i = 0; i < own.size(); ++i)
+    if (own[i] == s) return 2 + i;
   return npos;
 }
 
@@ -55,14 +72,16 @@ std::uint64_t histogram::count() const noexcept {
 // the derived type holds exactly that many.
 struct run_histograms::block {
   virtual ~block() = default;
+  virtual std::size_t kind() const noexcept = 0;  // kind_spec's index
   virtual std::span<histogram> all() noexcept = 0;
   virtual std::unique_ptr<block> clone() const = 0;
   virtual std::size_t bytes() const noexcept = 0;
 };
 
-template <std::size_t N>
+template <std::size_t Kind>
 struct run_histograms::block_of final : block {
-  std::array<histogram, N> h{};
+  std::array<histogram, 2 + own_series<Kind>().size()> h{};
+  std::size_t kind() const noexcept override { return Kind; }
   std::span<histogram> all() noexcept override { return h; }
   std::unique_ptr<block> clone() const override { return std::make_unique<block_of>(*this); }
   std::size_t bytes() const noexcept override { return sizeof *this; }
@@ -83,34 +102,24 @@ run_histograms::~run_histograms() = default;
 
 void run_histograms::record(run_result const& r) {
   if (!block_) {
-    if (r.kind == "fetch")
-      block_ = std::make_unique<block_of<5>>();
-    else if (r.kind == "ping")
-      block_ = std::make_unique<block_of<3>>();
-    else
-      block_ = std::make_unique<block_of<2>>();
+    // One allocation holding exactly the kind's histograms.
+    std::size_t kind = kind_named(r.kind);
+    [&]<std::size_t... K>(std::index_sequence<K...>) {
+      ((K == kind ? (block_ = std::make_unique<block_of<K>>(), true) : false) || ...);
+    }(std::make_index_sequence<kind_count + 1>{});
   }
-  auto observe = [this](series s, duration d) {
-    auto h = block_->all();
-    if (auto i = index_of(s, h.size()); i != npos) h[i].observe(d);
-  };
-  observe(series::run_duration, r.took);
-  observe(series::lateness, r.lateness);
+  auto h = block_->all();
+  h[0].observe(r.took);
+  h[1].observe(r.lateness);
   // A run that timed out or was cancelled carries no details: its
   // duration and lateness count, its echoes and phases are unknown.
-  if (auto const* p = std::get_if<ping_result>(&r.details)) {
-    for (duration rtt : p->rtts) observe(series::ping_rtt, rtt);
-  } else if (auto const* f = std::get_if<fetch_result>(&r.details)) {
-    if (f->connect > duration::zero()) observe(series::fetch_connect, f->connect);
-    if (f->tls > duration::zero()) observe(series::fetch_tls, f->tls);
-    if (f->first_byte > duration::zero()) observe(series::fetch_first_byte, f->first_byte);
-  }
+  if (std::size_t kind = block_->kind(); kind < kind_count) detail::observe_kind(kind, r.details, h.subspan(2));
 }
 
 histogram const* run_histograms::find(series s) const noexcept {
   if (!block_) return nullptr;
   auto h = block_->all();
-  auto i = index_of(s, h.size());
+  auto i = index_of(s, block_->kind());
   return i == npos ? nullptr : &h[i];
 }
 

@@ -5,6 +5,7 @@
 #include "jobs/countdown.hpp"
 #include "jobs/fetch.hpp"
 #include "jobs/ping.hpp"
+#include "kinds_detail.hpp"
 
 namespace jobs {
 
@@ -17,20 +18,33 @@ reactor::task<run_result> run_as(kind_spec const& kind, job_context& ctx) {
   return Run(*std::get_if<Spec>(&kind), ctx);
 }
 
+using observe_fn = void (*)(kind_result const&, std::span<histogram>) noexcept;
+
+template <class Spec, void (*Observe)(typename Spec::result const&, std::span<histogram>) noexcept>
+void observe_as(kind_result const& details, std::span<histogram> own) noexcept {
+  if (auto const* r = std::get_if<typename Spec::result>(&details)) Observe(*r, own);
+}
+
 struct entry {
   std::size_t index;  // in kind_spec
   run_fn run;
+  observe_fn observe;  // null: no histograms of its own
 };
 
-template <class Spec, reactor::task<run_result> (*Run)(Spec const&, job_context&)>
+// Observe: what fills the spec's `histograms`; a kind with none has none.
+template <class Spec, reactor::task<run_result> (*Run)(Spec const&, job_context&),
+          void (*Observe)(typename Spec::result const&, std::span<histogram>) noexcept = nullptr>
 constexpr entry kind() {
-  return {kind_index<Spec>, &run_as<Spec, Run>};
+  static_assert((Observe == nullptr) == Spec::histograms.empty(), "a kind observes exactly the histograms it lists");
+  entry e{kind_index<Spec>, &run_as<Spec, Run>, nullptr};
+  if constexpr (Observe != nullptr) e.observe = &observe_as<Spec, Observe>;
+  return e;
 }
 
 constexpr entry registry[] = {
     kind<countdown_spec, run_countdown>(),
-    kind<ping_spec, run_ping>(),
-    kind<fetch_spec, run_fetch>(),
+    kind<ping_spec, run_ping, observe_ping>(),
+    kind<fetch_spec, run_fetch, observe_fetch>(),
 };
 
 constexpr bool one_entry_per_kind_in_order() {
@@ -45,6 +59,10 @@ static_assert(one_entry_per_kind_in_order(), "one entry per kind, in kind_spec's
 
 reactor::task<run_result> run_kind(kind_spec const& kind, job_context& ctx) {
   return registry[kind.index()].run(kind, ctx);
+}
+
+void detail::observe_kind(std::size_t kind, kind_result const& details, std::span<histogram> own) noexcept {
+  if (auto observe = registry[kind].observe) observe(details, own);
 }
 
 }  // namespace jobs

@@ -428,4 +428,8 @@ reactor::task<run_result> run_ping(ping_spec const& spec, job_context& ctx) {
   co_return out;
 }
 
+void observe_ping(ping_result const& r, std::span<histogram> own) noexcept {
+  for (duration rtt : r.rtts) own[0].observe(rtt);
+}
+
 }  // namespace jobs

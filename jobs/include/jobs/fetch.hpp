@@ -4,8 +4,10 @@
 #pragma once
 
 #include <memory>
+#include <span>
 
 #include "jobs/context.hpp"
+#include "jobs/histogram.hpp"
 #include "jobs/result.hpp"
 #include "jobs/spec.hpp"
 #include "reactor/task.hpp"
@@ -31,5 +33,9 @@ class http_client {
 };
 
 reactor::task<run_result> run_fetch(fetch_spec const& spec, job_context& ctx);
+
+// Its histograms (fetch_spec::histograms): the end of connect, TLS and
+// first byte, each only for a run that went through that phase.
+void observe_fetch(fetch_result const& r, std::span<histogram> own) noexcept;
 
 }  // namespace jobs

@@ -7,7 +7,9 @@
 // handful of series, fine enough for histogram_quantile to tell 1 ms from
 // 5 ms or 100 ms from 300 ms.
 //
-// What a job keeps depends on its kind, and nothing before its first run:
+// What a job keeps depends on its kind (the spec's `histograms`, observed
+// by the kind's observe_<kind>, its entry in jobs/src/kinds.cpp), and
+// nothing before its first run:
 //  - every kind: run duration, lateness;
 //  - ping: the RTT of each echo reply;
 //  - fetch: the time from the start of the request to the end of the
@@ -25,6 +27,7 @@
 #include <string_view>
 
 #include "jobs/result.hpp"
+#include "jobs/series.hpp"
 
 namespace jobs {
 
@@ -43,15 +46,6 @@ struct histogram {
   std::uint64_t count() const noexcept;
 };
 
-// A job's histograms; which exist depends on its kind.
-enum class series : std::uint8_t {
-  run_duration,
-  lateness,
-  ping_rtt,
-  fetch_connect,
-  fetch_tls,
-  fetch_first_byte,
-};
 
 // The histograms of one job. Empty (one pointer) until the first run, then
 // one allocation holding only its kind's histograms. Copies are deep (a
@@ -75,7 +69,7 @@ class run_histograms {
 
  private:
   struct block;
-  template <std::size_t N>
+  template <std::size_t Kind>
   struct block_of;
   std::unique_ptr<block> block_;
 };

@@ -4,8 +4,10 @@
 #pragma once
 
 #include <memory>
+#include <span>
 
 #include "jobs/context.hpp"
+#include "jobs/histogram.hpp"
 #include "jobs/result.hpp"
 #include "jobs/spec.hpp"
 #include "reactor/task.hpp"
@@ -30,5 +32,8 @@ class icmp_service {
 };
 
 reactor::task<run_result> run_ping(ping_spec const& spec, job_context& ctx);
+
+// Its histograms (ping_spec::histograms): the RTT of each reply.
+void observe_ping(ping_result const& r, std::span<histogram> own) noexcept;
 
 }  // namespace jobs

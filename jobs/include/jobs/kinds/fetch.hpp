@@ -5,6 +5,7 @@
 // daemon/src/kinds/fetch.cpp.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <optional>
@@ -15,6 +16,7 @@
 #include "jobs/body_pattern.hpp"
 #include "jobs/duration.hpp"
 #include "jobs/kinds/shared.hpp"
+#include "jobs/series.hpp"
 
 namespace jobs {
 
@@ -47,6 +49,8 @@ struct fetch_bars {
 struct fetch_spec {
   static constexpr char const* kind_name = "fetch";
   using result = fetch_result;
+  // Its histograms besides run duration and lateness (histogram.hpp).
+  static constexpr std::array<series, 3> histograms{series::fetch_connect, series::fetch_tls, series::fetch_first_byte};
   std::string url;
   std::string method = "GET";  // GET, HEAD or POST
   std::string body;            // for POST

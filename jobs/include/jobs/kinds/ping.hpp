@@ -5,6 +5,7 @@
 // daemon/src/kinds/ping.cpp.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -12,6 +13,7 @@
 
 #include "jobs/duration.hpp"
 #include "jobs/kinds/shared.hpp"
+#include "jobs/series.hpp"
 
 namespace jobs {
 
@@ -40,6 +42,8 @@ struct ping_bars {
 struct ping_spec {
   static constexpr char const* kind_name = "ping";
   using result = ping_result;
+  // Its histograms besides run duration and lateness (histogram.hpp).
+  static constexpr std::array<series, 1> histograms{series::ping_rtt};
   std::string target;  // host name or numeric address
   int count = 3;
   duration interval = 1s;           // between echoes of one run
