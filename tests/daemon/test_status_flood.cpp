@@ -3,8 +3,12 @@
 // loop, so the loop's own timers keep their pace.
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <csignal>
+#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -31,6 +35,26 @@ struct idle_client {
   ~idle_client() { ::close(fd); }
   idle_client(idle_client const&) = delete;
 };
+
+// The test's own load (32 scraper threads) runs at the lowest priority: on
+// a 2-core CI machine running two such tests at once, 64 busy scrapers at
+// the daemon's priority starved its loop of CPU for over a second and made
+// it skip a slot, a fault of the test, not of the daemon. At nice 19 the 32
+// weigh half as much as the loop's one thread, so they still get pages.
+void lower_this_threads_priority() {
+#ifdef __linux__
+  (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 19);  // per thread on Linux
+#endif
+}
+
+// The lines of `out` that contain `what`, for a failure message.
+std::string lines_with(std::string const& out, std::string_view what) {
+  std::istringstream in(out);
+  std::string line, found;
+  while (std::getline(in, line))
+    if (line.find(what) != std::string::npos) found += line + "\n";
+  return found;
+}
 
 class StatusFlood : public on_each_backend {};
 REACTORD_ON_EACH_BACKEND(StatusFlood);
@@ -70,6 +94,7 @@ TEST_P(StatusFlood, ParallelScrapersShareOneRenderingMadeOffTheLoop) {
   std::vector<std::thread> scrapers;
   for (int i = 0; i < 32; ++i)
     scrapers.emplace_back([&] {
+      lower_this_threads_priority();
       while (!stop) {
         auto r = http_get(port, "/metrics");
         bool ok = r.find("HTTP/1.1 200 OK") == 0 && r.size() > 100'000 && r.ends_with(std::string(1000, 'm') + "\n");
@@ -124,6 +149,7 @@ TEST_P(StatusFloodDaemon, IdleConnectionsAndScrapersNeitherLockOutHealthzNorDela
   std::vector<std::thread> scrapers;
   for (int i = 0; i < 32; ++i)
     scrapers.emplace_back([&] {
+      lower_this_threads_priority();
       while (!stop) scrapes += http_get(port, "/metrics").find("HTTP/1.1 200 OK") == 0;
     });
   auto beats_before = d.count("result job=beat");
@@ -142,7 +168,7 @@ TEST_P(StatusFloodDaemon, IdleConnectionsAndScrapersNeitherLockOutHealthzNorDela
   EXPECT_EQ(answered, probes) << "liveness probes answered";
   EXPECT_GT(scrapes, 32);
   EXPECT_GE(beats, 4u) << "the 1 s job ran on schedule";
-  EXPECT_EQ(d.count("skipped job=beat"), 0u) << d.all_output().substr(0, 2000);
+  EXPECT_EQ(d.count("skipped job=beat"), 0u) << lines_with(d.all_output(), "skipped job=beat");
   d.signal(SIGTERM);
   EXPECT_EQ(d.wait_exit(), 0);
 }
