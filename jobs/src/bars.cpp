@@ -91,15 +91,17 @@ bool check_fetch(fetch_bars const& bars, fetch_result const& f, run_result& r, o
 void apply_bars(ping_spec const& spec, run_result& r) {
   auto const* p = std::get_if<ping_result>(&r.details);
   if (!p) return;
-  // Partial loss within the job's own loss bar is not a degradation.
-  if (r.result == outcome::degraded && spec.degraded_if.loss_over_percent && p->received > 0 &&
-      p->loss_percent <= *spec.degraded_if.loss_over_percent) {
+  // With a loss bar of its own, the job's bar decides partial loss: within
+  // it is not a degradation, over it the run names the bar.
+  bool loss_bar_decides = r.result == outcome::degraded && spec.degraded_if.loss_over_percent && p->received > 0;
+  if (loss_bar_decides && p->loss_percent <= *spec.degraded_if.loss_over_percent) {
     r.result = outcome::success;
     r.message.clear();
   }
   if (r.result != outcome::success && r.result != outcome::degraded) return;
   if (check_ping(spec.failed_if, *p, r, outcome::failure, "failed_if")) return;
-  if (r.result == outcome::success) check_ping(spec.degraded_if, *p, r, outcome::degraded, "degraded_if");
+  if (r.result == outcome::success || loss_bar_decides)
+    check_ping(spec.degraded_if, *p, r, outcome::degraded, "degraded_if");
 }
 
 void apply_bars(fetch_spec const& spec, run_result& r, std::chrono::system_clock::time_point now) {

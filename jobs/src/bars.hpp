@@ -14,7 +14,7 @@
 namespace jobs {
 
 // Also decides partial loss: degraded, unless degraded_if.loss_over is set
-// and the loss is not over it.
+// and the loss is not over it (over it, the run names that bar).
 void apply_bars(ping_spec const& spec, run_result& r);
 void apply_bars(fetch_spec const& spec, run_result& r, std::chrono::system_clock::time_point now);
 
