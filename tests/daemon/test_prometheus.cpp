@@ -2,6 +2,8 @@
 // nothing to say, and a real Prometheus (Debian's, on loopback, its storage
 // in a temporary directory) scraping the daemon finds a job's series by the
 // job's own label, with the scraper's `job` label left to the scraper.
+// Both on each backend, with a job of each kind (an HTTPS fetch, so every
+// fetch phase has its histogram).
 #include <gtest/gtest.h>
 #include <fcntl.h>
 #include <sys/wait.h>
@@ -10,6 +12,7 @@
 #include <thread>
 
 #include "support/daemon_process.hpp"
+#include "support/nginx_server.hpp"
 #include "test_support.hpp"
 
 using namespace std::chrono_literals;
@@ -62,34 +65,61 @@ std::uint16_t free_port() {
   return ntohs(a.sin_port);
 }
 
+// Prometheus keeps an HTTP/1.1 connection open: without "Connection:
+// close" each answer would end only at the client's 10 s receive timeout.
+std::string get_and_close(std::uint16_t port, std::string const& path) {
+  return http_exchange(port, "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+}
+
 bool have(char const* program) {
   return run_program({"sh", "-c", std::string("command -v ") + program}, "", "/dev/null") == 0;
 }
 
-// A job with a label of its own, its metrics address once listening.
+// A job of each kind with a label of its own, its metrics address once
+// each has run.
 struct labelled_daemon {
+  explicit labelled_daemon(std::string const& backend) : d({"--config", file, "--backend", backend}) {}
   temp_dir dir;
+  nginx_server web{[] {
+    nginx_options o;
+    o.tls = true;
+    return o;
+  }()};
   std::string file = dir.write("jobs.yaml", R"(daemon: { status_listen: 127.0.0.1:0 }
 jobs:
   - { name: x, kind: countdown, from: 1, tick: 10ms, every: 1s, labels: { site: lab } }
+  - { name: p, kind: ping, target: 127.0.0.1, count: 2, interval: 10ms, every: 1h, labels: { site: lab } }
+  - { name: s, kind: fetch, url: ")" + web.tls_url("/index.html") + R"(", ca_file: ")" +
+                                                web.ca_file() + R"(", every: 1h, labels: { site: lab } }
 )");
-  daemon_process d{{"--config", file}};
+  daemon_process d;
   std::uint16_t port = 0;
   bool start() {
     auto listening = d.wait_for("status endpoint listening");
     if (!listening) return false;
     port = port_in(*listening);
-    return d.wait_for("result job=x").has_value();
+    for (char const* job : {"x", "p", "s"})
+      if (!d.wait_for(std::string("result job=") + job + " ")) return false;
+    return true;
   }
 };
 
 }  // namespace
 
-TEST(Prometheus, PromtoolFindsNoProblemInTheMetrics) {
+class Prometheus : public on_each_daemon_backend {};
+REACTORD_ON_EACH_BACKEND(Prometheus);
+
+TEST_P(Prometheus, PromtoolFindsNoProblemInTheMetrics) {
   if (!have("promtool")) GTEST_SKIP() << "promtool (Debian package prometheus) is not installed";
-  labelled_daemon ld;
+  labelled_daemon ld(backend());
   ASSERT_TRUE(ld.start()) << ld.d.all_output();
-  std::string metrics = ld.dir.write("metrics.txt", body_of(http_get(ld.port, "/metrics")));
+  std::string text = body_of(http_get(ld.port, "/metrics"));
+  // Every kind's own families are there to be checked.
+  for (char const* family : {"reactord_job_duration_seconds_bucket{job_name=\"x\"",
+                             "reactord_ping_echo_rtt_seconds_bucket{job_name=\"p\"",
+                             "reactord_fetch_phase_end_seconds_bucket{job_name=\"s\",kind=\"fetch\",site=\"lab\",phase=\"tls\""})
+    EXPECT_NE(text.find(family), std::string::npos) << family << "\n" << text;
+  std::string metrics = ld.dir.write("metrics.txt", text);
   std::string report = (ld.dir.path / "promtool.txt").string();
   int status = run_program({"promtool", "check", "metrics"}, metrics, report);
   EXPECT_EQ(status, 0) << file_text(report) << "\n" << file_text(metrics);
@@ -98,9 +128,9 @@ TEST(Prometheus, PromtoolFindsNoProblemInTheMetrics) {
   EXPECT_EQ(ld.d.wait_exit(), 0);
 }
 
-TEST(Prometheus, ARealPrometheusFindsTheJobByItsOwnLabel) {
+TEST_P(Prometheus, ARealPrometheusFindsTheJobByItsOwnLabel) {
   if (!have("prometheus")) GTEST_SKIP() << "prometheus (Debian package prometheus) is not installed";
-  labelled_daemon ld;
+  labelled_daemon ld(backend());
   ASSERT_TRUE(ld.start()) << ld.d.all_output();
   std::uint16_t web = free_port();
   std::string config = ld.dir.write("prometheus.yml", "global: { scrape_interval: 1s, evaluation_interval: 1m }\n"
@@ -127,7 +157,7 @@ TEST(Prometheus, ARealPrometheusFindsTheJobByItsOwnLabel) {
   auto ask = [&](std::string const& query) {
     std::string answer;
     while (std::chrono::steady_clock::now() < until) {
-      answer = body_of(http_get(web, "/api/v1/query?query=" + query));
+      answer = body_of(get_and_close(web, "/api/v1/query?query=" + query));
       if (answer.find("\"result\":[{") != std::string::npos) break;
       std::this_thread::sleep_for(250ms);
     }
