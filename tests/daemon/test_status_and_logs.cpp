@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <iconv.h>
@@ -197,7 +198,7 @@ jobs:
   EXPECT_EQ(d.wait_exit(), 0);
 }
 
-TEST_P(StatusAndLogs, DebugLevelShowsEachEchoAndFetchPhaseInfoDoesNot) {
+TEST_P(StatusAndLogs, DebugShowsEachEchoAndFetchPhaseTraceEachRunInfoNeither) {
   auto f = dir.write("jobs.yaml", R"(daemon: { status_listen: off }
 jobs:
   - { name: p, kind: ping, target: 127.0.0.1, count: 2, interval: 10ms, echo_timeout: 500ms, every: 1h }
@@ -207,6 +208,8 @@ jobs:
   debug.wait_exit();
   daemon_process info({"--config", f, "--backend", backend(), "--once"});
   info.wait_exit();
+  daemon_process trace({"--config", f, "--backend", backend(), "--once", "--log-level", "trace"});
+  trace.wait_exit();
   ASSERT_EQ(debug.count("result job=p"), 1u) << debug.all_output();
   if (debug.count("result job=p kind=ping outcome=success") == 1) {
     EXPECT_EQ(debug.count("echo job=p reply="), 2u) << debug.all_output();
@@ -215,6 +218,38 @@ jobs:
   EXPECT_EQ(debug.count("phase job=f phase="), 5u) << debug.all_output();
   EXPECT_EQ(info.count("echo job=p"), 0u) << info.all_output();
   EXPECT_EQ(info.count("phase job=f"), 0u) << info.all_output();
+  // trace: debug's lines, and the scheduler's account of each run.
+  EXPECT_EQ(trace.count("phase job=f phase="), 5u) << trace.all_output();
+  for (char const* job : {"p", "f"}) {
+    EXPECT_EQ(trace.count(std::string("trace run job=") + job + " late_ms="), 1u) << job << "\n" << trace.all_output();
+    EXPECT_EQ(debug.count(std::string("run job=") + job + " "), 0u) << job << "\n" << debug.all_output();
+  }
+}
+
+// A crossed bar, end to end: the result line names the condition, the
+// measured value and the bar; the job's labels (its own over the
+// defaults') and each echo's RTT are JSON; --once says a job failed.
+TEST_P(StatusAndLogs, ResultNamesTheCrossedConditionWithValueAndBar) {
+  auto f = dir.write("jobs.yaml", R"(daemon: { status_listen: off }
+defaults:
+  ping: { failed_if: { rtt_max_over: 0ms }, labels: { team: net, site: any } }
+jobs:
+  - { name: p, kind: ping, target: 127.0.0.1, count: 2, interval: 10ms, echo_timeout: 500ms, labels: { site: lab } }
+)");
+  daemon_process once({"--config", f, "--backend", backend(), "--once", "--log-format", "json"});
+  EXPECT_EQ(once.wait_exit(), 1) << once.all_output();
+  auto line = once.wait_for("\"msg\":\"result\"", 0ms);
+  ASSERT_TRUE(line) << once.all_output();
+  EXPECT_TRUE(json_check::object_keys(*line)) << "not JSON: " << *line;
+  EXPECT_NE(line->find(R"("labels":{"site":"lab","team":"net"})"), std::string::npos) << *line;
+  if (line->find(R"("received":2)") == std::string::npos) GTEST_SKIP() << "the echoes were not answered here: " << *line;
+  EXPECT_NE(line->find(R"("outcome":"failure")"), std::string::npos) << *line;
+  EXPECT_NE(line->find(R"("condition":"failed_if.rtt_max_over")"), std::string::npos) << *line;
+  EXPECT_NE(line->find(R"(, over 0ms (failed_if.rtt_max_over))"), std::string::npos) << *line;
+  auto rtts = line->find(R"("rtts_ms":[)");
+  ASSERT_NE(rtts, std::string::npos) << *line;
+  auto list = line->substr(rtts, line->find(']', rtts) - rtts);
+  EXPECT_EQ(std::count(list.begin(), list.end(), ','), 1) << "two echoes, two RTTs: " << *line;
 }
 
 TEST_P(StatusAndLogs, LogFileInAMissingDirectoryIsAnErrorAndNoDirectoryIsMade) {
