@@ -71,7 +71,10 @@ reactor::task<void> print_schedule(std::string const& file, std::vector<jobs::jo
       auto maybe_wall = jobs::checked_add(
           wall_now, std::chrono::duration_cast<std::chrono::system_clock::duration>(when - steady_now));
       if (!maybe_wall) break;
-      auto wall = *maybe_wall;
+      // To the nearest millisecond: the scheduler's steady-to-wall offset
+      // and this one are sampled apart, so a grid instant can come out a few
+      // microseconds early, and truncated it read 05:22:59.999, not 05:23:00.000.
+      auto wall = std::chrono::round<std::chrono::milliseconds>(*maybe_wall);
       auto t = std::chrono::system_clock::to_time_t(wall);
       auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(wall.time_since_epoch()).count() % 1000;
       std::tm tm{};

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <vector>
 #include <sstream>
 #include <string>
 
@@ -63,6 +64,35 @@ TEST(PrintSchedule, PrintsNInstantsPerJobAndExits) {
   // Three ISO instants each: "2026-..Z" three times.
   EXPECT_EQ(std::count(a->begin(), a->end(), 'Z'), 3) << *a;
   EXPECT_EQ(std::count(b->begin(), b->end(), 'Z'), 3) << *b;
+}
+
+// After the start-up run, runs are due at multiples of `every` since the
+// Unix epoch (plus the phase): a job without jitter on whole minutes, one
+// with jitter at the same instants in every invocation (and on any machine).
+TEST(PrintSchedule, LaterRunsAreOnTheWallClockGridTheSameInEveryInvocation) {
+  temp_dir d;
+  auto f = d.write("jobs.yaml", "jobs:\n  - { name: a, kind: countdown, from: 1, every: 1m }\n"
+                                "  - { name: b, kind: countdown, from: 1, every: 2h, jitter: 10m }\n");
+  auto instants = [&](std::string const& job) {
+    daemon_process p({"--config", f, "--print-schedule", "3"});
+    EXPECT_EQ(p.wait_exit(), 0) << p.all_output();
+    auto line = p.wait_for(job + ": ", std::chrono::milliseconds(100));
+    std::vector<std::string> out;
+    std::istringstream words(line ? line->substr(job.size() + 2) : "");
+    for (std::string w; words >> w;) out.push_back(w);
+    EXPECT_EQ(out.size(), 3u) << p.all_output();
+    out.resize(3);
+    return out;
+  };
+  auto a = instants("a");
+  for (std::size_t i : {1, 2}) EXPECT_TRUE(a[i].ends_with(":00.000Z")) << a[i] << " is not on a whole minute";
+  auto b = instants("b");
+  auto b_again = instants("b");
+  // "2026-12-05T08:08:19.090Z": the hour is even (2 h since the epoch) plus the phase.
+  for (std::size_t i : {1, 2}) {
+    EXPECT_EQ(b[i], b_again[i]) << "run " << i + 1 << " moved between invocations";
+    EXPECT_EQ(b[i].substr(13), b[1].substr(13)) << "runs 2 and 3 are not 2 h apart: " << b[1] << " " << b[i];
+  }
 }
 
 TEST(DefaultJobFile, IsUsedAndNamedInTheFirstLineWithoutAConfig) {
