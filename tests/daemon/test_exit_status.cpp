@@ -68,8 +68,11 @@ TEST(ExitStatus, MissingJobFileExitsTwo) {
 }
 
 // A status port that is taken stops start-up with a clear error, as
-// exporters do, before any job runs; `off` needs no port.
-TEST(ExitStatus, StatusPortThatCannotBeBoundStopsStartUp) {
+// exporters do, before any job runs; `off` needs no port. On each backend.
+class StatusPort : public on_each_daemon_backend {};
+REACTORD_ON_EACH_BACKEND(StatusPort);
+
+TEST_P(StatusPort, ThatCannotBeBoundStopsStartUp) {
   int taken = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
@@ -83,7 +86,7 @@ TEST(ExitStatus, StatusPortThatCannotBeBoundStopsStartUp) {
   temp_dir d;
   auto f = d.write("jobs.yaml", "daemon: { status_listen: \"127.0.0.1:" + port +
                                     "\" }\njobs:\n  - { name: a, kind: countdown, from: 0, every: 1s }\n");
-  daemon_process p({"--config", f});
+  daemon_process p({"--config", f, "--backend", backend()});
   EXPECT_EQ(p.wait_exit(), 1) << p.all_output();
   auto line = p.wait_for("status endpoint cannot listen; not starting", std::chrono::milliseconds(100));
   ASSERT_TRUE(line) << p.all_output();
@@ -91,8 +94,12 @@ TEST(ExitStatus, StatusPortThatCannotBeBoundStopsStartUp) {
   EXPECT_EQ(p.count("result job=a"), 0u) << "a job ran:\n" << p.all_output();
   EXPECT_FALSE(p.wait_for("info ready", std::chrono::milliseconds(0))) << p.all_output();
 
-  daemon_process once({"--once", "--config", f});
+  daemon_process once({"--once", "--config", f, "--backend", backend()});
   EXPECT_EQ(once.wait_exit(), 1) << once.all_output();
   EXPECT_TRUE(once.wait_for("status endpoint cannot listen", std::chrono::milliseconds(100))) << once.all_output();
   ::close(taken);
+
+  auto off = d.write("off.yaml", "daemon: { status_listen: \"off\" }\njobs:\n  - { name: a, kind: countdown, from: 0 }\n");
+  daemon_process no_port({"--once", "--config", off, "--backend", backend()});
+  EXPECT_EQ(no_port.wait_exit(), 0) << no_port.all_output();
 }
