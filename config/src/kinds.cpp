@@ -2,8 +2,6 @@
 // kind_spec's order, which the static_assert below holds it to.
 #include "kinds.hpp"
 
-#include <iterator>
-
 namespace config::detail {
 
 namespace {
@@ -30,13 +28,7 @@ constexpr entry registry[] = {
     kind<jobs::fetch_spec, read_fetch, check_fetch>(),
 };
 
-constexpr bool one_entry_per_kind_in_order() {
-  if (std::size(registry) != jobs::kind_count) return false;
-  for (std::size_t i = 0; i < jobs::kind_count; ++i)
-    if (registry[i].index != i) return false;
-  return true;
-}
-static_assert(one_entry_per_kind_in_order(),
+static_assert(jobs::one_entry_per_kind_in_order(registry),
               "one entry per kind, in kind_spec's order (jobs/spec.hpp)");
 
 }  // namespace

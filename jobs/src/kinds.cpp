@@ -52,13 +52,7 @@ constexpr entry registry[] = {
     kind<fetch_spec, run_fetch, observe_fetch>(),
 };
 
-constexpr bool one_entry_per_kind_in_order() {
-  if (std::size(registry) != kind_count) return false;
-  for (std::size_t i = 0; i < kind_count; ++i)
-    if (registry[i].index != i) return false;
-  return true;
-}
-static_assert(one_entry_per_kind_in_order(), "one entry per kind, in kind_spec's order (spec.hpp)");
+static_assert(one_entry_per_kind_in_order(registry), "one entry per kind, in kind_spec's order (spec.hpp)");
 
 }  // namespace
 

@@ -63,6 +63,16 @@ consteval std::size_t index_in(std::variant<T...> const*) {
 template <class S>
 inline constexpr std::size_t kind_index = detail::index_in<S>(static_cast<kind_spec const*>(nullptr));
 
+// Whether a layer's table has one entry per kind, in kind_spec's order
+// (each entry's `index`): every table static_asserts it.
+template <class Entry, std::size_t N>
+consteval bool one_entry_per_kind_in_order(Entry const (&table)[N]) {
+  if (N != kind_count) return false;
+  for (std::size_t i = 0; i < N; ++i)
+    if (table[i].index != i) return false;
+  return true;
+}
+
 struct job_spec {
   std::string name;  // unique within a job file
   schedule_spec schedule;
