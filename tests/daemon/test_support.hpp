@@ -160,5 +160,12 @@ class json_check {
 // (backends.hpp), as the reactor's tests are.
 class on_each_daemon_backend : public ::testing::TestWithParam<reactor::backend_kind> {
  protected:
+  void SetUp() override {
+#if defined(REACTORD_SIGNALS_THROUGH_KQUEUE)
+    // The daemon stops at once when it cannot read its signals.
+    if (GetParam() != reactor::backend_kind::kqueue)
+      GTEST_SKIP() << "signal_source waits in the kqueue backend in this build, so the daemon runs on kqueue only";
+#endif
+  }
   std::string backend() const { return std::string(reactor::to_string(GetParam())); }
 };

@@ -43,6 +43,12 @@ class daemon_process {
     if (pid_ == 0) {
       ::dup2(out[1], STDOUT_FILENO);
       ::dup2(err[1], STDERR_FILENO);
+#if defined(REACTORD_SIGNALS_THROUGH_KQUEUE)
+      // This build's signal_source waits in the kqueue backend only (Linux
+      // with libkqueue, REACTORD_KQUEUE_SIGNALS=ON): a daemon left to pick
+      // io_uring could not hear a signal. --backend, or `env`, still win.
+      ::setenv("REACTORD_BACKEND", "kqueue", 0);
+#endif
       for (auto const& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
       if (in_child) in_child();
       std::vector<char*> argv;
