@@ -72,9 +72,22 @@ class FetchHostile : public on_each_backend {
     return s;
   }
 
-  static std::size_t open_fds() {
+  // The process's open fds; on kqueue under Linux (that is, libkqueue) its
+  // sockets only. libkqueue 2.7.0 frees a closed kqueue's own fds (the read
+  // end of the pipe whose write end is the kqueue, an epoll fd, an eventfd)
+  // later, on its monitoring thread once a signal says the pipe closed, so an
+  // earlier test's loop may still hold three fds when this one starts and
+  // drop them during it; a native kqueue goes away at close(2).
+  std::size_t open_fds() const {
+    bool sockets_only = false;
+#if defined(__linux__)
+    sockets_only = GetParam() == reactor::backend_kind::kqueue;
+#endif
     std::size_t n = 0;
-    for ([[maybe_unused]] auto const& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+    for (auto const& e : std::filesystem::directory_iterator("/proc/self/fd")) {
+      std::error_code ec;
+      n += !sockets_only || std::filesystem::read_symlink(e.path(), ec).native().starts_with("socket:");
+    }
     return n;
   }
 
