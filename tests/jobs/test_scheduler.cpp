@@ -110,8 +110,10 @@ TEST_P(Scheduler, SlotComingWhileRunning_IsSkippedCountedAndReported) {
   auto runs = sink.of("slow");
   ASSERT_GE(runs.size(), 1u);
   // Each finished run spanned at least 120 ms, so the two slots after its
-  // own came while it ran.
-  EXPECT_GE(sink.skipped.size(), 2 * (runs.size() - 1));
+  // own came while it ran: each reported as skipped, as still running or,
+  // when a loaded machine stalled the loop past it, as passed (5 + 1 of 6
+  // was seen under load).
+  EXPECT_GE(sink.skipped.size() + sink.late_slots(), 2 * (runs.size() - 1));
   auto st = s.status();
   ASSERT_EQ(st.size(), 1u);
   EXPECT_EQ(st[0].skipped, sink.skipped.size() + sink.late_slots());  // a loaded machine may stall the loop
