@@ -57,18 +57,11 @@ void read_labels(mapping_reader& r, jobs::label_set& out) {
       r.error(kv.first, "'" + name + "' is a label reactord or Prometheus sets itself; choose another name");
       continue;
     }
-    if (!kv.second.is_scalar()) {
-      r.error(kv.second, "the value of label '" + name + "' must be a single line of text");
-      continue;
-    }
-    std::string value(kv.second.scalar());
-    if (value.find_first_of("\r\n") != std::string::npos) {
-      r.error(kv.second, "the value of label '" + name + "' must be a single line of text");
-      continue;
-    }
+    auto value = r.single_line(kv.second, "label '" + name + "'");
+    if (!value) continue;
     auto it = std::find_if(labels.begin(), labels.end(), [&](auto const& l) { return l.first == name; });
-    if (it != labels.end()) it->second = std::move(value);
-    else labels.emplace_back(std::move(name), std::move(value));
+    if (it != labels.end()) it->second = std::move(*value);
+    else labels.emplace_back(std::move(name), std::move(*value));
   }
   std::sort(labels.begin(), labels.end());
   out = std::move(labels);

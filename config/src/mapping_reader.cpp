@@ -67,6 +67,15 @@ YAML::Mark mapping_reader::mark_of(std::string const& key) const {
   return map_.mark();
 }
 
+std::optional<std::string> mapping_reader::single_line(yaml_node const& value, std::string const& what) {
+  if (value.is_scalar()) {
+    std::string text(value.scalar());
+    if (text.find_first_of("\r\n") == std::string::npos) return text;
+  }
+  error(value, "the value of " + what + " must be a single line of text");
+  return std::nullopt;
+}
+
 std::optional<std::string> mapping_reader::scalar(std::string const& key, yaml_node& value) {
   value = node(key);
   if (!value.is_defined()) return std::nullopt;

@@ -63,6 +63,11 @@ class mapping_reader {
   void error(yaml_node const& at, std::string const& message);
   void error(YAML::Mark const& at, std::string const& message);
 
+  // The text of `value` if it is one line (a scalar with no CR or LF, as a
+  // label or header value must be); else nullopt and an error at it, "the
+  // value of <what> must be a single line of text".
+  std::optional<std::string> single_line(yaml_node const& value, std::string const& what);
+
   // Reports unknown keys (with "did you mean") and duplicate keys.
   void finish();
 

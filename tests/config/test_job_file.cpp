@@ -355,6 +355,22 @@ TEST(JobFile, LabelNamesMustBePrometheusNamesAndNotOursOrTheScrapers) {
   expect_error(ds, 4, 88, "label names are letters");
 }
 
+TEST(JobFile, HeaderAndLabelValuesAreOneLineOfText) {
+  // A CR or LF in a header value would split the request; in a label value,
+  // the /metrics line.
+  auto ds = errors_of(R"(jobs:
+  - name: a
+    kind: fetch
+    url: http://127.0.0.1/
+    headers: { X-List: [1, 2], X-Split: "a\r\nX-Injected: b", X-Fine: ok }
+    labels: { site: "two\nlines" }
+)");
+  expect_error(ds, 5, 24, "the value of header 'X-List' must be a single line");
+  expect_error(ds, 5, 41, "the value of header 'X-Split' must be a single line");
+  expect_error(ds, 6, 21, "the value of label 'site' must be a single line");
+  EXPECT_EQ(ds.size(), 3u);
+}
+
 TEST(JobFile, DegradedIfAndFailedIfAreReadPerKindOverTheDefaults) {
   auto f = parse(R"(
 defaults:

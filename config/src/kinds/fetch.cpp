@@ -148,16 +148,9 @@ void read_headers(mapping_reader& r, std::vector<std::pair<std::string, std::str
       r.error(kv.first, "header names are letters, digits and '-', got '" + name + "'");
       continue;
     }
-    if (!kv.second.is_scalar()) {
-      r.error(kv.second, "the value of header '" + name + "' must be a single line of text");
-      continue;
-    }
-    std::string value(kv.second.scalar());
-    if (value.find_first_of("\r\n") != std::string::npos) {
-      r.error(kv.second, "the value of header '" + name + "' must be a single line of text");
-      continue;
-    }
-    headers.emplace_back(std::move(name), std::move(value));
+    auto value = r.single_line(kv.second, "header '" + name + "'");
+    if (!value) continue;
+    headers.emplace_back(std::move(name), std::move(*value));
   }
   out = std::move(headers);
 }
