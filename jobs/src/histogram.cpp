@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <numeric>
-#include <string_view>
 #include <utility>
 
 #include "kinds_detail.hpp"
@@ -35,13 +34,6 @@ constexpr auto own_series_of(std::index_sequence<K...>) {
   return std::array<std::span<series const>, kind_count + 1>{own_series<K>()...};
 }
 constexpr auto own_series_by_kind = own_series_of(std::make_index_sequence<kind_count + 1>{});
-
-// The kind a run's `kind` names (kind_count for none).
-std::size_t kind_named(std::string_view name) noexcept {
-  for (std::size_t i = 0; i < kind_count; ++i)
-    if (name == kind_name(i)) return i;
-  return kind_count;
-}
 
 // Where series `s` is in the block of kind `kind`: every block starts with
 // the two every job has, then the kind's own; npos if it has none.
@@ -103,7 +95,7 @@ run_histograms::~run_histograms() = default;
 void run_histograms::record(run_result const& r) {
   if (!block_) {
     // One allocation holding exactly the kind's histograms.
-    std::size_t kind = kind_named(r.kind);
+    std::size_t kind = kind_index_named(r.kind);  // kind_count: none the registry knows
     [&]<std::size_t... K>(std::index_sequence<K...>) {
       ((K == kind ? (block_ = std::make_unique<block_of<K>>(), true) : false) || ...);
     }(std::make_index_sequence<kind_count + 1>{});

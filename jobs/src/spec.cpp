@@ -27,10 +27,14 @@ char const* kind_name(kind_spec const& k) noexcept { return names[k.index()]; }
 
 char const* kind_name(std::size_t index) noexcept { return names[index]; }
 
-std::optional<kind_spec> kind_from_name(std::string_view name) {
+std::size_t kind_index_named(std::string_view name) noexcept {
   for (std::size_t i = 0; i < kind_count; ++i)
-    if (name == names[i]) return blank_of(i, std::make_index_sequence<kind_count>{});
-  return std::nullopt;
+    if (name == names[i]) return i;
+  return kind_count;
+}
+
+std::optional<kind_spec> kind_from_name(std::string_view name) {
+  return blank_of(kind_index_named(name), std::make_index_sequence<kind_count>{});
 }
 
 std::string kind_names_listed() {

@@ -85,6 +85,8 @@ struct job_spec {
 char const* kind_name(kind_spec const& k) noexcept;
 // The name of the kind at `index` in kind_spec's order (index < kind_count).
 char const* kind_name(std::size_t index) noexcept;
+// The place in kind_spec of the kind named `name`; kind_count for none.
+std::size_t kind_index_named(std::string_view name) noexcept;
 // A spec of the named kind, holding its defaults; empty for no such kind.
 std::optional<kind_spec> kind_from_name(std::string_view name);
 // The names in kind_spec's order, as a message lists them:
