@@ -41,7 +41,9 @@ task<int> nested(int depth) {
   co_return below + 1;
 }
 
-task<int> ready(int v) { co_return v; }
+task<int> ready(int v) {
+  co_return v;
+}
 
 __attribute__((noinline)) int plain_chain(int depth) {
   if (depth == 0) return 1;
@@ -106,8 +108,8 @@ int main(int argc, char** argv) {
       awaits);
 
   bool all_right = true;
-  std::printf("await_chain.shape: depth %d, %llu rounds, median of %d trials\n", depth,
-              (unsigned long long)rounds, trials);
+  std::printf("await_chain.shape: depth %d, %llu rounds, median of %d trials\n", depth, (unsigned long long)rounds,
+              trials);
   for (auto backend : {reactor::backend_kind::io_uring, reactor::backend_kind::epoll}) {
     std::string name(reactor::to_string(backend));
     try {
@@ -132,10 +134,8 @@ int main(int argc, char** argv) {
             all_right = all_right && sum == awaits;
           },
           awaits);
-      bench::print_figure("await_chain.ns_per_nested_await." + name, nested_ns, "ns",
-                          "noinline call", plain_ns, 1);
-      bench::print_figure("await_chain.ns_per_await_in_loop." + name, loop_ns, "ns",
-                          "noinline call", plain_ns, 1);
+      bench::print_figure("await_chain.ns_per_nested_await." + name, nested_ns, "ns", "noinline call", plain_ns, 1);
+      bench::print_figure("await_chain.ns_per_await_in_loop." + name, loop_ns, "ns", "noinline call", plain_ns, 1);
     } catch (std::system_error const& e) {
       std::printf("await_chain.%s: not run (%s)\n", name.c_str(), e.what());
     }

@@ -26,12 +26,12 @@
 #include <string>
 #include <vector>
 
-#include "support/nginx_server.hpp"
 #include "jobs/context.hpp"
 #include "jobs/fetch.hpp"
 #include "jobs/ping.hpp"
 #include "measure.hpp"
 #include "reactor/reactor.hpp"
+#include "support/nginx_server.hpp"
 
 namespace {
 
@@ -52,7 +52,9 @@ figures measure(long requests, auto&& run) {
   return {requests / wall, cpu / requests, failures};
 }
 
-std::size_t discard(char*, std::size_t, std::size_t n, void*) { return n; }
+std::size_t discard(char*, std::size_t, std::size_t n, void*) {
+  return n;
+}
 
 // One way of fetching: the URL, a new connection per request or not, the
 // CA file for https.

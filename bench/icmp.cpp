@@ -37,10 +37,10 @@
 #include <string>
 #include <vector>
 
+#include <arpa/inet.h>
 #include <liburing.h>
 #include <netinet/in.h>
 #include <netinet/ip_icmp.h>
-#include <arpa/inet.h>
 
 #include "jobs/fetch.hpp"
 #include "jobs/ping.hpp"
@@ -95,8 +95,7 @@ load_figures run_fping(int count) {
   rusage after{};
   ::getrusage(RUSAGE_CHILDREN, &after);
   auto secs = [](timeval t) { return t.tv_sec + t.tv_usec / 1e6; };
-  f.cpu_seconds = secs(after.ru_utime) - secs(before.ru_utime) + secs(after.ru_stime) -
-                  secs(before.ru_stime);
+  f.cpu_seconds = secs(after.ru_utime) - secs(before.ru_utime) + secs(after.ru_stime) - secs(before.ru_stime);
   // fping exits 0 if all targets answered, 1 if some did not.
   f.ok = WIFEXITED(status) && WEXITSTATUS(status) <= 1 && f.received > 0;
   return f;
@@ -107,8 +106,7 @@ reactor::task<void> ping_into(jobs::ping_spec spec, jobs::job_context& ctx, load
   auto const& p = std::get<jobs::ping_result>(r.details);
   f.sent += p.sent;
   f.received += p.received;
-  if (r.result != jobs::outcome::success)
-    std::fprintf(stderr, "%s: %s\n", spec.target.c_str(), r.message.c_str());
+  if (r.result != jobs::outcome::success) std::fprintf(stderr, "%s: %s\n", spec.target.c_str(), r.message.c_str());
 }
 
 // A private network namespace where ping sockets are allowed: lo up and
@@ -287,17 +285,16 @@ int main(int argc, char** argv) {
         return run_reactord(backend, count);
       });
       load_figures& ours = child.result;
-      std::string name = std::string("icmp ") + std::string(reactor::to_string(backend)) +
-                         (datagram ? " ping-socket" : " raw-socket");
+      std::string name =
+          std::string("icmp ") + std::string(reactor::to_string(backend)) + (datagram ? " ping-socket" : " raw-socket");
       if (!child.ok || !ours.ok) {
         std::fprintf(stderr, "%s: %ld of %ld echoes answered\n", name.c_str(), ours.received, ours.sent);
         all_ok = false;
         continue;
       }
-      bench::print_figure(name + " echoes/s", ours.received / ours.seconds, "echoes/s", "fping",
-                          fping_rate);
-      bench::print_figure(name + " CPU per echo", ours.cpu_seconds * 1e6 / ours.received, "us",
-                          "fping", fping_cpu_us, 2);
+      bench::print_figure(name + " echoes/s", ours.received / ours.seconds, "echoes/s", "fping", fping_rate);
+      bench::print_figure(name + " CPU per echo", ours.cpu_seconds * 1e6 / ours.received, "us", "fping", fping_cpu_us,
+                          2);
       if (datagram && bare.result.ok) {
         bench::print_figure(name + " echoes/s vs the limit", ours.received / ours.seconds, "echoes/s",
                             "bare io_uring loop", bare_rate);

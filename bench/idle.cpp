@@ -94,23 +94,20 @@ struct window_result {
 
 // ---- reactord --------------------------------------------------------------
 
-task<void> sleeper(reactor::deadline first, std::chrono::milliseconds period,
-                   std::uint64_t& fires) {
+task<void> sleeper(reactor::deadline first, std::chrono::milliseconds period, std::uint64_t& fires) {
   for (reactor::deadline next = first;; next += period) {
     co_await reactor::sleep_until(next);
     ++fires;
   }
 }
 
-window_result run_reactord(reactor::backend_kind backend, shape const& s,
-                           std::vector<std::uint64_t> const& phases) {
+window_result run_reactord(reactor::backend_kind backend, shape const& s, std::vector<std::uint64_t> const& phases) {
   window_result r;
   std::unique_ptr<reactor::loop> l;
   try {
     l = std::make_unique<reactor::loop>(reactor::loop_options{backend});
   } catch (std::system_error const& e) {
-    std::fprintf(stderr, "idle: %s unavailable: %s\n",
-                 std::string(reactor::to_string(backend)).c_str(), e.what());
+    std::fprintf(stderr, "idle: %s unavailable: %s\n", std::string(reactor::to_string(backend)).c_str(), e.what());
     return r;
   }
   std::uint64_t fires = 0;
@@ -118,8 +115,7 @@ window_result run_reactord(reactor::backend_kind backend, shape const& s,
   reactor::deadline end = base + std::chrono::milliseconds(s.window_ms);
   l->run(reactor::open_scope([&](reactor::scope& sc) -> task<void> {
     for (std::uint64_t p : phases)
-      sc.spawn(sleeper(base + std::chrono::milliseconds(p),
-                       std::chrono::milliseconds(s.period_ms), fires));
+      sc.spawn(sleeper(base + std::chrono::milliseconds(p), std::chrono::milliseconds(s.period_ms), fires));
     co_await reactor::sleep_until(base);
     std::uint64_t waits_at_start = l->stats().blocking_waits;
     std::uint64_t fires_at_start = fires;
@@ -245,8 +241,8 @@ int main(int argc, char** argv) {
   double seconds = double(s.window_ms) / 1000.0;
   auto mib = [](long kib) { return double(kib) / 1024.0; };
 
-  std::printf("idle.shape: %llu sleepers, period %llu ms, window %.0f s\n",
-              (unsigned long long)s.sleepers, (unsigned long long)s.period_ms, seconds);
+  std::printf("idle.shape: %llu sleepers, period %llu ms, window %.0f s\n", (unsigned long long)s.sleepers,
+              (unsigned long long)s.period_ms, seconds);
   bench::print_figure("idle.due_instants_per_s", double(e.due_instants) / seconds, "/s", 1);
 
   auto uv = bench::in_child([&] { return run_libuv(s, phases); });
@@ -264,17 +260,13 @@ int main(int argc, char** argv) {
                         double(uv.result.wakeups) / seconds, 1);
     // Beyond the due instants: the target is none (negative: late wake-ups
     // that caught several instants at once).
-    std::printf("idle.extra_wakeups.%s: %lld beyond %llu due instants (libuv: %lld)\n",
-                name.c_str(), (long long)r.wakeups - (long long)e.due_instants,
-                (unsigned long long)e.due_instants,
+    std::printf("idle.extra_wakeups.%s: %lld beyond %llu due instants (libuv: %lld)\n", name.c_str(),
+                (long long)r.wakeups - (long long)e.due_instants, (unsigned long long)e.due_instants,
                 (long long)uv.result.wakeups - (long long)e.due_instants);
-    bench::print_figure("idle.cpu_percent." + name, r.cpu_percent, "%", "libuv",
-                        uv.result.cpu_percent, 3);
-    bench::print_figure("idle.peak_rss." + name, mib(ours.peak_rss_kib), "MiB", "libuv",
-                        mib(uv.peak_rss_kib), 1);
-    std::printf("idle.fires.%s: %llu (expected %llu to %llu; libuv: %llu)\n", name.c_str(),
-                (unsigned long long)r.fires, (unsigned long long)e.fires_before_end,
-                (unsigned long long)(e.fires_before_end + e.fires_at_end),
+    bench::print_figure("idle.cpu_percent." + name, r.cpu_percent, "%", "libuv", uv.result.cpu_percent, 3);
+    bench::print_figure("idle.peak_rss." + name, mib(ours.peak_rss_kib), "MiB", "libuv", mib(uv.peak_rss_kib), 1);
+    std::printf("idle.fires.%s: %llu (expected %llu to %llu; libuv: %llu)\n", name.c_str(), (unsigned long long)r.fires,
+                (unsigned long long)e.fires_before_end, (unsigned long long)(e.fires_before_end + e.fires_at_end),
                 (unsigned long long)uv.result.fires);
     all_right = all_right && fires_as_expected(r, e);
   }

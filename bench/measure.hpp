@@ -29,9 +29,7 @@ namespace bench {
 inline std::chrono::nanoseconds cpu_time() {
   rusage u{};
   ::getrusage(RUSAGE_SELF, &u);
-  auto to_ns = [](timeval t) {
-    return std::chrono::seconds(t.tv_sec) + std::chrono::microseconds(t.tv_usec);
-  };
+  auto to_ns = [](timeval t) { return std::chrono::seconds(t.tv_sec) + std::chrono::microseconds(t.tv_usec); };
   return to_ns(u.ru_utime) + to_ns(u.ru_stime);
 }
 
@@ -72,20 +70,18 @@ auto in_child(F fn) -> child_outcome<std::invoke_result_t<F&>> {
   return out;
 }
 
-inline void print_figure(std::string_view name, double value, std::string_view unit,
-                         std::string_view peer, double peer_value, int decimals = 0) {
+inline void print_figure(std::string_view name, double value, std::string_view unit, std::string_view peer,
+                         double peer_value, int decimals = 0) {
   char ratio[32] = "n/a";  // nothing to divide by
   if (peer_value != 0) std::snprintf(ratio, sizeof ratio, "%.2f", value / peer_value);
-  std::printf("%.*s: %.*f %.*s (%.*s: %.*f %.*s, ratio: %s)\n", int(name.size()), name.data(),
-              decimals, value, int(unit.size()), unit.data(), int(peer.size()), peer.data(),
-              decimals, peer_value, int(unit.size()), unit.data(), ratio);
+  std::printf("%.*s: %.*f %.*s (%.*s: %.*f %.*s, ratio: %s)\n", int(name.size()), name.data(), decimals, value,
+              int(unit.size()), unit.data(), int(peer.size()), peer.data(), decimals, peer_value, int(unit.size()),
+              unit.data(), ratio);
 }
 
 // A figure with no peer beside it (a count, a correctness check).
-inline void print_figure(std::string_view name, double value, std::string_view unit,
-                         int decimals = 0) {
-  std::printf("%.*s: %.*f %.*s\n", int(name.size()), name.data(), decimals, value,
-              int(unit.size()), unit.data());
+inline void print_figure(std::string_view name, double value, std::string_view unit, int decimals = 0) {
+  std::printf("%.*s: %.*f %.*s\n", int(name.size()), name.data(), decimals, value, int(unit.size()), unit.data());
 }
 
 }  // namespace bench

@@ -70,10 +70,11 @@ jobs::kind_spec kind_for(int kind) {
   f.url = "http://127.0.0.1:" + std::to_string(closed_port) + "/";
   return f;
 }
-char const* kind_label(int kind) { return kind == 0 ? "countdown" : kind == 1 ? "ping" : "fetch"; }
+char const* kind_label(int kind) {
+  return kind == 0 ? "countdown" : kind == 1 ? "ping" : "fetch";
+}
 
-std::vector<jobs::job_spec> make_specs(int kind, std::size_t n, nanoseconds interval,
-                                       nanoseconds jitter) {
+std::vector<jobs::job_spec> make_specs(int kind, std::size_t n, nanoseconds interval, nanoseconds jitter) {
   std::vector<jobs::job_spec> specs;
   specs.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {
@@ -200,7 +201,9 @@ std::uint64_t ms_until(uv_loop_t* loop, std::chrono::steady_clock::time_point t)
   return std::uint64_t(std::chrono::ceil<std::chrono::milliseconds>(d).count()) + 1;
 }
 
-void uv_emit(std::string const& message) { current->events += message.empty() ? 0 : 1; }
+void uv_emit(std::string const& message) {
+  current->events += message.empty() ? 0 : 1;
+}
 
 void uv_tick_fired(uv_timer_t* t) {
   auto* j = static_cast<uv_job*>(t->data);
@@ -231,8 +234,8 @@ void uv_slot_fired(uv_timer_t* t) {
   j->running = true;
   uv_emit("T-1");
   auto const& c = std::get<jobs::countdown_spec>(j->spec.kind);
-  uv_timer_start(&j->tick, uv_tick_fired,
-                 std::uint64_t(std::chrono::ceil<std::chrono::milliseconds>(c.tick).count()), 0);
+  uv_timer_start(&j->tick, uv_tick_fired, std::uint64_t(std::chrono::ceil<std::chrono::milliseconds>(c.tick).count()),
+                 0);
 }
 
 std::size_t uv_schedule(uv_bench& b, std::vector<jobs::job_spec> specs) {
@@ -312,19 +315,20 @@ int main(int argc, char** argv) {
   options o;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
-    if (flag == "--jobs") o.jobs = std::strtoull(argv[i + 1], nullptr, 10);
-    else if (flag == "--interval-s") o.interval = nanoseconds(std::llround(std::atof(argv[i + 1]) * 1e9));
-    else if (flag == "--seconds") o.length = nanoseconds(std::llround(std::atof(argv[i + 1]) * 1e9));
+    if (flag == "--jobs")
+      o.jobs = std::strtoull(argv[i + 1], nullptr, 10);
+    else if (flag == "--interval-s")
+      o.interval = nanoseconds(std::llround(std::atof(argv[i + 1]) * 1e9));
+    else if (flag == "--seconds")
+      o.length = nanoseconds(std::llround(std::atof(argv[i + 1]) * 1e9));
     else {
       std::fprintf(stderr, "usage: scheduler [--jobs N] [--interval-s S] [--seconds T]\n");
       return 2;
     }
   }
-  std::printf("# %zu jobs per kind; lateness: countdown jobs every %.1f s, jitter = interval, %.1f s\n",
-              o.jobs, std::chrono::duration<double>(o.interval).count(),
-              std::chrono::duration<double>(o.length).count());
-  std::printf("# sizeof(job_spec) = %zu bytes (part of every job's cost below)\n",
-              sizeof(jobs::job_spec));
+  std::printf("# %zu jobs per kind; lateness: countdown jobs every %.1f s, jitter = interval, %.1f s\n", o.jobs,
+              std::chrono::duration<double>(o.interval).count(), std::chrono::duration<double>(o.length).count());
+  std::printf("# sizeof(job_spec) = %zu bytes (part of every job's cost below)\n", sizeof(jobs::job_spec));
   int status = 0;
 
   for (int kind = 0; kind < 3; ++kind) {
@@ -337,12 +341,11 @@ int main(int argc, char** argv) {
     }
     std::string label = std::string("idle_bytes_per_job_") + kind_label(kind);
     bench::print_figure(label, ours.result.bytes_per_job, "B", "libuv", peer.result.bytes_per_job);
-    bench::print_figure(label + "_beyond_spec_strings",
-                        ours.result.bytes_per_job - ours.result.spec_heap_per_job, "B", "libuv",
-                        peer.result.bytes_per_job - peer.result.spec_heap_per_job);
+    bench::print_figure(label + "_beyond_spec_strings", ours.result.bytes_per_job - ours.result.spec_heap_per_job, "B",
+                        "libuv", peer.result.bytes_per_job - peer.result.spec_heap_per_job);
     bench::print_figure(label + "_spec_strings", ours.result.spec_heap_per_job, "B");
-    bench::print_figure(std::string("peak_rss_idle_") + kind_label(kind), double(ours.peak_rss_kib) / 1024,
-                        "MiB", "libuv", double(peer.peak_rss_kib) / 1024, 1);
+    bench::print_figure(std::string("peak_rss_idle_") + kind_label(kind), double(ours.peak_rss_kib) / 1024, "MiB",
+                        "libuv", double(peer.peak_rss_kib) / 1024, 1);
   }
 
   auto peer = bench::in_child([&] { return uv_lateness(o); });
@@ -350,8 +353,7 @@ int main(int argc, char** argv) {
     std::printf("libuv lateness child failed\n");
     return 1;
   }
-  std::printf("# libuv: %llu runs, %llu skipped, %.2f s CPU\n",
-              static_cast<unsigned long long>(peer.result.runs),
+  std::printf("# libuv: %llu runs, %llu skipped, %.2f s CPU\n", static_cast<unsigned long long>(peer.result.runs),
               static_cast<unsigned long long>(peer.result.skipped), peer.result.cpu_s);
   for (auto k : reactor::available_backends()) {
     auto ours = bench::in_child([&] { return ours_lateness(k, o); });
@@ -362,20 +364,14 @@ int main(int argc, char** argv) {
     }
     std::string b(reactor::to_string(k));
     std::printf("# %s: %llu runs, %llu skipped, %llu not successful, %.2f s CPU\n", b.c_str(),
-                static_cast<unsigned long long>(ours.result.runs),
-                static_cast<unsigned long long>(ours.result.skipped),
+                static_cast<unsigned long long>(ours.result.runs), static_cast<unsigned long long>(ours.result.skipped),
                 static_cast<unsigned long long>(ours.result.failed), ours.result.cpu_s);
-    bench::print_figure("lateness_p50_countdown_" + b, ours.result.p50_us, "us", "libuv",
-                        peer.result.p50_us, 1);
-    bench::print_figure("lateness_p99_countdown_" + b, ours.result.p99_us, "us", "libuv",
-                        peer.result.p99_us, 1);
-    bench::print_figure("lateness_max_countdown_" + b, ours.result.max_us, "us", "libuv",
-                        peer.result.max_us, 1);
+    bench::print_figure("lateness_p50_countdown_" + b, ours.result.p50_us, "us", "libuv", peer.result.p50_us, 1);
+    bench::print_figure("lateness_p99_countdown_" + b, ours.result.p99_us, "us", "libuv", peer.result.p99_us, 1);
+    bench::print_figure("lateness_max_countdown_" + b, ours.result.max_us, "us", "libuv", peer.result.max_us, 1);
     bench::print_figure("cpu_per_run_countdown_" + b,
-                        ours.result.runs ? ours.result.cpu_s * 1e6 / double(ours.result.runs) : 0,
-                        "us", "libuv",
-                        peer.result.runs ? peer.result.cpu_s * 1e6 / double(peer.result.runs) : 0,
-                        2);
+                        ours.result.runs ? ours.result.cpu_s * 1e6 / double(ours.result.runs) : 0, "us", "libuv",
+                        peer.result.runs ? peer.result.cpu_s * 1e6 / double(peer.result.runs) : 0, 2);
   }
   return status;
 }

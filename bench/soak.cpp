@@ -11,12 +11,12 @@
 // body_matches, all spread by jitter. Every reload swaps two versions of the
 // file in which a tenth of the jobs differ (written to a temporary file and
 // renamed over it, then SIGHUP). The first 10 s are warm-up, not sampled.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -56,11 +56,11 @@ std::string job_file(std::uint16_t port, int version) {
   // A tenth of each kind differs between the two versions (changed by a reload).
   auto every = [&](int i, char const* a, char const* b) { return (i % 10 == 0 && version == 1) ? b : a; };
   for (int i = 0; i < 300; ++i)
-    s += "  - { name: c" + std::to_string(i) + ", kind: countdown, from: 1, tick: 10ms, every: " +
-         every(i, "1s", "2s") + ", jitter: 1s }\n";
+    s += "  - { name: c" + std::to_string(i) +
+         ", kind: countdown, from: 1, tick: 10ms, every: " + every(i, "1s", "2s") + ", jitter: 1s }\n";
   for (int i = 0; i < 100; ++i)
-    s += "  - { name: p" + std::to_string(i) + ", kind: ping, target: 127.0.0.1, count: 1, every: " +
-         every(i, "2s", "3s") + ", jitter: 2s }\n";
+    s += "  - { name: p" + std::to_string(i) +
+         ", kind: ping, target: 127.0.0.1, count: 1, every: " + every(i, "2s", "3s") + ", jitter: 2s }\n";
   for (int i = 0; i < 50; ++i)
     s += "  - { name: f" + std::to_string(i) + ", kind: fetch, url: \"http://127.0.0.1:" + std::to_string(port) +
          "/healthz\", body_matches: '\"jobs\":[0-9]+', every: " + every(i, "2s", "3s") + ", jitter: 2s }\n";
@@ -84,8 +84,8 @@ long rss_kib(pid_t pid) {
 long open_fds(pid_t pid) {
   std::error_code ec;
   long n = 0;
-  for (auto it = fs::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec); !ec && it != fs::directory_iterator();
-       it.increment(ec))
+  for (auto it = fs::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec);
+       !ec && it != fs::directory_iterator(); it.increment(ec))
     ++n;
   return n;
 }
@@ -179,7 +179,8 @@ int main(int argc, char** argv) {
   std::vector<double> at_min, rss, fds, p50, p99;
   std::vector<double> all_late;
   auto start = steady::now();
-  auto end = start + std::chrono::duration_cast<steady::duration>(std::chrono::duration<double, std::ratio<60>>(minutes));
+  auto end =
+      start + std::chrono::duration_cast<steady::duration>(std::chrono::duration<double, std::ratio<60>>(minutes));
   auto next_sample = start + 10s, next_reload = start + 20s;
   int version = 0;
   bool alive = true;

@@ -58,13 +58,13 @@ struct run_result {
   std::uint64_t fired_once = 0;
   std::uint64_t fired_more = 0;  // fired twice or more: a defect
   std::uint64_t never_fired = 0;
-  std::uint64_t early = 0;        // fired before its deadline: a defect
+  std::uint64_t early = 0;  // fired before its deadline: a defect
   double cpu_ns_per_timer = 0;
-  double mean_lateness_us = 0;    // how long after its deadline a timer fired
+  double mean_lateness_us = 0;  // how long after its deadline a timer fired
   double max_lateness_us = 0;
   double wall_ms = 0;
   std::uint64_t loop_iterations = 0;
-  bool started = false;           // false if the backend could not start here
+  bool started = false;  // false if the backend could not start here
 };
 
 // ---- reactord --------------------------------------------------------------
@@ -75,8 +75,7 @@ struct reactord_timer {
 };
 
 struct reactord_run {
-  reactord_run(reactor::loop& l, std::size_t n)
-      : loop(l), timers(std::make_unique<reactord_timer[]>(n)), count(n) {}
+  reactord_run(reactor::loop& l, std::size_t n) : loop(l), timers(std::make_unique<reactord_timer[]>(n)), count(n) {}
   reactor::loop& loop;
   std::unique_ptr<reactord_timer[]> timers;
   std::size_t count = 0;
@@ -121,8 +120,7 @@ run_result run_reactord(reactor::backend_kind backend, std::size_t count) {
   try {
     loop = std::make_unique<reactor::loop>(reactor::loop_options{backend});
   } catch (std::system_error const& e) {
-    std::fprintf(stderr, "timers: %s unavailable: %s\n",
-                 std::string(reactor::to_string(backend)).c_str(), e.what());
+    std::fprintf(stderr, "timers: %s unavailable: %s\n", std::string(reactor::to_string(backend)).c_str(), e.what());
     return r;
   }
   reactord_run run(*loop, count);
@@ -242,16 +240,15 @@ run_result run_libuv(std::size_t count) {
 // ---- report ----------------------------------------------------------------
 
 bool correct(run_result const& r) {
-  return r.started && r.fired_once == r.timers && r.fired_more == 0 && r.never_fired == 0 &&
-         r.early == 0;
+  return r.started && r.fired_once == r.timers && r.fired_more == 0 && r.never_fired == 0 && r.early == 0;
 }
 
 void print_correctness(char const* name, run_result const& r) {
-  std::printf("timers.correct.%s: %s (%llu of %llu fired exactly once, %llu twice or more, "
-              "%llu never, %llu before their deadline)\n",
-              name, correct(r) ? "yes" : "NO", (unsigned long long)r.fired_once,
-              (unsigned long long)r.timers, (unsigned long long)r.fired_more,
-              (unsigned long long)r.never_fired, (unsigned long long)r.early);
+  std::printf(
+      "timers.correct.%s: %s (%llu of %llu fired exactly once, %llu twice or more, "
+      "%llu never, %llu before their deadline)\n",
+      name, correct(r) ? "yes" : "NO", (unsigned long long)r.fired_once, (unsigned long long)r.timers,
+      (unsigned long long)r.fired_more, (unsigned long long)r.never_fired, (unsigned long long)r.early);
 }
 
 }  // namespace
@@ -276,8 +273,7 @@ int main(int argc, char** argv) {
   auto mib = [](long kib) { return double(kib) / 1024.0; };
   bool all_correct = uv.ok && correct(uv.result);
 
-  std::printf("timers.count: %zu timers, deadlines 0-100 ms, armed %zu per loop iteration\n",
-              count, batch_size);
+  std::printf("timers.count: %zu timers, deadlines 0-100 ms, armed %zu per loop iteration\n", count, batch_size);
   for (auto backend : {reactor::backend_kind::io_uring, reactor::backend_kind::epoll}) {
     std::string name(reactor::to_string(backend));
     auto ours = bench::in_child([&] { return run_reactord(backend, count); });
@@ -289,15 +285,13 @@ int main(int argc, char** argv) {
     run_result const& r = ours.result;
     bench::print_figure("timers.cpu_ns_per_timer." + name, r.cpu_ns_per_timer, "ns", "libuv",
                         uv.result.cpu_ns_per_timer);
-    bench::print_figure("timers.peak_rss." + name, mib(ours.peak_rss_kib), "MiB", "libuv",
-                        mib(uv.peak_rss_kib), 1);
-    bench::print_figure("timers.mean_lateness." + name, r.mean_lateness_us, "us", "libuv",
-                        uv.result.mean_lateness_us, 1);
-    bench::print_figure("timers.max_lateness." + name, r.max_lateness_us, "us", "libuv",
-                        uv.result.max_lateness_us, 1);
+    bench::print_figure("timers.peak_rss." + name, mib(ours.peak_rss_kib), "MiB", "libuv", mib(uv.peak_rss_kib), 1);
+    bench::print_figure("timers.mean_lateness." + name, r.mean_lateness_us, "us", "libuv", uv.result.mean_lateness_us,
+                        1);
+    bench::print_figure("timers.max_lateness." + name, r.max_lateness_us, "us", "libuv", uv.result.max_lateness_us, 1);
     bench::print_figure("timers.wall." + name, r.wall_ms, "ms", "libuv", uv.result.wall_ms, 0);
-    bench::print_figure("timers.loop_iterations." + name, double(r.loop_iterations), "iterations",
-                        "libuv", double(uv.result.loop_iterations));
+    bench::print_figure("timers.loop_iterations." + name, double(r.loop_iterations), "iterations", "libuv",
+                        double(uv.result.loop_iterations));
     print_correctness(name.c_str(), r);
     all_correct = all_correct && correct(r);
   }

@@ -15,8 +15,7 @@ struct unit {
 };
 // Longest names first, so "ms" is not read as "m" followed by garbage.
 constexpr unit units[] = {
-    {"ns", 1.0L}, {"us", 1e3L}, {"µs", 1e3L}, {"ms", 1e6L}, {"s", 1e9L},
-    {"m", 60e9L}, {"h", 3600e9L}, {"d", 86400e9L},
+    {"ns", 1.0L}, {"us", 1e3L}, {"µs", 1e3L}, {"ms", 1e6L}, {"s", 1e9L}, {"m", 60e9L}, {"h", 3600e9L}, {"d", 86400e9L},
 };
 
 constexpr char const* expected = "expected a duration such as 250ms, 1.5s, 2m or 1h (units: ns, us, ms, s, m, h, d)";

@@ -4,8 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <thread>
 
@@ -29,13 +29,17 @@ char const* kind_of(mode_t mode) {
   return "not a regular file";
 }
 
-std::chrono::nanoseconds since_epoch(timespec t) { return std::chrono::seconds(t.tv_sec) + std::chrono::nanoseconds(t.tv_nsec); }
+std::chrono::nanoseconds since_epoch(timespec t) {
+  return std::chrono::seconds(t.tv_sec) + std::chrono::nanoseconds(t.tv_nsec);
+}
 
 file_version version_of(struct stat const& s) {
   return {s.st_dev, s.st_ino, s.st_size, since_epoch(s.st_mtim), since_epoch(s.st_ctim)};
 }
 
-std::string mib(std::size_t bytes) { return std::to_string(bytes >> 20) + " MiB"; }
+std::string mib(std::size_t bytes) {
+  return std::to_string(bytes >> 20) + " MiB";
+}
 
 }  // namespace
 
@@ -51,8 +55,8 @@ std::variant<file_text, std::string> read_job_file_text(std::filesystem::path co
   if (!S_ISREG(before.st_mode))
     return refused(std::string("is ") + kind_of(before.st_mode) + "; expected a regular YAML job file");
   if (static_cast<std::uintmax_t>(before.st_size) > max_job_file_bytes)
-    return refused("is " + std::to_string(before.st_size) + " bytes, over the limit of " +
-                   mib(max_job_file_bytes) + " for a job file");
+    return refused("is " + std::to_string(before.st_size) + " bytes, over the limit of " + mib(max_job_file_bytes) +
+                   " for a job file");
   std::string text(static_cast<std::size_t>(before.st_size), '\0');
   std::size_t got = 0;
   // One byte more than its size: a file that grew is caught here too.
@@ -83,7 +87,8 @@ bool changed_since(std::filesystem::path const& path, file_version const& versio
   if (age >= settle_time) return false;
   // Modified a moment ago (or in the future, by a clock step): perhaps
   // still being written. Sleep out the rest of settle_time and look again.
-  std::this_thread::sleep_for(age < std::chrono::nanoseconds(0) ? std::chrono::nanoseconds(settle_time) : settle_time - age);
+  std::this_thread::sleep_for(age < std::chrono::nanoseconds(0) ? std::chrono::nanoseconds(settle_time)
+                                                                : settle_time - age);
   return changed();
 }
 

@@ -22,7 +22,9 @@ struct handle_closer {
   ~handle_closer() { ::CloseHandle(h); }
 };
 
-std::string last_error_text() { return std::system_category().message(static_cast<int>(::GetLastError())); }
+std::string last_error_text() {
+  return std::system_category().message(static_cast<int>(::GetLastError()));
+}
 
 // FILETIME counts 100 ns from 1601-01-01; the Unix epoch is 11644473600 s later.
 std::chrono::nanoseconds since_epoch(FILETIME t) {
@@ -47,7 +49,9 @@ HANDLE open_shared(std::filesystem::path const& path) {
                        OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr);
 }
 
-std::string mib(std::size_t bytes) { return std::to_string(bytes >> 20) + " MiB"; }
+std::string mib(std::size_t bytes) {
+  return std::to_string(bytes >> 20) + " MiB";
+}
 
 }  // namespace
 
@@ -92,7 +96,8 @@ bool changed_since(std::filesystem::path const& path, file_version const& versio
   if (changed()) return true;
   auto age = std::chrono::system_clock::now().time_since_epoch() - std::max(version.modified, version.changed);
   if (age >= settle_time) return false;
-  std::this_thread::sleep_for(age < std::chrono::nanoseconds(0) ? std::chrono::nanoseconds(settle_time) : settle_time - age);
+  std::this_thread::sleep_for(age < std::chrono::nanoseconds(0) ? std::chrono::nanoseconds(settle_time)
+                                                                : settle_time - age);
   return changed();
 }
 

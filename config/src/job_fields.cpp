@@ -28,7 +28,6 @@ void read_schedule(mapping_reader& r, jobs::schedule_spec& out) {
   r.read("allow_overlap", out.allow_overlap);
 }
 
-
 // --- labels, common to every kind ---------------------------------------------
 //   labels: { site: par1, team: net }
 // Prometheus label names ([a-zA-Z_][a-zA-Z0-9_]*, no leading "__"), none of
@@ -41,16 +40,18 @@ void read_labels(mapping_reader& r, jobs::label_set& out) {
     r.error(n, "'labels' must be a mapping of label_name: value");
     return;
   }
-  static std::string const reserved[] = {"job",   "instance", "job_name", "kind",     "state", "outcome",
-                                         "stat",  "phase",    "le",       "code",     "result", "backend"};
+  static std::string const reserved[] = {"job",  "instance", "job_name", "kind", "state",  "outcome",
+                                         "stat", "phase",    "le",       "code", "result", "backend"};
   jobs::label_set labels = out;
   for (auto const& kv : n.entries()) {
     std::string name(kv.first.scalar());
     bool ok = !name.empty() && (std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_');
     for (unsigned char c : name) ok = ok && (std::isalnum(c) || c == '_');
     if (!ok || name.starts_with("__")) {
-      r.error(kv.first, "label names are letters, digits and '_', not starting with a digit or \"__\" "
-                        "(as in Prometheus), got '" + name + "'");
+      r.error(kv.first,
+              "label names are letters, digits and '_', not starting with a digit or \"__\" "
+              "(as in Prometheus), got '" +
+                  name + "'");
       continue;
     }
     if (std::find(std::begin(reserved), std::end(reserved), name) != std::end(reserved)) {
@@ -60,8 +61,10 @@ void read_labels(mapping_reader& r, jobs::label_set& out) {
     auto value = r.single_line(kv.second, "label '" + name + "'");
     if (!value) continue;
     auto it = std::find_if(labels.begin(), labels.end(), [&](auto const& l) { return l.first == name; });
-    if (it != labels.end()) it->second = std::move(*value);
-    else labels.emplace_back(std::move(name), std::move(*value));
+    if (it != labels.end())
+      it->second = std::move(*value);
+    else
+      labels.emplace_back(std::move(name), std::move(*value));
   }
   std::sort(labels.begin(), labels.end());
   out = std::move(labels);

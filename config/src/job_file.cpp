@@ -61,7 +61,8 @@ void read_listen(mapping_reader& r, listen_address& out) {
   if (!ip_ok || !port_ok || std::stoi(port) > 65535) {
     r.error(r.mark_of("status_listen"),
             "'status_listen' must be a numeric address and port (127.0.0.1:9817, [::1]:9817; port 0 picks a free "
-            "one) or off, got '" + s + "'");
+            "one) or off, got '" +
+                s + "'");
     return;
   }
   out = listen_address{true, ip, static_cast<std::uint16_t>(std::stoi(port))};
@@ -134,13 +135,16 @@ void read_job(loading& l, problems& p, yaml_node const& node, std::size_t index)
   mapping_reader job(node, has_name ? "job '" + name + "'" : r.what(), p);
   job.read("name", name);
   if (!job.read("kind", kind)) {
-    if (!job.map()["kind"].is_defined()) job.error(node, "every job needs a 'kind' (" + jobs::kind_names_listed() + ")");
+    if (!job.map()["kind"].is_defined())
+      job.error(node, "every job needs a 'kind' (" + jobs::kind_names_listed() + ")");
     return;
   }
   if (!kind_from_name(kind)) {
     std::string message = "unknown kind '" + kind + "'";
-    if (auto closest = closest_match(kind, kind_names)) message += "; did you mean '" + *closest + "'?";
-    else message += "; expected " + jobs::kind_names_listed();
+    if (auto closest = closest_match(kind, kind_names))
+      message += "; did you mean '" + *closest + "'?";
+    else
+      message += "; expected " + jobs::kind_names_listed();
     job.error(job.mark_of("kind"), message);
     return;
   }
@@ -196,7 +200,9 @@ void check_files_unchanged(loading& l) {
     }
 }
 
-bool is_blank(yaml_node const& root) { return !root.is_defined() || root.is_null(); }
+bool is_blank(yaml_node const& root) {
+  return !root.is_defined() || root.is_null();
+}
 
 void read_drop_in(loading& l, std::string const& file) {
   problems p(l.diagnostics, file);
@@ -213,8 +219,10 @@ void read_drop_in(loading& l, std::string const& file) {
   if (!top.valid()) return;
   yaml_node list = top.node("jobs");
   top.finish();
-  if (!list.is_defined()) p.at(root.mark(), "expected a 'jobs:' list");
-  else read_jobs(l, p, list);
+  if (!list.is_defined())
+    p.at(root.mark(), "expected a 'jobs:' list");
+  else
+    read_jobs(l, p, list);
 }
 
 void read_includes(loading& l, problems& p, yaml_node const& node, std::filesystem::path const& base_dir) {
@@ -241,8 +249,7 @@ void read_includes(loading& l, problems& p, yaml_node const& node, std::filesyst
   }
 }
 
-job_file parse_main(std::string_view text, std::string const& name, std::filesystem::path const& base_dir,
-                    loading& l) {
+job_file parse_main(std::string_view text, std::string const& name, std::filesystem::path const& base_dir, loading& l) {
   l.result.path = name;
   problems p(l.diagnostics, name);
   auto tree = parse_yaml(text, p);
@@ -260,8 +267,10 @@ job_file parse_main(std::string_view text, std::string const& name, std::filesys
       yaml_node list = top.node("jobs");
       yaml_node include = top.node("include");
       top.finish();
-      if (list.is_defined()) read_jobs(l, p, list);
-      else if (!include.is_defined()) p.at(root.mark(), "expected a 'jobs:' list");
+      if (list.is_defined())
+        read_jobs(l, p, list);
+      else if (!include.is_defined())
+        p.at(root.mark(), "expected a 'jobs:' list");
       if (include.is_defined()) read_includes(l, p, include, base_dir);
     }
   }

@@ -15,8 +15,7 @@ struct entry {
 template <class Spec, void (*Read)(mapping_reader&, Spec&),
           void (*Check)(mapping_reader&, Spec const&, jobs::schedule_spec const&)>
 constexpr entry kind() {
-  return {jobs::kind_index<Spec>,
-          [](mapping_reader& r, jobs::kind_spec& k) { Read(r, *std::get_if<Spec>(&k)); },
+  return {jobs::kind_index<Spec>, [](mapping_reader& r, jobs::kind_spec& k) { Read(r, *std::get_if<Spec>(&k)); },
           [](mapping_reader& r, jobs::kind_spec const& k, jobs::schedule_spec const& s) {
             Check(r, *std::get_if<Spec>(&k), s);
           }};
@@ -28,8 +27,7 @@ constexpr entry registry[] = {
     kind<jobs::fetch_spec, read_fetch, check_fetch>(),
 };
 
-static_assert(jobs::one_entry_per_kind_in_order(registry),
-              "one entry per kind, in kind_spec's order (jobs/spec.hpp)");
+static_assert(jobs::one_entry_per_kind_in_order(registry), "one entry per kind, in kind_spec's order (jobs/spec.hpp)");
 
 }  // namespace
 
@@ -37,8 +35,7 @@ void read_kind_fields(mapping_reader& r, jobs::kind_spec& out) {
   registry[out.index()].read(r, out);
 }
 
-void check_kind_fields(mapping_reader& r, jobs::kind_spec const& kind,
-                       jobs::schedule_spec const& s) {
+void check_kind_fields(mapping_reader& r, jobs::kind_spec const& kind, jobs::schedule_spec const& s) {
   registry[kind.index()].check(r, kind, s);
 }
 

@@ -16,13 +16,11 @@ namespace config::detail {
 void read_kind_fields(mapping_reader& r, jobs::kind_spec& out);
 // The kind's checks on a complete job (required keys, whether a run fits
 // the time it may take).
-void check_kind_fields(mapping_reader& r, jobs::kind_spec const& kind,
-                       jobs::schedule_spec const& s);
+void check_kind_fields(mapping_reader& r, jobs::kind_spec const& kind, jobs::schedule_spec const& s);
 
 // --- each kind's half, in kinds/<kind>.cpp ------------------------------------
 void read_countdown(mapping_reader& r, jobs::countdown_spec& out);
-void check_countdown(mapping_reader& r, jobs::countdown_spec const& c,
-                     jobs::schedule_spec const& s);
+void check_countdown(mapping_reader& r, jobs::countdown_spec const& c, jobs::schedule_spec const& s);
 void read_ping(mapping_reader& r, jobs::ping_spec& out);
 void check_ping(mapping_reader& r, jobs::ping_spec const& p, jobs::schedule_spec const& s);
 void read_fetch(mapping_reader& r, jobs::fetch_spec& out);

@@ -148,8 +148,7 @@ bool mapping_reader::read(std::string const& key, int& out, int min, int max) {
     return false;
   }
   if (*n < min || *n > max) {
-    error(v, "'" + key + "' must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " +
-                 *s);
+    error(v, "'" + key + "' must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " + *s);
     return false;
   }
   out = static_cast<int>(*n);
@@ -166,8 +165,7 @@ bool mapping_reader::read(std::string const& key, std::size_t& out, std::size_t 
     return false;
   }
   if (*n < 0 || static_cast<std::size_t>(*n) < min || static_cast<std::size_t>(*n) > max) {
-    error(v, "'" + key + "' must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " +
-                 *s);
+    error(v, "'" + key + "' must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " + *s);
     return false;
   }
   out = static_cast<std::size_t>(*n);
@@ -193,8 +191,7 @@ bool mapping_reader::read(std::string const& key, std::optional<jobs::duration>&
     return false;
   }
   if (*d < min || *d > max) {
-    error(v, "'" + key + "' must be between " + format_duration(min) + " and " + format_duration(max) + ", got " +
-                 *s);
+    error(v, "'" + key + "' must be between " + format_duration(min) + " and " + format_duration(max) + ", got " + *s);
     return false;
   }
   out = *d;
@@ -212,8 +209,8 @@ bool mapping_reader::read_size(std::string const& key, std::size_t& out, std::si
     return false;
   }
   if (*n < min || *n > max) {
-    error(v, "'" + key + "' must be between " + std::to_string(min) + " and " + std::to_string(max) +
-                 " bytes, got " + *s);
+    error(v,
+          "'" + key + "' must be between " + std::to_string(min) + " and " + std::to_string(max) + " bytes, got " + *s);
     return false;
   }
   out = *n;

@@ -50,8 +50,7 @@ class mapping_reader {
   bool read(std::string const& key, int& out, int min, int max);
   bool read(std::string const& key, std::size_t& out, std::size_t min, std::size_t max);
   bool read(std::string const& key, jobs::duration& out, jobs::duration min, jobs::duration max);
-  bool read(std::string const& key, std::optional<jobs::duration>& out, jobs::duration min,
-            jobs::duration max);
+  bool read(std::string const& key, std::optional<jobs::duration>& out, jobs::duration min, jobs::duration max);
   bool read_size(std::string const& key, std::size_t& out, std::size_t min, std::size_t max);
 
   // The raw value, for shapes of their own (lists, maps); an invalid node

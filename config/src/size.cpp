@@ -12,9 +12,8 @@ struct unit {
   long double bytes;
 };
 constexpr unit units[] = {
-    {"B", 1.0L},
-    {"KiB", 1024.0L}, {"MiB", 1024.0L * 1024}, {"GiB", 1024.0L * 1024 * 1024},
-    {"kB", 1e3L}, {"KB", 1e3L}, {"MB", 1e6L}, {"GB", 1e9L},
+    {"B", 1.0L},  {"KiB", 1024.0L}, {"MiB", 1024.0L * 1024}, {"GiB", 1024.0L * 1024 * 1024}, {"kB", 1e3L}, {"KB", 1e3L},
+    {"MB", 1e6L}, {"GB", 1e9L},
 };
 constexpr char const* expected = "expected a size such as 512, 64KiB, 10MiB or 1GiB";
 }  // namespace

@@ -55,8 +55,7 @@ class yaml_builder : public YAML::EventHandler {
     auto i = add(m, yaml_tree::type::alias, 0);
     tree_.records_[i].a = named.node;
   }
-  void OnSequenceStart(YAML::Mark const& m, std::string const&, YAML::anchor_t a,
-                       YAML::EmitterStyle::value) override {
+  void OnSequenceStart(YAML::Mark const& m, std::string const&, YAML::anchor_t a, YAML::EmitterStyle::value) override {
     open(m, a, yaml_tree::type::sequence);
   }
   void OnSequenceEnd() override { close(); }
@@ -82,8 +81,10 @@ class yaml_builder : public YAML::EventHandler {
     tree_.records_.push_back({kind, static_cast<std::uint32_t>(m.line), static_cast<std::uint32_t>(m.column)});
     if (!open_.empty()) {
       auto& parent = tree_.records_[open_.back().node];
-      if (parent.b == yaml_tree::none) parent.a = i;
-      else tree_.records_[parent.b].next = i;
+      if (parent.b == yaml_tree::none)
+        parent.a = i;
+      else
+        tree_.records_[parent.b].next = i;
       parent.b = i;
     }
     if (anchor) anchor_slot(anchor).node = i;

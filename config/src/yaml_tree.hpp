@@ -135,9 +135,7 @@ class yaml_tree {
 
   record const& at(std::uint32_t i) const noexcept { return records_[i]; }
   // The node an alias names; any other node itself.
-  std::uint32_t resolve(std::uint32_t i) const noexcept {
-    return records_[i].kind == type::alias ? records_[i].a : i;
-  }
+  std::uint32_t resolve(std::uint32_t i) const noexcept { return records_[i].kind == type::alias ? records_[i].a : i; }
 
   std::vector<record> records_;
   std::string text_;  // every scalar's text, one after the other
@@ -153,14 +151,18 @@ std::variant<yaml_tree, yaml_over_budget> read_yaml(std::string_view text);
 inline yaml_node::yaml_node(yaml_tree const* tree, std::uint32_t index) noexcept
     : tree_(tree), index_(tree->resolve(index)) {}
 
-inline bool yaml_node::is_null() const noexcept { return tree_ && tree_->at(index_).kind == yaml_tree::type::null; }
+inline bool yaml_node::is_null() const noexcept {
+  return tree_ && tree_->at(index_).kind == yaml_tree::type::null;
+}
 inline bool yaml_node::is_scalar() const noexcept {
   return tree_ && tree_->at(index_).kind == yaml_tree::type::scalar;
 }
 inline bool yaml_node::is_sequence() const noexcept {
   return tree_ && tree_->at(index_).kind == yaml_tree::type::sequence;
 }
-inline bool yaml_node::is_map() const noexcept { return tree_ && tree_->at(index_).kind == yaml_tree::type::map; }
+inline bool yaml_node::is_map() const noexcept {
+  return tree_ && tree_->at(index_).kind == yaml_tree::type::map;
+}
 
 inline std::string_view yaml_node::scalar() const noexcept {
   if (!is_scalar()) return {};

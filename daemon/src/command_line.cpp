@@ -53,8 +53,8 @@ std::variant<command_line, int> parse_command_line(int argc, char** argv) {
       ->default_str("info");
 #if defined(_WIN32)
   app.add_flag("--service", c.service,
-               "Run as a Windows service (the Service Control Manager starts it so; logs go to " +
-                   service_log_file() + " unless --log-file says otherwise)");
+               "Run as a Windows service (the Service Control Manager starts it so; logs go to " + service_log_file() +
+                   " unless --log-file says otherwise)");
 #endif
   std::size_t n = 0;
   auto* schedule = app.add_option("--print-schedule", n, "Print the next N run instants of each job, then exit")

@@ -58,6 +58,8 @@ config::job_file job_source::load() const {
   return compact;
 }
 
-std::string job_source::name() const { return path_ ? *path_ : std::string(default_job_file_name); }
+std::string job_source::name() const {
+  return path_ ? *path_ : std::string(default_job_file_name);
+}
 
 }  // namespace reactord

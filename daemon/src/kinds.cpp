@@ -19,9 +19,7 @@ struct entry {
 template <class Spec, void (*Fields)(std::vector<field>&, typename Spec::result const&)>
 constexpr entry kind() {
   return {jobs::kind_index<Spec>,
-          [](std::vector<field>& f, jobs::kind_result const& d) {
-            Fields(f, *std::get_if<typename Spec::result>(&d));
-          },
+          [](std::vector<field>& f, jobs::kind_result const& d) { Fields(f, *std::get_if<typename Spec::result>(&d)); },
           nullptr, nullptr};
 }
 template <class Spec, void (*Fields)(std::vector<field>&, typename Spec::result const&),
@@ -42,8 +40,7 @@ constexpr entry registry[] = {
     kind<jobs::fetch_spec, fetch_fields, fetch_records, fetch_metrics>(),
 };
 
-static_assert(jobs::one_entry_per_kind_in_order(registry),
-              "one entry per kind, in kind_spec's order (jobs/spec.hpp)");
+static_assert(jobs::one_entry_per_kind_in_order(registry), "one entry per kind, in kind_spec's order (jobs/spec.hpp)");
 
 // The entry of the kind that reported `details`; null for no details.
 entry const* entry_of(jobs::kind_result const& details) {

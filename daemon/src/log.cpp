@@ -209,7 +209,8 @@ event_log::event_log(log_options const& o)
   auto windows_log = std::make_shared<spdlog::sinks::win_eventlog_sink_mt>("reactord");
   windows_log->set_level(spdlog::level::err);
   windows_log->set_pattern("%v");
-  sink = std::make_shared<spdlog::sinks::dist_sink_mt>(std::vector<spdlog::sink_ptr>{std::move(sink), std::move(windows_log)});
+  sink = std::make_shared<spdlog::sinks::dist_sink_mt>(
+      std::vector<spdlog::sink_ptr>{std::move(sink), std::move(windows_log)});
 #endif
   writer_ = std::make_unique<writer>(std::move(sink), o.queue_size);
 }
@@ -238,8 +239,8 @@ void event_log::write(log_level lv, std::string_view message, std::vector<field>
   // new file says so first.
   if (file_sink_) {
     if (std::string why = file_sink_->take_reopen_reason(); !why.empty())
-      writer_->push({spdlog::level::warn, spdlog::log_clock::now(),
-                     render(style_, "log file reopened", {{"reason", why}})});
+      writer_->push(
+          {spdlog::level::warn, spdlog::log_clock::now(), render(style_, "log file reopened", {{"reason", why}})});
   }
   auto l = to_spdlog(lv);
   if (l < min_level_) return;
@@ -279,12 +280,22 @@ reactor::deadline event_log::next_handoff(reactor::deadline now) const noexcept 
   return reactor::deadline(reactor::deadline::duration(since_epoch - since_epoch % step + step));
 }
 
-bool event_log::enabled(log_level lv) const { return to_spdlog(lv) >= min_level_; }
+bool event_log::enabled(log_level lv) const {
+  return to_spdlog(lv) >= min_level_;
+}
 
-std::uint64_t event_log::dropped() const { return writer_->dropped.load(); }
-std::uint64_t event_log::write_errors() const { return writer_->errors.load(); }
-std::uint64_t event_log::handoffs() const { return writer_->handoffs.load(); }
-void event_log::flush() { writer_->flush(); }
+std::uint64_t event_log::dropped() const {
+  return writer_->dropped.load();
+}
+std::uint64_t event_log::write_errors() const {
+  return writer_->errors.load();
+}
+std::uint64_t event_log::handoffs() const {
+  return writer_->handoffs.load();
+}
+void event_log::flush() {
+  writer_->flush();
+}
 void event_log::reopen() {
   if (file_sink_) file_sink_->reopen();
 }

@@ -57,7 +57,7 @@ using string_pairs = std::vector<std::pair<std::string, std::string>>;
 
 struct log_options {
   log_format style = log_format::text;
-  std::string file;              // empty: stdout
+  std::string file;                // empty: stdout
   std::string min_level = "info";  // trace, debug, info, warn, error, critical, off
   std::size_t queue_size = 8192;   // records waiting for the writer thread
   // With a loop attached: records written within this long of the last
@@ -83,8 +83,7 @@ struct field {
   field(std::string_view k, std::vector<double> v) : key(k), value(std::move(v)) {}
   field(std::string_view k, string_pairs const* v) : key(k), value(v) {}
   template <class I>
-    requires std::is_integral_v<I>
-  field(std::string_view k, I v) : key(k), value(static_cast<long long>(v)) {}
+  requires std::is_integral_v<I> field(std::string_view k, I v) : key(k), value(static_cast<long long>(v)) {}
 };
 
 class event_log {
@@ -126,7 +125,7 @@ class event_log {
   log_format style_;
   spdlog::level::level_enum min_level_ = spdlog::level::info;
   std::shared_ptr<log_file_sink> file_sink_;  // null when logging to stdout
-  std::unique_ptr<writer> writer_;  // the writer thread and its queue
+  std::unique_ptr<writer> writer_;            // the writer thread and its queue
   reactor::loop* loop_ = nullptr;
   std::thread::id loop_thread_;
   std::unique_ptr<handoff_timer> handoff_timer_;

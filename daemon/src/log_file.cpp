@@ -77,6 +77,8 @@ void log_file_sink::sink_it_(spdlog::details::log_msg const& msg) {
   size_ += formatted.size();
 }
 
-void log_file_sink::flush_() { file_.flush(); }
+void log_file_sink::flush_() {
+  file_.flush();
+}
 
 }  // namespace reactord

@@ -20,7 +20,7 @@ bool stdout_is_journal() {
   if (!env) return false;
   std::uintmax_t dev = 0, ino = 0;
   if (std::sscanf(env, "%" SCNuMAX ":%" SCNuMAX, &dev, &ino) != 2) return false;
-  struct stat st{};
+  struct stat st {};
   if (::fstat(STDOUT_FILENO, &st) != 0) return false;
   return st.st_dev == dev && st.st_ino == ino;
 }
@@ -47,6 +47,8 @@ class syslog_priority_flag final : public spdlog::custom_flag_formatter {
 
 }  // namespace
 
-void add_syslog_priority_flag(spdlog::pattern_formatter& f, char flag) { f.add_flag<syslog_priority_flag>(flag); }
+void add_syslog_priority_flag(spdlog::pattern_formatter& f, char flag) {
+  f.add_flag<syslog_priority_flag>(flag);
+}
 
 }  // namespace reactord

@@ -19,8 +19,10 @@ namespace {
 void append_text_value(std::string& out, std::string_view s) {
   bool bare = !s.empty();
   for (unsigned char c : s) bare = bare && c > ' ' && c < 0x7f && c != '"' && c != '=' && c != '\\';
-  if (bare) out += s;
-  else append_json_string(out, s);
+  if (bare)
+    out += s;
+  else
+    append_json_string(out, s);
 }
 
 // fmt, not printf: no locale, no varargs parsing; a tenth of the time.
@@ -87,20 +89,25 @@ std::string render(log_format style, std::string_view message, std::vector<field
     std::visit(
         [&](auto const& v) {
           using V = std::decay_t<decltype(v)>;
-          if constexpr (std::is_same_v<V, bool>) out += v ? "true" : "false";
-          else if constexpr (std::is_same_v<V, long long> || std::is_same_v<V, double>) append_number(out, v);
+          if constexpr (std::is_same_v<V, bool>)
+            out += v ? "true" : "false";
+          else if constexpr (std::is_same_v<V, long long> || std::is_same_v<V, double>)
+            append_number(out, v);
           else if constexpr (std::is_same_v<V, std::vector<double>>) {
             if (style == log_format::json) out += '[';
             for (std::size_t i = 0; i < v.size(); ++i) {
               if (i) out += ',';
               append_number(out, v[i]);
             }
-            if (style == log_format::json) out += ']';
-            else if (v.empty()) out += "\"\"";
+            if (style == log_format::json)
+              out += ']';
+            else if (v.empty())
+              out += "\"\"";
           } else if constexpr (std::is_same_v<V, string_pairs const*>) {
-          }
-          else if (style == log_format::json) append_json_string(out, v);
-          else append_text_value(out, v);
+          } else if (style == log_format::json)
+            append_json_string(out, v);
+          else
+            append_text_value(out, v);
         },
         f.value);
   }

@@ -16,9 +16,9 @@
 #include "metrics.hpp"
 #include "once.hpp"
 #include "process_setup.hpp"
-#include "reload_verdict.hpp"
 #include "reactor/loop.hpp"
 #include "reactor/signal.hpp"
+#include "reload_verdict.hpp"
 #include "result_log.hpp"
 #include "service.hpp"
 #include "system_paths.hpp"
@@ -150,8 +150,10 @@ int run(command_line const& cli) {
       p.requests = requests;
       return p;
     };
-    status_pages pages{[&] { return render_healthz({}, figures()); }, [&] { return [figures = figures()] { return render_metrics({}, figures); }; }};
-    bool ok = loop->run(run_each_job_once(file.jobs, file.settings.max_concurrency, sink, listener ? &*listener : nullptr, pages, requests));
+    status_pages pages{[&] { return render_healthz({}, figures()); },
+                       [&] { return [figures = figures()] { return render_metrics({}, figures); }; }};
+    bool ok = loop->run(run_each_job_once(file.jobs, file.settings.max_concurrency, sink,
+                                          listener ? &*listener : nullptr, pages, requests));
     log.info(ok ? "once: every job succeeded" : "once: some jobs did not succeed",
              {{"results", sink.results()}, {"unsuccessful", sink.unsuccessful()}});
     return ok ? exit_ok : exit_failure;

@@ -139,7 +139,8 @@ std::string render_metrics(std::vector<jobs::job_status> const& js, process_figu
   family(out, "reactord_backend_info", "gauge", "The reactor backend in use.")
       .sample("backend=\"" + label_value(p.backend) + "\"", 1);
   family(out, "reactord_uptime_seconds", "gauge", "Seconds since start.").sample("", p.uptime_seconds);
-  family(out, "reactord_process_resident_memory_bytes", "gauge", "Resident memory.").sample("", double(resident_bytes()));
+  family(out, "reactord_process_resident_memory_bytes", "gauge", "Resident memory.")
+      .sample("", double(resident_bytes()));
   family(out, "reactord_process_cpu_seconds_total", "counter", "User and system CPU time.").sample("", cpu_seconds());
   family(out, "reactord_log_dropped_total", "counter", "Log records dropped because the log queue was full.")
       .sample("", double(p.log_dropped));

@@ -14,7 +14,9 @@ void service_notifier::send(std::string const& message) {
   (void)sd_notify(0, message.c_str());
 }
 
-void service_notifier::ready(std::string const& s) { send("READY=1\nSTATUS=" + s); }
+void service_notifier::ready(std::string const& s) {
+  send("READY=1\nSTATUS=" + s);
+}
 
 void service_notifier::reloading(std::uint64_t monotonic_usec) {
   // systemd (>= 253) wants the reload's start time, so it can tell this
@@ -22,9 +24,15 @@ void service_notifier::reloading(std::uint64_t monotonic_usec) {
   send("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(monotonic_usec));
 }
 
-void service_notifier::stopping(std::string const& s) { send("STOPPING=1\nSTATUS=" + s); }
-void service_notifier::status(std::string const& s) { send("STATUS=" + s); }
-void service_notifier::watchdog() { send("WATCHDOG=1"); }
+void service_notifier::stopping(std::string const& s) {
+  send("STOPPING=1\nSTATUS=" + s);
+}
+void service_notifier::status(std::string const& s) {
+  send("STATUS=" + s);
+}
+void service_notifier::watchdog() {
+  send("WATCHDOG=1");
+}
 void service_notifier::shutdown_grace(reactor::clock::duration) {}
 
 std::optional<reactor::clock::duration> service_notifier::watchdog_period() {

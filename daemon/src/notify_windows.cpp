@@ -9,16 +9,22 @@
 namespace reactord {
 
 void service_notifier::send(std::string const&) {}
-void service_notifier::ready(std::string const&) { windows_service::report_running(); }
+void service_notifier::ready(std::string const&) {
+  windows_service::report_running();
+}
 void service_notifier::reloading(std::uint64_t) {}
-void service_notifier::stopping(std::string const&) { windows_service::report_stopping(); }
+void service_notifier::stopping(std::string const&) {
+  windows_service::report_stopping();
+}
 void service_notifier::status(std::string const&) {}
 void service_notifier::watchdog() {}
 void service_notifier::shutdown_grace(reactor::clock::duration grace) {
   windows_service::set_shutdown_grace(std::chrono::duration_cast<std::chrono::milliseconds>(grace));
 }
 
-std::optional<reactor::clock::duration> service_notifier::watchdog_period() { return std::nullopt; }
+std::optional<reactor::clock::duration> service_notifier::watchdog_period() {
+  return std::nullopt;
+}
 
 reactor::task<void> watchdog_loop(service_notifier&, reactor::clock::duration) {
   reactor::event never;  // watchdog_period() is empty, so this never runs

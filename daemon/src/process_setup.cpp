@@ -21,8 +21,7 @@ void make_standard_fds_safe() noexcept {
 void block_signals_for_life() noexcept {
   sigset_t all;
   ::sigfillset(&all);
-  for (int fault : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS, SIGQUIT})
-    ::sigdelset(&all, fault);
+  for (int fault : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS, SIGQUIT}) ::sigdelset(&all, fault);
   // Job control keeps working in a terminal.
   for (int stop : {SIGTSTP, SIGTTIN, SIGTTOU, SIGCONT}) ::sigdelset(&all, stop);
   ::pthread_sigmask(SIG_BLOCK, &all, nullptr);

@@ -39,8 +39,11 @@ void result_log::on_result(jobs::run_result const& r) {
   if (r.result != jobs::outcome::success) ++unsuccessful_;
   if (log_.enabled(log_level::trace)) {
     // The scheduler's decision for this run: when it was due, when it began.
-    log_.write(log_level::trace, "run", {{"job", std::string_view(r.job)}, {"labels", &r.labels},
-                                         {"late_ms", ms(r.lateness)}, {"took_ms", ms(r.took)}});
+    log_.write(log_level::trace, "run",
+               {{"job", std::string_view(r.job)},
+                {"labels", &r.labels},
+                {"late_ms", ms(r.lateness)},
+                {"took_ms", ms(r.took)}});
   }
   if (log_.enabled(log_level::debug)) write_kind_records(log_, r);
   log_.write(level_of(r.result), "result", result_fields(r));
@@ -59,16 +62,17 @@ void result_log::on_state_change(jobs::state_change const& c) {
 }
 
 void result_log::on_event(jobs::job_spec const& job, std::string const& message) {
-  log_.info("event", {{"job", std::string_view(job.name)}, {"labels", &job.labels}, {"event", std::string_view(message)}});
+  log_.info("event",
+            {{"job", std::string_view(job.name)}, {"labels", &job.labels}, {"event", std::string_view(message)}});
 }
 
 void result_log::on_skipped(jobs::job_spec const& job, reactor::deadline, std::size_t slots, jobs::skip_reason why) {
-  log_.warn("skipped", {{"job", std::string_view(job.name)},
-                        {"labels", &job.labels},
-                        {"slots", slots},
-                        {"reason", why == jobs::skip_reason::still_running
-                                       ? "the previous run was still going when this slot came"
-                                       : "the loop was stalled past these slots"}});
+  log_.warn("skipped",
+            {{"job", std::string_view(job.name)},
+             {"labels", &job.labels},
+             {"slots", slots},
+             {"reason", why == jobs::skip_reason::still_running ? "the previous run was still going when this slot came"
+                                                                : "the loop was stalled past these slots"}});
 }
 
 }  // namespace reactord

@@ -1,7 +1,7 @@
 #include "service.hpp"
 
-#include <csignal>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 
@@ -52,8 +52,8 @@ struct running_state {
   std::string summary() const {
     // Every 10 s: counts only, no copy of 50,000 jobs' last results.
     auto n = scheduler.state_counts();
-    std::string s = std::to_string(scheduler.job_count()) + " jobs: " + std::to_string(n[1]) + " up, " + std::to_string(n[2]) +
-                    " degraded, " + std::to_string(n[3]) + " down";
+    std::string s = std::to_string(scheduler.job_count()) + " jobs: " + std::to_string(n[1]) + " up, " +
+                    std::to_string(n[2]) + " degraded, " + std::to_string(n[3]) + " down";
     if (n[0]) s += ", " + std::to_string(n[0]) + " not run yet";
     return s;
   }
@@ -70,7 +70,9 @@ struct running_state {
     log.info("reload requested", {{"job_file", source.name()}});
     notifier.reloading(began);
     reload_verdict verdict{++reloads, began, false, {}};
-    auto kept = [this] { return "; the " + std::to_string(scheduler.job_count()) + " running jobs are kept unchanged"; };
+    auto kept = [this] {
+      return "; the " + std::to_string(scheduler.job_count()) + " running jobs are kept unchanged";
+    };
     bool applying = false;
     try {
       auto load = [src = source] { return src.load(); };  // named first: see to_thread.hpp
@@ -84,8 +86,11 @@ struct running_state {
       verdict.applied = true;
       verdict.reason = std::to_string(s.added) + " added, " + std::to_string(s.changed) + " changed, " +
                        std::to_string(s.removed) + " removed, " + std::to_string(s.unchanged) + " unchanged";
-      log.info("reload: " + verdict.reason, {{"added", s.added}, {"changed", s.changed}, {"removed", s.removed},
-                                            {"unchanged", s.unchanged}, {"jobs", jobs}});
+      log.info("reload: " + verdict.reason, {{"added", s.added},
+                                             {"changed", s.changed},
+                                             {"removed", s.removed},
+                                             {"unchanged", s.unchanged},
+                                             {"jobs", jobs}});
     } catch (config::config_error const& e) {
       ++reloads_failed;
       auto const& all = e.diagnostics();
@@ -188,9 +193,10 @@ std::optional<reactor::socket> open_status_listener(config::listen_address const
     log.info("status endpoint listening", {{"address", s.local_address().to_string()}});
     return s;
   } catch (std::system_error const& e) {
-    log.error("status endpoint cannot listen; not starting (free the port, or set daemon.status_listen to "
-              "another address or to off)",
-              {{"address", addr->to_string()}, {"error", e.what()}});
+    log.error(
+        "status endpoint cannot listen; not starting (free the port, or set daemon.status_listen to "
+        "another address or to off)",
+        {{"address", addr->to_string()}, {"error", e.what()}});
     throw startup_error("status endpoint cannot listen");
   }
 }

@@ -51,9 +51,7 @@ DWORD WINAPI on_control(DWORD control, DWORD, void*, void*) {
       reactor::signal_source::deliver(SIGTERM);
       return NO_ERROR;
     case SERVICE_CONTROL_PARAMCHANGE:
-    case reload_control:
-      reactor::signal_source::deliver(SIGHUP);
-      return NO_ERROR;
+    case reload_control: reactor::signal_source::deliver(SIGHUP); return NO_ERROR;
     case SERVICE_CONTROL_INTERROGATE: return NO_ERROR;
     default: return ERROR_CALL_NOT_IMPLEMENTED;
   }
@@ -95,8 +93,12 @@ int run(std::function<int()> body) {
   return exit_status;
 }
 
-void report_running() { report(SERVICE_RUNNING); }
-void report_stopping() { report(SERVICE_STOP_PENDING, stop_wait_hint_ms); }
+void report_running() {
+  report(SERVICE_RUNNING);
+}
+void report_stopping() {
+  report(SERVICE_STOP_PENDING, stop_wait_hint_ms);
+}
 
 void set_shutdown_grace(std::chrono::milliseconds grace) {
   auto hint = grace + stop_margin;

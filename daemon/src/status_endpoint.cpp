@@ -100,7 +100,6 @@ struct metrics_cache {
   }
 };
 
-
 // Closing a socket that still holds unread input makes the kernel send RST,
 // and a client that is still sending (an oversized request) may then lose
 // the answer it has not read yet. So, like nginx's lingering_close: stop
@@ -211,8 +210,8 @@ reactor::task<void> serve_status(reactor::socket& listener, status_pages const& 
         }
       }
       auto state = std::make_shared<connection_state>();
-      auto handle = connections.spawn(
-          serve_connection(std::move(accepted.value()), pages, counters, limits, cache, state));
+      auto handle =
+          connections.spawn(serve_connection(std::move(accepted.value()), pages, counters, limits, cache, state));
       open.push_back({std::move(handle), std::move(state)});
     }
   });

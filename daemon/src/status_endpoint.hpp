@@ -36,12 +36,12 @@ struct status_pages {
 };
 
 struct status_counters {
-  std::uint64_t ok = 0;          // 200
-  std::uint64_t not_found = 0;   // 404
+  std::uint64_t ok = 0;           // 200
+  std::uint64_t not_found = 0;    // 404
   std::uint64_t not_allowed = 0;  // 405
-  std::uint64_t bad = 0;         // 400
-  std::uint64_t timed_out = 0;   // 408
-  std::uint64_t refused = 0;     // over the connection limit (the new one, or the oldest idle one)
+  std::uint64_t bad = 0;          // 400
+  std::uint64_t timed_out = 0;    // 408
+  std::uint64_t refused = 0;      // over the connection limit (the new one, or the oldest idle one)
 };
 
 struct status_limits {

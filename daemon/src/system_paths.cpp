@@ -2,7 +2,11 @@
 
 namespace reactord {
 
-std::string system_job_file() { return "/etc/reactord/jobs.yaml"; }
-std::string service_log_file() { return {}; }
+std::string system_job_file() {
+  return "/etc/reactord/jobs.yaml";
+}
+std::string service_log_file() {
+  return {};
+}
 
 }  // namespace reactord

@@ -17,7 +17,9 @@ std::filesystem::path data_folder() {
 
 }  // namespace
 
-std::string system_job_file() { return (data_folder() / "jobs.yaml").string(); }
+std::string system_job_file() {
+  return (data_folder() / "jobs.yaml").string();
+}
 
 std::string service_log_file() {
   std::filesystem::path logs = data_folder() / "logs";

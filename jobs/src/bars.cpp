@@ -75,11 +75,10 @@ bool check_fetch(fetch_bars const& bars, fetch_result const& f, run_result& r, o
       char days[40];
       std::snprintf(days, sizeof days, "%.1f", std::chrono::duration<double, std::ratio<86400>>(left).count());
       crossed(r, o, level, "cert_expires_within",
-              left < duration::zero()
-                  ? std::string("the certificate expired ") + (days + 1) + " days ago, within " +
-                        bar_text(*bars.cert_expires_within)
-                  : std::string("the certificate expires in ") + days + " days, within " +
-                        bar_text(*bars.cert_expires_within));
+              left < duration::zero() ? std::string("the certificate expired ") + (days + 1) + " days ago, within " +
+                                            bar_text(*bars.cert_expires_within)
+                                      : std::string("the certificate expires in ") + days + " days, within " +
+                                            bar_text(*bars.cert_expires_within));
       return true;
     }
   }

@@ -19,8 +19,8 @@ std::variant<body_pattern, std::string> body_pattern::compile(std::string source
   if (!compiled->ok()) {
     // RE2 says "pattern too large - compile failed" when max_mem is passed.
     if (compiled->error_code() == RE2::ErrorPatternTooLarge)
-      return "the pattern compiles to more than the limit of " + std::to_string(max_memory_bytes >> 20) +
-             " MiB (" + compiled->error() + ")";
+      return "the pattern compiles to more than the limit of " + std::to_string(max_memory_bytes >> 20) + " MiB (" +
+             compiled->error() + ")";
     return compiled->error();
   }
   if (int size = compiled->ProgramSize(); size > max_program_size)

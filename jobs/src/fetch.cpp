@@ -55,8 +55,7 @@ struct transfer_guard {
   pooled_easy handle;
   curl_transfer t;
   bool added = false;
-  transfer_guard(http_client::impl& c, fetch_spec const& spec)
-      : client(c), handle(c.take_easy(spec)) {
+  transfer_guard(http_client::impl& c, fetch_spec const& spec) : client(c), handle(c.take_easy(spec)) {
     t.easy = handle.easy;
   }
   ~transfer_guard() {
@@ -289,25 +288,22 @@ reactor::task<run_result> run_fetch(fetch_spec const& spec, job_context& ctx) {
 
   CURLcode code = g.t.code;
   if (r.too_large || code == CURLE_FILESIZE_EXCEEDED) {
-    fail("max_body_bytes", "body larger than " + std::to_string(spec.max_body_bytes) + " bytes, transfer aborted after " +
-                               std::to_string(fr.bytes) + " bytes");
+    fail("max_body_bytes", "body larger than " + std::to_string(spec.max_body_bytes) +
+                               " bytes, transfer aborted after " + std::to_string(fr.bytes) + " bytes");
   } else if (code == CURLE_PEER_FAILED_VERIFICATION) {
-    fail("verify_tls", std::string("TLS verification failed: ") +
-                           (r.error[0] ? r.error : curl_easy_strerror(code)));
-  } else if (g.t.socket_error && (code == CURLE_GOT_NOTHING || code == CURLE_PARTIAL_FILE ||
-                                   code == CURLE_RECV_ERROR)) {
+    fail("verify_tls", std::string("TLS verification failed: ") + (r.error[0] ? r.error : curl_easy_strerror(code)));
+  } else if (g.t.socket_error &&
+             (code == CURLE_GOT_NOTHING || code == CURLE_PARTIAL_FILE || code == CURLE_RECV_ERROR)) {
     // curl read an end of stream where its recv would have failed: the
     // reactor took the socket's error first (http_client.hpp). Said as curl
     // says it on the other backends.
     out.result = outcome::failure;
-    out.message = std::string(curl_easy_strerror(CURLE_RECV_ERROR)) +
-                  ": Recv failure: " + g.t.socket_error.message();
+    out.message = std::string(curl_easy_strerror(CURLE_RECV_ERROR)) + ": Recv failure: " + g.t.socket_error.message();
   } else if (code != CURLE_OK) {
     out.result = outcome::failure;
     out.message = std::string(curl_easy_strerror(code)) + (r.error[0] ? ": " : "") + r.error;
   } else if (!status_expected(fr.status, spec.expected_status)) {
-    fail("expected_status", "status " + std::to_string(fr.status) + " is not in " +
-                                describe(spec.expected_status));
+    fail("expected_status", "status " + std::to_string(fr.status) + " is not in " + describe(spec.expected_status));
   } else if (r.keep_body) {
     if (auto [what, why] = co_await check_body(spec, std::move(r.body)); !what.empty())
       fail(std::move(what), std::move(why));

@@ -25,8 +25,10 @@ constexpr auto bound_durations = [] {
 // registry does not know, which keeps the two every job has.
 template <std::size_t Kind>
 constexpr std::span<series const> own_series() noexcept {
-  if constexpr (Kind < kind_count) return std::variant_alternative_t<Kind, kind_spec>::histograms;
-  else return {};
+  if constexpr (Kind < kind_count)
+    return std::variant_alternative_t<Kind, kind_spec>::histograms;
+  else
+    return {};
 }
 
 template <std::size_t... K>
@@ -50,8 +52,7 @@ std::size_t index_of(series s, std::size_t kind) noexcept {
 }  // namespace
 
 void histogram::observe(duration d) noexcept {
-  auto at =
-      std::lower_bound(bound_durations.begin(), bound_durations.end(), d) - bound_durations.begin();
+  auto at = std::lower_bound(bound_durations.begin(), bound_durations.end(), d) - bound_durations.begin();
   ++counts[static_cast<std::size_t>(at)];
   sum += std::chrono::duration<double>(d).count();
 }
@@ -79,8 +80,7 @@ struct run_histograms::block_of final : block {
   std::size_t bytes() const noexcept override { return sizeof *this; }
 };
 
-run_histograms::run_histograms(run_histograms const& other)
-    : block_(other.block_ ? other.block_->clone() : nullptr) {}
+run_histograms::run_histograms(run_histograms const& other) : block_(other.block_ ? other.block_->clone() : nullptr) {}
 
 run_histograms& run_histograms::operator=(run_histograms const& other) {
   if (this != &other) block_ = other.block_ ? other.block_->clone() : nullptr;
@@ -98,7 +98,8 @@ void run_histograms::record(run_result const& r) {
     std::size_t kind = kind_index_named(r.kind);  // kind_count: none the registry knows
     [&]<std::size_t... K>(std::index_sequence<K...>) {
       ((K == kind ? (block_ = std::make_unique<block_of<K>>(), true) : false) || ...);
-    }(std::make_index_sequence<kind_count + 1>{});
+    }
+    (std::make_index_sequence<kind_count + 1>{});
   }
   auto h = block_->all();
   h[0].observe(r.took);

@@ -21,15 +21,16 @@ namespace {
 void init_curl_once() {
   static std::once_flag once;
   std::call_once(once, [] {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-      throw std::runtime_error("curl_global_init failed");
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw std::runtime_error("curl_global_init failed");
   });
 }
 
 // Sockets are opened and closed through reactor::socket, which knows each
 // platform's way (non-blocking and close-on-exec at once on Linux,
 // overlapped and not inherited on Windows).
-void close_socket(curl_socket_t fd) noexcept { reactor::socket closes_it(fd); }
+void close_socket(curl_socket_t fd) noexcept {
+  reactor::socket closes_it(fd);
+}
 
 unsigned poll_mask_of(int what) {
   switch (what) {
@@ -180,8 +181,7 @@ reactor::task<void> http_client::impl::watch(std::shared_ptr<curl_socket> s) {
     if (s->closing) break;
     // Interrupted: curl changed the mask; wait again with the new one.
     if (ready.error() == std::errc::operation_canceled) continue;
-    socket_action(s->fd, ready ? curl_events_of(static_cast<int>(*ready)) : CURL_CSELECT_ERR,
-                  s->watch.taken_error());
+    socket_action(s->fd, ready ? curl_events_of(static_cast<int>(*ready)) : CURL_CSELECT_ERR, s->watch.taken_error());
   }
 }
 
@@ -213,8 +213,7 @@ void http_client::impl::close_now(curl_socket& s) noexcept {
 int http_client::impl::on_socket(CURL* easy, curl_socket_t fd, int what, void* clientp, void*) {
   auto& self = *static_cast<impl*>(clientp);
   if (curl_transfer* t = nullptr;
-      easy && what != CURL_POLL_REMOVE &&
-      curl_easy_getinfo(easy, CURLINFO_PRIVATE, &t) == CURLE_OK && t)
+      easy && what != CURL_POLL_REMOVE && curl_easy_getinfo(easy, CURLINFO_PRIVATE, &t) == CURLE_OK && t)
     t->fd = fd;  // the transfer's socket now (after the resolver's, if any)
   auto it = self.sockets.find(fd);
   if (it == self.sockets.end()) {

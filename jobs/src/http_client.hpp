@@ -55,12 +55,12 @@ namespace jobs {
 struct curl_socket {
   curl_socket(curl_socket_t s, bool we_own) noexcept : fd(s), owned(we_own), watch(s) {}
 
-  curl_socket_t fd;      // CURL_SOCKET_BAD once closed
-  bool owned = false;    // opened by our OPENSOCKETFUNCTION, so we close it
-  unsigned wanted = 0;   // POLLIN | POLLOUT as curl last asked; 0: not now
-  bool closing = false;  // curl is done with it: the watcher ends (and closes it)
-  bool watched = false;  // a watcher coroutine runs for it
-  reactor::event wake;   // an idle watcher waits here for a mask or a close
+  curl_socket_t fd;         // CURL_SOCKET_BAD once closed
+  bool owned = false;       // opened by our OPENSOCKETFUNCTION, so we close it
+  unsigned wanted = 0;      // POLLIN | POLLOUT as curl last asked; 0: not now
+  bool closing = false;     // curl is done with it: the watcher ends (and closes it)
+  bool watched = false;     // a watcher coroutine runs for it
+  reactor::event wake;      // an idle watcher waits here for a mask or a close
   reactor::fd_watch watch;  // the one readiness wait in flight
 };
 
@@ -70,7 +70,7 @@ struct curl_socket {
 // the setopt calls.
 struct pooled_easy {
   CURL* easy = nullptr;
-  curl_slist* headers = nullptr;            // CURLOPT_HTTPHEADER points here
+  curl_slist* headers = nullptr;             // CURLOPT_HTTPHEADER points here
   std::optional<fetch_spec> configured_for;  // empty: fresh or reset
 };
 

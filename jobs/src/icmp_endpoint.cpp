@@ -21,8 +21,8 @@ namespace {
 // The errnos an ICMP error becomes as a socket's pending error
 // (icmp_err_convert in net/ipv4/icmp.c, icmpv6_err_convert).
 bool is_icmp_errno(int e) {
-  return e == EHOSTUNREACH || e == ENETUNREACH || e == ECONNREFUSED || e == EACCES || e == EPROTO ||
-         e == ENOPROTOOPT || e == EMSGSIZE || e == EOPNOTSUPP;
+  return e == EHOSTUNREACH || e == ENETUNREACH || e == ECONNREFUSED || e == EACCES || e == EPROTO || e == ENOPROTOOPT ||
+         e == EMSGSIZE || e == EOPNOTSUPP;
 }
 
 }  // namespace
@@ -40,8 +40,7 @@ endpoint::endpoint(reactor::socket s, int family, socket_mode mode, std::uint16_
 
 endpoint::~endpoint() = default;
 
-std::optional<endpoint::claimed> endpoint::claim(echo_listener& listener, std::uint32_t echo,
-                                                 std::size_t payload_size,
+std::optional<endpoint::claimed> endpoint::claim(echo_listener& listener, std::uint32_t echo, std::size_t payload_size,
                                                  reactor::clock::duration /*listen_for*/) {
   if (outstanding_.size() > 0xffff) return std::nullopt;
   while (outstanding_.contains(next_sequence_)) ++next_sequence_;
@@ -50,7 +49,9 @@ std::optional<endpoint::claimed> endpoint::claim(echo_listener& listener, std::u
   return c;
 }
 
-void endpoint::release(std::uint16_t sequence) noexcept { outstanding_.erase(sequence); }
+void endpoint::release(std::uint16_t sequence) noexcept {
+  outstanding_.erase(sequence);
+}
 
 int endpoint::send(std::span<std::byte> request, claimed const& c, reactor::socket_address const& to) {
   write_echo_request(request, family_, id_, c.sequence, c.cookie);

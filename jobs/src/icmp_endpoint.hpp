@@ -95,8 +95,8 @@ class endpoint {
   // all 65,536 are outstanding. `listen_for` (how long the run may still
   // count a reply) is the Windows endpoint's request timeout; a socket has
   // no per-echo state to time out, so it is not used here.
-  std::optional<claimed> claim(echo_listener& listener, std::uint32_t echo,
-                               std::size_t payload_size, reactor::clock::duration listen_for);
+  std::optional<claimed> claim(echo_listener& listener, std::uint32_t echo, std::size_t payload_size,
+                               reactor::clock::duration listen_for);
   void release(std::uint16_t sequence) noexcept;
 
   // Writes the request into `request` (8 + payload bytes) and sends it

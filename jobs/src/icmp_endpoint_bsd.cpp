@@ -8,25 +8,31 @@ namespace jobs::icmp::platform {
 
 namespace {
 
-std::string errno_text(int e) { return std::system_category().message(e); }
+std::string errno_text(int e) {
+  return std::system_category().message(e);
+}
 
 }  // namespace
 
 std::string neither_allowed(int family, int datagram_errno, int raw_errno) {
   std::string text = family == AF_INET ? "cannot open an ICMP socket" : "cannot open an ICMPv6 socket";
-  text += ": ICMP datagram sockets are not available (" + errno_text(datagram_errno) +
-          ") and raw sockets need root (" + errno_text(raw_errno) + "). Run reactord as root";
+  text += ": ICMP datagram sockets are not available (" + errno_text(datagram_errno) + ") and raw sockets need root (" +
+          errno_text(raw_errno) + "). Run reactord as root";
   return text;
 }
 
 // macOS keeps the id we write (FreeBSD has no ICMP datagram sockets), and
 // delivers ICMP errors as packets: nothing to set up.
-int prepare_datagram(reactor::socket const&, int, std::uint16_t chosen, std::string&) { return chosen; }
+int prepare_datagram(reactor::socket const&, int, std::uint16_t chosen, std::string&) {
+  return chosen;
+}
 
 // No ICMP_FILTER here: dispatch() drops what is not ours.
 void filter_raw_ipv4(int) {}
 
-void set_receive_buffer(int fd, int bytes) { ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes); }
+void set_receive_buffer(int fd, int bytes) {
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
+}
 
 int receive_batch(int fd, mmsghdr* headers, unsigned count) {
 #if defined(__APPLE__)

@@ -11,9 +11,13 @@ namespace jobs::icmp::platform {
 
 namespace {
 
-std::string errno_text(int e) { return std::system_category().message(e); }
+std::string errno_text(int e) {
+  return std::system_category().message(e);
+}
 
-void set_option(int fd, int level, int name, int value) { ::setsockopt(fd, level, name, &value, sizeof value); }
+void set_option(int fd, int level, int name, int value) {
+  ::setsockopt(fd, level, name, &value, sizeof value);
+}
 
 // The sysctl as the message shows it. Under systemd's ProcSubset=pid (as in
 // reactord's unit) /proc/sys is hidden, so say that rather than "unknown".

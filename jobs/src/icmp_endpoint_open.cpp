@@ -46,7 +46,9 @@ void filter_raw(int fd, int family) {
 
 }  // namespace
 
-char const* to_string(socket_mode m) noexcept { return m == socket_mode::datagram ? "datagram" : "raw"; }
+char const* to_string(socket_mode m) noexcept {
+  return m == socket_mode::datagram ? "datagram" : "raw";
+}
 
 std::unique_ptr<endpoint> endpoint::open(reactor::loop&, int family, std::string& error) {
   int protocol = family == AF_INET ? int(IPPROTO_ICMP) : int(IPPROTO_ICMPV6);
@@ -60,8 +62,7 @@ std::unique_ptr<endpoint> endpoint::open(reactor::loop&, int family, std::string
   if (!s) {
     // Not permitted (Linux: EACCES; macOS/BSD raw: EPERM), or not there at
     // all (BSD has no ICMP datagram sockets: EPROTONOSUPPORT).
-    bool datagram_refused =
-        datagram_errno == EACCES || datagram_errno == EPERM || datagram_errno == EPROTONOSUPPORT;
+    bool datagram_refused = datagram_errno == EACCES || datagram_errno == EPERM || datagram_errno == EPROTONOSUPPORT;
     if (datagram_errno == EAFNOSUPPORT || raw_errno == EAFNOSUPPORT)
       error = family == AF_INET6 ? "IPv6 is not available on this host" : "IPv4 is not available on this host";
     else if (datagram_refused && (raw_errno == EPERM || raw_errno == EACCES))

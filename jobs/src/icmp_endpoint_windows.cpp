@@ -3,7 +3,8 @@
 // and the reader that parses the replies.
 #include "icmp_endpoint.hpp"
 
-#include <iphlpapi.h>
+#include <iphlpapi.h>  // before icmpapi.h, which uses its types
+
 #include <icmpapi.h>
 
 #include <algorithm>
@@ -18,11 +19,10 @@
 // Debian 12's mingw-w64 headers (10.0) declare neither IcmpSendEcho2Ex nor
 // ICMPV6_ECHO_REPLY, though libiphlpapi.a exports the function. Both as in
 // Microsoft's icmpapi.h and ipexport.h (Windows Vista and later).
-extern "C" DWORD WINAPI IcmpSendEcho2Ex(HANDLE IcmpHandle, HANDLE Event, FARPROC ApcRoutine,
-                                        PVOID ApcContext, IPAddr SourceAddress,
-                                        IPAddr DestinationAddress, LPVOID RequestData,
-                                        WORD RequestSize, PIP_OPTION_INFORMATION RequestOptions,
-                                        LPVOID ReplyBuffer, DWORD ReplySize, DWORD Timeout);
+extern "C" DWORD WINAPI IcmpSendEcho2Ex(HANDLE IcmpHandle, HANDLE Event, FARPROC ApcRoutine, PVOID ApcContext,
+                                        IPAddr SourceAddress, IPAddr DestinationAddress, LPVOID RequestData,
+                                        WORD RequestSize, PIP_OPTION_INFORMATION RequestOptions, LPVOID ReplyBuffer,
+                                        DWORD ReplySize, DWORD Timeout);
 
 namespace {
 
@@ -81,8 +81,7 @@ std::unique_ptr<endpoint> endpoint::open(reactor::loop&, int family, std::string
     error = family == AF_INET ? "cannot open an ICMP handle (IcmpCreateFile): "
                               : "cannot open an ICMPv6 handle (Icmp6CreateFile): ";
     error += std::system_category().message(static_cast<int>(e));
-    if (e == ERROR_CALL_NOT_IMPLEMENTED)
-      error += " (wine 8.0 implements only IPv4 echo; Windows has both)";
+    if (e == ERROR_CALL_NOT_IMPLEMENTED) error += " (wine 8.0 implements only IPv4 echo; Windows has both)";
     return nullptr;
   }
   return std::unique_ptr<endpoint>(new endpoint(h, family));
@@ -111,21 +110,21 @@ void WINAPI endpoint::on_request_done(void* context, void*, ULONG) {
   self->completed_.set();
 }
 
-std::optional<endpoint::claimed> endpoint::claim(echo_listener& listener, std::uint32_t echo,
-                                                 std::size_t payload_size,
+std::optional<endpoint::claimed> endpoint::claim(echo_listener& listener, std::uint32_t echo, std::size_t payload_size,
                                                  reactor::clock::duration listen_for) {
   if (outstanding_.size() > 0xffff) return std::nullopt;
   while (outstanding_.contains(next_sequence_)) ++next_sequence_;
   claimed c{next_sequence_++, mix(cookie_secret_ + cookie_counter_++)};
-  outstanding_.emplace(c.sequence, slot{&listener, echo, static_cast<std::uint32_t>(payload_size),
-                                        c.cookie, listen_for});
+  outstanding_.emplace(c.sequence,
+                       slot{&listener, echo, static_cast<std::uint32_t>(payload_size), c.cookie, listen_for});
   return c;
 }
 
-void endpoint::release(std::uint16_t sequence) noexcept { outstanding_.erase(sequence); }
+void endpoint::release(std::uint16_t sequence) noexcept {
+  outstanding_.erase(sequence);
+}
 
-int endpoint::send(std::span<std::byte> request_bytes, claimed const& c,
-                   reactor::socket_address const& to) {
+int endpoint::send(std::span<std::byte> request_bytes, claimed const& c, reactor::socket_address const& to) {
   auto it = outstanding_.find(c.sequence);
   if (it == outstanding_.end()) return -ERROR_INVALID_PARAMETER;
   std::span<std::byte> payload = request_bytes.subspan(echo_header_size);
@@ -157,16 +156,14 @@ int endpoint::send(std::span<std::byte> request_bytes, claimed const& c,
   DWORD rc;
   if (family_ == AF_INET) {
     IPAddr destination = reinterpret_cast<sockaddr_in const*>(to.data())->sin_addr.s_addr;
-    rc = ::IcmpSendEcho2Ex(handle_, nullptr, apc, r.get(), INADDR_ANY, destination,
-                           r->payload.data(), size, nullptr, r->reply.data(),
-                           static_cast<DWORD>(r->reply.size()), timeout_ms);
+    rc = ::IcmpSendEcho2Ex(handle_, nullptr, apc, r.get(), INADDR_ANY, destination, r->payload.data(), size, nullptr,
+                           r->reply.data(), static_cast<DWORD>(r->reply.size()), timeout_ms);
   } else {
     sockaddr_in6 source{};
     source.sin6_family = AF_INET6;
     sockaddr_in6 destination = *reinterpret_cast<sockaddr_in6 const*>(to.data());
-    rc = ::Icmp6SendEcho2(handle_, nullptr, apc, r.get(), &source, &destination,
-                          r->payload.data(), size, nullptr, r->reply.data(),
-                          static_cast<DWORD>(r->reply.size()), timeout_ms);
+    rc = ::Icmp6SendEcho2(handle_, nullptr, apc, r.get(), &source, &destination, r->payload.data(), size, nullptr,
+                          r->reply.data(), static_cast<DWORD>(r->reply.size()), timeout_ms);
   }
   // Asynchronous calls return 0 with ERROR_IO_PENDING. A non-zero count
   // means the reply came at once; the APC is queued all the same (the I/O

@@ -83,8 +83,8 @@ class endpoint {
   reactor::native_handle fd() const noexcept { return reactor::invalid_handle; }
 
   // As on Linux; `listen_for` is the request's timeout.
-  std::optional<claimed> claim(echo_listener& listener, std::uint32_t echo,
-                               std::size_t payload_size, reactor::clock::duration listen_for);
+  std::optional<claimed> claim(echo_listener& listener, std::uint32_t echo, std::size_t payload_size,
+                               reactor::clock::duration listen_for);
   void release(std::uint16_t sequence) noexcept;
 
   // Writes the payload into `request` (echo_header_size + payload bytes;

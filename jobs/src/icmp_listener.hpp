@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <string>
 
-#include "reactor/clock.hpp"
 #include "reactor/address.hpp"  // sockaddr_storage, on every platform
+#include "reactor/clock.hpp"
 
 namespace jobs::icmp {
 
@@ -20,8 +20,7 @@ class echo_listener {
   // An ICMP error quoting this echo's request. `what` reads "destination
   // host unreachable from 127.0.0.1"; `quoted_destination` is the address
   // the quoted request went to (AF_UNSPEC if the kernel did not say).
-  virtual void on_error(std::uint32_t echo, std::string const& what,
-                        sockaddr_storage const& quoted_destination) = 0;
+  virtual void on_error(std::uint32_t echo, std::string const& what, sockaddr_storage const& quoted_destination) = 0;
 
  protected:
   ~echo_listener() = default;

@@ -2,8 +2,9 @@
 
 // The BSD names (ICMP_UNREACH, ICMP_TIMXCEED, ...): glibc has them too, so
 // this file builds unchanged on Linux, macOS and the BSDs.
+#include <netinet/in_systm.h>  // before netinet/ip.h on the BSDs
+
 #include <arpa/inet.h>
-#include <netinet/in_systm.h>
 #include <netinet/icmp6.h>
 #include <netinet/ip.h>
 #include <netinet/ip6.h>
@@ -18,8 +19,7 @@ namespace {
 constexpr std::size_t ipv4_header_min = 20;  // an IPv4 header without options
 
 std::uint16_t read16(std::span<std::byte const> b, std::size_t at) {
-  return static_cast<std::uint16_t>((std::to_integer<unsigned>(b[at]) << 8) |
-                                    std::to_integer<unsigned>(b[at + 1]));
+  return static_cast<std::uint16_t>((std::to_integer<unsigned>(b[at]) << 8) | std::to_integer<unsigned>(b[at + 1]));
 }
 
 void write16(std::span<std::byte> b, std::size_t at, std::uint16_t v) {
@@ -39,16 +39,14 @@ constexpr std::uint8_t echo_reply_type(int family) {
 }
 
 bool is_error_type(int family, std::uint8_t type) {
-  if (family == AF_INET)
-    return type == ICMP_UNREACH || type == ICMP_TIMXCEED || type == ICMP_PARAMPROB;
-  return type == ICMP6_DST_UNREACH || type == ICMP6_PACKET_TOO_BIG ||
-         type == ICMP6_TIME_EXCEEDED || type == ICMP6_PARAM_PROB;
+  if (family == AF_INET) return type == ICMP_UNREACH || type == ICMP_TIMXCEED || type == ICMP_PARAMPROB;
+  return type == ICMP6_DST_UNREACH || type == ICMP6_PACKET_TOO_BIG || type == ICMP6_TIME_EXCEEDED ||
+         type == ICMP6_PARAM_PROB;
 }
 
 // The quoted request inside an error: its IP header, then at least the
 // 8 bytes of our echo header (RFC 792 and RFC 4443 guarantee those).
-message parse_quoted_packet(std::span<std::byte const> quoted, int family, std::uint8_t type,
-                            std::uint8_t code) {
+message parse_quoted_packet(std::span<std::byte const> quoted, int family, std::uint8_t type, std::uint8_t code) {
   message m;
   std::span<std::byte const> icmp;
   if (family == AF_INET) {
@@ -89,8 +87,8 @@ std::uint16_t internet_checksum(std::span<std::byte const> bytes) {
   return static_cast<std::uint16_t>(~sum);
 }
 
-void write_echo_request(std::span<std::byte> out, int family, std::uint16_t id,
-                        std::uint16_t sequence, std::uint64_t cookie) {
+void write_echo_request(std::span<std::byte> out, int family, std::uint16_t id, std::uint16_t sequence,
+                        std::uint64_t cookie) {
   out[0] = std::byte(echo_request_type(family));
   out[1] = std::byte(0);
   write16(out, 2, 0);
@@ -118,8 +116,7 @@ bool starts_with_ipv4_header(std::span<std::byte const> packet) {
 
 message parse(std::span<std::byte const> packet, int family, bool ip_header_included) {
   message m;
-  if (!ip_header_included && family == AF_INET && starts_with_ipv4_header(packet))
-    ip_header_included = true;
+  if (!ip_header_included && family == AF_INET && starts_with_ipv4_header(packet)) ip_header_included = true;
   if (ip_header_included) {
     if (packet.size() < ipv4_header_min) return m;
     std::size_t ihl = (byte_at(packet, 0) & 0x0f) * 4u;
@@ -140,12 +137,10 @@ message parse(std::span<std::byte const> packet, int family, bool ip_header_incl
   return m;
 }
 
-message parse_quoted_request(std::span<std::byte const> request, int family, std::uint8_t type,
-                             std::uint8_t code, sockaddr const* destination,
-                             socklen_t destination_size) {
+message parse_quoted_request(std::span<std::byte const> request, int family, std::uint8_t type, std::uint8_t code,
+                             sockaddr const* destination, socklen_t destination_size) {
   message m;
-  if (request.size() < echo_header_size || byte_at(request, 0) != echo_request_type(family))
-    return m;
+  if (request.size() < echo_header_size || byte_at(request, 0) != echo_request_type(family)) return m;
   m.what = message::kind::error;
   m.type = type;
   m.code = code;
@@ -156,8 +151,7 @@ message parse_quoted_request(std::span<std::byte const> request, int family, std
   return m;
 }
 
-bool cookie_matches(std::span<std::byte const> payload, std::size_t payload_size,
-                    std::uint64_t cookie) {
+bool cookie_matches(std::span<std::byte const> payload, std::size_t payload_size, std::uint64_t cookie) {
   std::size_t carried = payload_size < cookie_size ? payload_size : cookie_size;
   if (payload.size() < carried) return false;
   for (std::size_t i = 0; i < carried; ++i)
@@ -196,8 +190,7 @@ std::string describe_error(int family, std::uint8_t type, std::uint8_t code) {
         }
       case ICMP6_PACKET_TOO_BIG: return "packet too big";
       case ICMP6_TIME_EXCEEDED:
-        return code == ICMP6_TIME_EXCEED_TRANSIT ? "hop limit exceeded"
-                                                 : "fragment reassembly time exceeded";
+        return code == ICMP6_TIME_EXCEED_TRANSIT ? "hop limit exceeded" : "fragment reassembly time exceeded";
       case ICMP6_PARAM_PROB: return "parameter problem";
     }
   }

@@ -34,8 +34,8 @@ inline constexpr std::size_t echo_header_size = 8;
 // the cookie (truncated if the payload is shorter) and a fixed pattern.
 // The IPv4 checksum is filled in (raw sockets need it; ping sockets and
 // ICMPv6 sockets recompute it in the kernel).
-void write_echo_request(std::span<std::byte> out, int family, std::uint16_t id,
-                        std::uint16_t sequence, std::uint64_t cookie);
+void write_echo_request(std::span<std::byte> out, int family, std::uint16_t id, std::uint16_t sequence,
+                        std::uint64_t cookie);
 
 // The Internet checksum (RFC 1071) of `bytes`.
 std::uint16_t internet_checksum(std::span<std::byte const> bytes);
@@ -61,15 +61,13 @@ message parse(std::span<std::byte const> packet, int family, bool ip_header_incl
 
 // Parses the quoted request that a ping socket's error queue returns; the
 // type and code come from the sock_extended_err beside it.
-message parse_quoted_request(std::span<std::byte const> request, int family, std::uint8_t type,
-                             std::uint8_t code, sockaddr const* destination,
-                             socklen_t destination_size);
+message parse_quoted_request(std::span<std::byte const> request, int family, std::uint8_t type, std::uint8_t code,
+                             sockaddr const* destination, socklen_t destination_size);
 
 // Whether the cookie in an echo reply's payload matches. Only the bytes the
 // request carried are compared (payloads shorter than the cookie carry part
 // of it; an empty payload carries none, and then id and sequence decide).
-bool cookie_matches(std::span<std::byte const> payload, std::size_t payload_size,
-                    std::uint64_t cookie);
+bool cookie_matches(std::span<std::byte const> payload, std::size_t payload_size, std::uint64_t cookie);
 
 // "destination host unreachable", "time to live exceeded", ...
 std::string describe_error(int family, std::uint8_t type, std::uint8_t code);

@@ -23,8 +23,7 @@ void enable_timestamps(int fd) {
 }
 
 reactor::deadline received_at(msghdr const& h, reactor::deadline mono_now, timespec const& real_now) {
-  for (cmsghdr const* c = CMSG_FIRSTHDR(&h); c;
-       c = CMSG_NXTHDR(const_cast<msghdr*>(&h), const_cast<cmsghdr*>(c))) {
+  for (cmsghdr const* c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(const_cast<msghdr*>(&h), const_cast<cmsghdr*>(c))) {
     if (c->cmsg_level != SOL_SOCKET) continue;
     timespec stamp;
 #if defined(SO_TIMESTAMPNS)

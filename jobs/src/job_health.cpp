@@ -15,7 +15,9 @@ char const* to_string(job_state s) noexcept {
   return "unknown";
 }
 
-bool counts_as_failure(outcome o) noexcept { return o == outcome::failure || o == outcome::timeout; }
+bool counts_as_failure(outcome o) noexcept {
+  return o == outcome::failure || o == outcome::timeout;
+}
 
 namespace {
 
@@ -32,8 +34,10 @@ bool job_health::record(outcome o, schedule_spec const& s) noexcept {
   if (o == outcome::success || o == outcome::degraded) {
     consecutive_failures = 0;
     saturating_increment(consecutive_successes);
-    if (o == outcome::success) saturating_increment(consecutive_clean);
-    else consecutive_clean = 0;
+    if (o == outcome::success)
+      saturating_increment(consecutive_clean);
+    else
+      consecutive_clean = 0;
     job_state good = o == outcome::success ? job_state::up : job_state::degraded;
     if (before == job_state::down) {
       if (consecutive_successes >= recover_after) after = good;

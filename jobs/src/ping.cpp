@@ -29,8 +29,8 @@
 #include <utility>
 #include <vector>
 
-#include "icmp_endpoint.hpp"
 #include "bars.hpp"
+#include "icmp_endpoint.hpp"
 #include "icmp_service.hpp"
 #include "jobs/ping.hpp"
 #include "reactor/event.hpp"
@@ -151,9 +151,7 @@ class ping_run final : public icmp::echo_listener {
         echoes_(static_cast<std::size_t>(spec.count)),
         request_(icmp::echo_header_size + spec.payload_size) {
     all_settled_.run = this;
-    all_settled_.on_fire = [](reactor::timer_node& t) {
-      static_cast<settle_timer&>(t).run->settled_.set();
-    };
+    all_settled_.on_fire = [](reactor::timer_node& t) { static_cast<settle_timer&>(t).run->settled_.set(); };
   }
 
   ~ping_run() {
@@ -204,8 +202,7 @@ class ping_run final : public icmp::echo_listener {
     }
   }
 
-  void on_error(std::uint32_t index, std::string const& what,
-                sockaddr_storage const& quoted_destination) override {
+  void on_error(std::uint32_t index, std::string const& what, sockaddr_storage const& quoted_destination) override {
     // Another run may ping another host with a sequence this one once used;
     // the quoted destination tells errors meant for it apart.
     if (quoted_destination.ss_family != AF_UNSPEC && !same_host(quoted_destination, target_)) return;
@@ -377,9 +374,7 @@ reactor::task<run_result> run_ping(ping_spec const& spec, job_context& ctx) {
     co_return out;
   }
   if (found.is_name) {
-    auto look_up = [name = spec.target, ip = spec.ip, slot = lookup_slot()] {
-      return resolve(name, ip, false);
-    };
+    auto look_up = [name = spec.target, ip = spec.ip, slot = lookup_slot()] { return resolve(name, ip, false); };
     found = co_await reactor::to_thread(std::move(look_up));  // named: see to_thread.hpp
   }
   auto const& target = found.address;
@@ -409,8 +404,8 @@ reactor::task<run_result> run_ping(ping_spec const& spec, job_context& ctx) {
     if (details.duplicates) s += ", " + std::to_string(details.duplicates) + " duplicates";
     for (std::string const& e : details.errors) s += "; " + e;
     if (!details.rtts.empty())
-      s += "; rtt min/avg/max/stddev " + milliseconds(details.rtt_min) + " / " + milliseconds(details.rtt_avg) +
-           " / " + milliseconds(details.rtt_max) + " / " + milliseconds(details.rtt_stddev);
+      s += "; rtt min/avg/max/stddev " + milliseconds(details.rtt_min) + " / " + milliseconds(details.rtt_avg) + " / " +
+           milliseconds(details.rtt_max) + " / " + milliseconds(details.rtt_stddev);
     // Checked at the end, not the start: the owner may spawn serve() and the
     // first runs in the same pass, and serve() starts a pass later.
     if (!service.serving && details.received == 0 && details.late == 0)

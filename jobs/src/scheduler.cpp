@@ -97,9 +97,12 @@ void scheduler::impl::start(job_entry& j, reactor::deadline slot) {
 void scheduler::impl::start_waiting() {
   while (runs_scope && in_flight < options.max_concurrency) {
     std::deque<pending_run>* from = nullptr;
-    if (!waiting.empty()) from = &waiting;
-    else if (!waiting_first.empty() && first_runs_in_flight < newcomer_slots()) from = &waiting_first;
-    else break;
+    if (!waiting.empty())
+      from = &waiting;
+    else if (!waiting_first.empty() && first_runs_in_flight < newcomer_slots())
+      from = &waiting_first;
+    else
+      break;
     pending_run p = from->front();
     from->pop_front();
     --p.job->queued;
@@ -162,7 +165,9 @@ reactor::task<void> scheduler::drain(reactor::deadline grace) {
   s.stopped.set();
 }
 
-reload_summary scheduler::apply(std::vector<job_spec> jobs) { return impl_->apply(std::move(jobs)); }
+reload_summary scheduler::apply(std::vector<job_spec> jobs) {
+  return impl_->apply(std::move(jobs));
+}
 
 std::vector<std::pair<std::string, std::vector<reactor::deadline>>> scheduler::next_runs(std::size_t n) const {
   std::vector<std::pair<std::string, std::vector<reactor::deadline>>> out;
@@ -203,7 +208,9 @@ std::vector<job_status> scheduler::status() const {
   return out;
 }
 
-std::size_t scheduler::job_count() const noexcept { return impl_->jobs.size(); }
+std::size_t scheduler::job_count() const noexcept {
+  return impl_->jobs.size();
+}
 
 std::array<std::size_t, 4> scheduler::state_counts() const noexcept {
   std::array<std::size_t, 4> n{};

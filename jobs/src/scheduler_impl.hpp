@@ -54,8 +54,7 @@ struct scheduler::impl {
     job_entry(impl& o, job_spec s, reactor::deadline origin, std::chrono::system_clock::time_point wall)
         : owner(&o),
           spec(std::move(s)),
-          anchor(wall_grid_anchor(origin, wall, spec.schedule.interval,
-                                  phase_of(spec.name, spec.schedule.jitter))),
+          anchor(wall_grid_anchor(origin, wall, spec.schedule.interval, phase_of(spec.name, spec.schedule.jitter))),
           next_due(origin + phase_of(spec.name, spec.schedule.jitter)) {
       on_fire = [](reactor::timer_node& t) {
         auto& j = static_cast<job_entry&>(t);
@@ -68,9 +67,9 @@ struct scheduler::impl {
     // anchor is a multiple of the interval since the Unix epoch plus the
     // phase, so the grid is the same across restarts and machines.
     reactor::deadline anchor;
-    reactor::deadline next_due;  // the next slot (what the timer is armed at while run() runs)
-    bool first_slot = true;      // next_due is the run at start (start + phase), off the grid
-    reactor::deadline running_until{};  // the deadline of the run in flight (without overlap)
+    reactor::deadline next_due;                 // the next slot (what the timer is armed at while run() runs)
+    bool first_slot = true;                     // next_due is the run at start (start + phase), off the grid
+    reactor::deadline running_until{};          // the deadline of the run in flight (without overlap)
     std::optional<reactor::deadline> deferred;  // a slot that starts when the run in flight ends
     std::uint64_t runs = 0, failures = 0, skipped = 0;
     std::uint32_t running = 0;  // runs spawned and not yet ended
@@ -100,8 +99,7 @@ struct scheduler::impl {
     reactor::deadline scheduled;
   };
 
-  impl(reactor::loop& l, scheduler_options o, result_sink& s)
-      : loop(l), options(o), sink(s), icmp(l), http(l) {}
+  impl(reactor::loop& l, scheduler_options o, result_sink& s) : loop(l), options(o), sink(s), icmp(l), http(l) {}
 
   ~impl() {
     for (auto& j : jobs) loop.disarm(*j);
@@ -113,7 +111,7 @@ struct scheduler::impl {
   icmp_service icmp;
   http_client http;
 
-  std::vector<std::unique_ptr<job_entry>> jobs;  // in the order apply() was given
+  std::vector<std::unique_ptr<job_entry>> jobs;             // in the order apply() was given
   std::unordered_map<std::string_view, std::size_t> index;  // name -> position in `jobs`
   std::vector<std::unique_ptr<job_entry>> retired;
   std::deque<pending_run> waiting;  // due order: timers fire in deadline order
@@ -127,8 +125,8 @@ struct scheduler::impl {
   active_run* first_active = nullptr;
   std::size_t in_flight = 0;  // runs spawned and not yet ended, all jobs together
 
-  reactor::scope* runs_scope = nullptr;  // set while run() runs
-  bool stopping = false;                 // stop_gracefully() has begun: nothing new starts
+  reactor::scope* runs_scope = nullptr;   // set while run() runs
+  bool stopping = false;                  // stop_gracefully() has begun: nothing new starts
   char const* cancel_new_runs = nullptr;  // set once stop_gracefully() has given up waiting
   reactor::event idle;                    // set whenever in_flight drops to 0
   reactor::event stopped;                 // stop_gracefully() is done: run() returns

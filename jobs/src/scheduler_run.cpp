@@ -18,7 +18,9 @@ namespace jobs {
 
 // 80% of the interval: a run that has not ended by then is cancelled before
 // its next slot comes, so a hanging target costs a timeout, not a skip.
-duration default_timeout(schedule_spec const& s) noexcept { return s.interval / 5 * 4; }
+duration default_timeout(schedule_spec const& s) noexcept {
+  return s.interval / 5 * 4;
+}
 
 namespace {
 
@@ -70,7 +72,7 @@ reactor::task<void> scheduler::impl::run_one(job_entry& j, reactor::deadline sch
     std::string why = "no result within the " + describe(limit) + " deadline";
     r.message = r.message.empty() ? why : why + " (" + r.message + ")";
   } else if (r.result == outcome::cancelled) {
-    char const* reason = j.retired ? "job removed or changed by a reload"
+    char const* reason = j.retired         ? "job removed or changed by a reload"
                          : cancel_new_runs ? cancel_new_runs
                                            : me.cancel_reason;
     r.message = r.message.empty() ? reason : std::string(reason) + " (" + r.message + ")";
@@ -112,8 +114,10 @@ void scheduler::impl::finish(job_entry& j, run_result r) {
   // Kept for status() by moving, into the storage of the previous result
   // where there is one: no allocation and no copy per run.
   if (!j.retired) {
-    if (j.last) *j.last = std::move(r);
-    else j.last = std::make_unique<run_result>(std::move(r));
+    if (j.last)
+      *j.last = std::move(r);
+    else
+      j.last = std::make_unique<run_result>(std::move(r));
   }
   if (change) sink.on_state_change(*change);
   std::optional<reactor::deadline> deferred = std::exchange(j.deferred, std::nullopt);

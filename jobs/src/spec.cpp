@@ -23,9 +23,13 @@ std::optional<kind_spec> blank_of(std::size_t index, std::index_sequence<I...>) 
 
 }  // namespace
 
-char const* kind_name(kind_spec const& k) noexcept { return names[k.index()]; }
+char const* kind_name(kind_spec const& k) noexcept {
+  return names[k.index()];
+}
 
-char const* kind_name(std::size_t index) noexcept { return names[index]; }
+char const* kind_name(std::size_t index) noexcept {
+  return names[index];
+}
 
 std::size_t kind_index_named(std::string_view name) noexcept {
   for (std::size_t i = 0; i < kind_count; ++i)

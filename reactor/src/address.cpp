@@ -38,8 +38,7 @@ std::optional<socket_address> socket_address::parse(std::string_view ip, std::ui
 
 std::uint16_t socket_address::port() const noexcept {
   if (family() == AF_INET) return ntohs(reinterpret_cast<sockaddr_in const*>(&storage_)->sin_port);
-  if (family() == AF_INET6)
-    return ntohs(reinterpret_cast<sockaddr_in6 const*>(&storage_)->sin6_port);
+  if (family() == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6 const*>(&storage_)->sin6_port);
   return 0;
 }
 
@@ -53,8 +52,7 @@ std::string socket_address::ip() const {
   if (family() == AF_INET)
     ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in const*>(&storage_)->sin_addr, buf, sizeof buf);
   else if (family() == AF_INET6)
-    ::inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6 const*>(&storage_)->sin6_addr, buf,
-                sizeof buf);
+    ::inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6 const*>(&storage_)->sin6_addr, buf, sizeof buf);
   return buf;
 }
 

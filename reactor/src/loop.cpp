@@ -24,8 +24,7 @@ std::unique_ptr<detail::backend> make_backend(backend_kind k, loop& owner) {
   backend_entry const* e = entry_of(k);
   if (!e || !e->make)
     throw std::system_error(std::make_error_code(std::errc::not_supported),
-                            std::string("backend ") + std::string(to_string(k)) +
-                                " is not built on this platform");
+                            std::string("backend ") + std::string(to_string(k)) + " is not built on this platform");
   return e->make(owner);
 }
 }  // namespace
@@ -94,8 +93,7 @@ loop::loop(loop_options options) : now_(clock::now()) {
     }
   }
   if (last_failure) std::rethrow_exception(last_failure);
-  throw std::system_error(std::make_error_code(std::errc::not_supported),
-                          "no backend is built on this platform");
+  throw std::system_error(std::make_error_code(std::errc::not_supported), "no backend is built on this platform");
 }
 
 loop::~loop() = default;

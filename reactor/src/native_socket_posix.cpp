@@ -21,8 +21,7 @@ int open_native(int family, int type, int protocol) {
 #else  // macOS
   int fd = ::socket(family, type, protocol);
   if (fd < 0) return fd;
-  if (::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK) < 0 ||
-      ::fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+  if (::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK) < 0 || ::fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
     int e = errno;
     ::close(fd);
     errno = e;

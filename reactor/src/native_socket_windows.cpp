@@ -22,8 +22,7 @@ native_handle open_native(int family, int type, int protocol) {
     ::WSASetLastError(WSANOTINITIALISED);
     return INVALID_SOCKET;
   }
-  SOCKET s = ::WSASocketW(family, type, protocol, nullptr, 0,
-                          WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
+  SOCKET s = ::WSASocketW(family, type, protocol, nullptr, 0, WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
   if (s == INVALID_SOCKET) return s;
   u_long non_blocking = 1;
   if (::ioctlsocket(s, FIONBIO, &non_blocking) != 0) {

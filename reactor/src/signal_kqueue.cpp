@@ -25,9 +25,7 @@ namespace {
 
 class signal_awaitable final : public detail::io_awaitable<int> {
  public:
-  explicit signal_awaitable(sigset_t const& signals) {
-    op_.buf = const_cast<sigset_t*>(&signals);
-  }
+  explicit signal_awaitable(sigset_t const& signals) { op_.buf = const_cast<sigset_t*>(&signals); }
   template <detail::reactor_promise P>
   bool await_suspend(std::coroutine_handle<P> h) {
     return start<&loop::submit_signal>(h);
@@ -43,8 +41,12 @@ signal_source::signal_source(std::initializer_list<int> signals) {
     throw std::system_error(e, std::system_category(), "pthread_sigmask");
 }
 
-signal_source::~signal_source() { pthread_sigmask(SIG_SETMASK, &previous_mask_, nullptr); }
+signal_source::~signal_source() {
+  pthread_sigmask(SIG_SETMASK, &previous_mask_, nullptr);
+}
 
-task<io_result<int>> signal_source::next() { co_return co_await signal_awaitable(signals_); }
+task<io_result<int>> signal_source::next() {
+  co_return co_await signal_awaitable(signals_);
+}
 
 }  // namespace reactor

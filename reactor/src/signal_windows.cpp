@@ -22,7 +22,7 @@ namespace reactor {
 struct signal_source::windows_state {
   std::vector<int> signals;  // the ones this source takes
 
-  std::mutex mutex;    // guards the two below
+  std::mutex mutex;  // guards the two below
   std::deque<int> pending;
   loop* waiting = nullptr;  // the loop of the last next(), woken by post()
 
@@ -70,7 +70,9 @@ signal_source::~signal_source() {
   if (sources.empty()) ::SetConsoleCtrlHandler(on_console_event, FALSE);
 }
 
-void signal_source::deliver(int signo) { deliver_to_sources(signo); }
+void signal_source::deliver(int signo) {
+  deliver_to_sources(signo);
+}
 
 task<io_result<int>> signal_source::next() {
   loop& l = (co_await this_node()).owner();

@@ -4,8 +4,12 @@ namespace reactor::detail {
 
 namespace {
 constexpr std::size_t arity = 4;
-std::size_t parent_of(std::size_t i) { return (i - 1) / arity; }
-std::size_t first_child_of(std::size_t i) { return i * arity + 1; }
+std::size_t parent_of(std::size_t i) {
+  return (i - 1) / arity;
+}
+std::size_t first_child_of(std::size_t i) {
+  return i * arity + 1;
+}
 }  // namespace
 
 void timer_queue::push(timer_node& node) {

@@ -31,13 +31,22 @@ TEST(Duration, ReadsEachUnit) {
   EXPECT_EQ(ok("0s"), 0s);
 }
 
-TEST(Duration, ReadsSums) { EXPECT_EQ(ok("1m30s"), 90s); EXPECT_EQ(ok("1h0.5m"), 3630s); }
+TEST(Duration, ReadsSums) {
+  EXPECT_EQ(ok("1m30s"), 90s);
+  EXPECT_EQ(ok("1h0.5m"), 3630s);
+}
 
-TEST(Duration, BareNumberNeedsAUnit) { EXPECT_NE(rejected("5").find("no unit"), std::string::npos); }
+TEST(Duration, BareNumberNeedsAUnit) {
+  EXPECT_NE(rejected("5").find("no unit"), std::string::npos);
+}
 
-TEST(Duration, UnknownUnitIsNamed) { EXPECT_NE(rejected("5sec").find("'sec'"), std::string::npos); }
+TEST(Duration, UnknownUnitIsNamed) {
+  EXPECT_NE(rejected("5sec").find("'sec'"), std::string::npos);
+}
 
-TEST(Duration, NegativeIsRejected) { EXPECT_NE(rejected("-1s").find("negative"), std::string::npos); }
+TEST(Duration, NegativeIsRejected) {
+  EXPECT_NE(rejected("-1s").find("negative"), std::string::npos);
+}
 
 TEST(Duration, GarbageAndEmptyAreRejected) {
   rejected("");
@@ -46,7 +55,9 @@ TEST(Duration, GarbageAndEmptyAreRejected) {
   rejected("1..5s");
 }
 
-TEST(Duration, AbsurdlyLongIsRejected) { EXPECT_NE(rejected("400d").find("too long"), std::string::npos); }
+TEST(Duration, AbsurdlyLongIsRejected) {
+  EXPECT_NE(rejected("400d").find("too long"), std::string::npos);
+}
 
 TEST(Duration, FormatReadsBack) {
   for (jobs::duration d : {jobs::duration(250ms), jobs::duration(90s), jobs::duration(3h), jobs::duration(7ns)})

@@ -2,16 +2,18 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <vector>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "support/daemon_process.hpp"
 #include "test_support.hpp"
 
 TEST(Check, GoodFileExitsZeroAndCountsJobs) {
   temp_dir d;
-  auto f = d.write("jobs.yaml", "jobs:\n  - { name: a, kind: countdown, from: 1 }\n  - { name: b, kind: ping, target: 127.0.0.1 }\n");
+  auto f =
+      d.write("jobs.yaml",
+              "jobs:\n  - { name: a, kind: countdown, from: 1 }\n  - { name: b, kind: ping, target: 127.0.0.1 }\n");
   daemon_process p({"--check", f});
   EXPECT_EQ(p.wait_exit(), 0) << p.all_output();
   EXPECT_TRUE(p.wait_for("ok, 2 jobs", std::chrono::milliseconds(100))) << p.all_output();
@@ -52,10 +54,11 @@ TEST(Check, ExampleJobFileIsValid) {
   EXPECT_EQ(p.wait_exit(), 0) << p.all_output();
 }
 
-
 TEST(PrintSchedule, PrintsNInstantsPerJobAndExits) {
   temp_dir d;
-  auto f = d.write("jobs.yaml", "jobs:\n  - { name: a, kind: countdown, from: 1, every: 1m }\n  - { name: b, kind: countdown, from: 1, every: 2h }\n");
+  auto f = d.write("jobs.yaml",
+                   "jobs:\n  - { name: a, kind: countdown, from: 1, every: 1m }\n  - { name: b, kind: countdown, from: "
+                   "1, every: 2h }\n");
   daemon_process p({"--config", f, "--print-schedule", "3"});
   EXPECT_EQ(p.wait_exit(), 0) << p.all_output();
   auto a = p.wait_for("a: ", std::chrono::milliseconds(100));
@@ -71,8 +74,9 @@ TEST(PrintSchedule, PrintsNInstantsPerJobAndExits) {
 // with jitter at the same instants in every invocation (and on any machine).
 TEST(PrintSchedule, LaterRunsAreOnTheWallClockGridTheSameInEveryInvocation) {
   temp_dir d;
-  auto f = d.write("jobs.yaml", "jobs:\n  - { name: a, kind: countdown, from: 1, every: 1m }\n"
-                                "  - { name: b, kind: countdown, from: 1, every: 2h, jitter: 10m }\n");
+  auto f = d.write("jobs.yaml",
+                   "jobs:\n  - { name: a, kind: countdown, from: 1, every: 1m }\n"
+                   "  - { name: b, kind: countdown, from: 1, every: 2h, jitter: 10m }\n");
   auto instants = [&](std::string const& job) {
     daemon_process p({"--config", f, "--print-schedule", "3"});
     EXPECT_EQ(p.wait_exit(), 0) << p.all_output();

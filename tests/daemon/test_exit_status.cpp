@@ -1,10 +1,10 @@
 // The exit statuses an operator and systemd see: 0 ok, 1 a failure (a --once
 // job did not succeed, the daemon could not start), 2 a usage or job-file
 // error. CLI11's own codes (105, 109 ...) never reach the shell.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <arpa/inet.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -111,7 +111,8 @@ TEST_P(StatusPort, ThatCannotBeBoundStopsStartUp) {
   EXPECT_TRUE(once.wait_for("status endpoint cannot listen", std::chrono::milliseconds(100))) << once.all_output();
   ::close(taken);
 
-  auto off = d.write("off.yaml", "daemon: { status_listen: \"off\" }\njobs:\n  - { name: a, kind: countdown, from: 0 }\n");
+  auto off =
+      d.write("off.yaml", "daemon: { status_listen: \"off\" }\njobs:\n  - { name: a, kind: countdown, from: 0 }\n");
   daemon_process no_port({"--once", "--config", off, "--backend", backend()});
   EXPECT_EQ(no_port.wait_exit(), 0) << no_port.all_output();
 }

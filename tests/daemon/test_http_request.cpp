@@ -6,7 +6,9 @@
 using reactord::request_reader;
 
 namespace {
-request_reader::progress feed(request_reader& r, std::string const& s) { return r.feed(std::span(s.data(), s.size())); }
+request_reader::progress feed(request_reader& r, std::string const& s) {
+  return r.feed(std::span(s.data(), s.size()));
+}
 }  // namespace
 
 TEST(RequestReader, CompleteGetGivesMethodAndPathWithoutQuery) {

@@ -19,7 +19,8 @@ class Lifecycle : public on_each_daemon_backend {
 REACTORD_ON_EACH_BACKEND(Lifecycle);
 
 TEST_P(Lifecycle, FirstLogLineNamesTheJobFileAndBackend) {
-  auto f = dir.write("jobs.yaml", "daemon: { status_listen: off }\njobs:\n  - { name: a, kind: countdown, from: 0, every: 1h }\n");
+  auto f = dir.write("jobs.yaml",
+                     "daemon: { status_listen: off }\njobs:\n  - { name: a, kind: countdown, from: 0, every: 1h }\n");
   daemon_process d(args(f));
   ASSERT_TRUE(d.wait_for("ready")) << d.all_output();
   auto const& first = d.out_lines().at(0);
@@ -32,7 +33,8 @@ TEST_P(Lifecycle, FirstLogLineNamesTheJobFileAndBackend) {
 
 TEST_P(Lifecycle, OnceHonoursMaxConcurrency) {
   std::string text = "daemon: { status_listen: off, max_concurrency: 2 }\njobs:\n";
-  for (int i = 0; i < 6; ++i) text += "  - { name: c" + std::to_string(i) + ", kind: countdown, from: 1, tick: 30ms }\n";
+  for (int i = 0; i < 6; ++i)
+    text += "  - { name: c" + std::to_string(i) + ", kind: countdown, from: 1, tick: 30ms }\n";
   auto f = dir.write("jobs.yaml", text);
   daemon_process once({"--once", "--config", f, "--backend", backend()});
   EXPECT_EQ(once.wait_exit(), 0) << once.all_output();
@@ -101,8 +103,8 @@ jobs:
   d.signal(SIGHUP);
   ASSERT_TRUE(d.wait_for("reload: 1 added, 1 changed, 1 removed, 1 unchanged")) << d.all_output();
   ASSERT_TRUE(d.wait_for("result job=added")) << d.all_output();
-  ASSERT_TRUE(d.wait_for("result job=changed kind=countdown outcome=success took_ms", 20s,
-                         *d.wait_for_index("reload:")))
+  ASSERT_TRUE(
+      d.wait_for("result job=changed kind=countdown outcome=success took_ms", 20s, *d.wait_for_index("reload:")))
       << d.all_output();
   d.read_for(300ms);
   EXPECT_EQ(d.count("result job=kept"), 1u) << d.all_output();

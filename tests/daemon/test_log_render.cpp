@@ -41,12 +41,17 @@ bool valid_utf8(std::string const& s) {
 TEST(LogRender, InvalidUtf8BytesBecomeReplacementCharactersValidOnesStay) {
   // 0xFF 0xFE (a broken job file), an overlong '/', a UTF-16 surrogate, a
   // truncated sequence at the end; and a valid "é" and "€" that must stay.
-  std::string bad = "a\xFF\xFE" "b \xC0\xAF \xED\xA0\x80 caf\xC3\xA9 \xE2\x82\xAC \xE2\x82";
+  std::string bad =
+      "a\xFF\xFE"
+      "b \xC0\xAF \xED\xA0\x80 caf\xC3\xA9 \xE2\x82\xAC \xE2\x82";
   ASSERT_FALSE(valid_utf8(bad));
   auto json = render(log_format::json, "reload failed", {{"reason", std::string_view(bad)}});
   EXPECT_TRUE(valid_utf8(json)) << json;
   EXPECT_TRUE(json_check::object_keys("{" + json + "}")) << json;
-  EXPECT_NE(json.find("a\xEF\xBF\xBD\xEF\xBF\xBD" "b"), std::string::npos) << json;  // U+FFFD twice
+  EXPECT_NE(json.find("a\xEF\xBF\xBD\xEF\xBF\xBD"
+                      "b"),
+            std::string::npos)
+      << json;  // U+FFFD twice
   EXPECT_NE(json.find("caf\xC3\xA9 \xE2\x82\xAC"), std::string::npos) << json;
   auto text = render(log_format::text, "reload failed", {{"reason", std::string_view(bad)}});
   EXPECT_TRUE(valid_utf8(text)) << text;

@@ -4,8 +4,8 @@
 // job's own label, with the scraper's `job` label left to the scraper.
 // Both on each backend, with a job of each kind (an HTTPS fetch, so every
 // fetch phase has its histogram).
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 
 #include <csignal>
@@ -89,8 +89,9 @@ struct labelled_daemon {
 jobs:
   - { name: x, kind: countdown, from: 1, tick: 10ms, every: 1s, labels: { site: lab } }
   - { name: p, kind: ping, target: 127.0.0.1, count: 2, interval: 10ms, every: 1h, labels: { site: lab } }
-  - { name: s, kind: fetch, url: ")" + web.tls_url("/index.html") + R"(", ca_file: ")" +
-                                                web.ca_file() + R"(", every: 1h, labels: { site: lab } }
+  - { name: s, kind: fetch, url: ")" + web.tls_url("/index.html") +
+                                                R"(", ca_file: ")" + web.ca_file() +
+                                                R"(", every: 1h, labels: { site: lab } }
 )");
   daemon_process d;
   std::uint16_t port = 0;
@@ -115,9 +116,9 @@ TEST_P(Prometheus, PromtoolFindsNoProblemInTheMetrics) {
   ASSERT_TRUE(ld.start()) << ld.d.all_output();
   std::string text = body_of(http_get(ld.port, "/metrics"));
   // Every kind's own families are there to be checked.
-  for (char const* family : {"reactord_job_duration_seconds_bucket{job_name=\"x\"",
-                             "reactord_ping_echo_rtt_seconds_bucket{job_name=\"p\"",
-                             "reactord_fetch_phase_end_seconds_bucket{job_name=\"s\",kind=\"fetch\",site=\"lab\",phase=\"tls\""})
+  for (char const* family :
+       {"reactord_job_duration_seconds_bucket{job_name=\"x\"", "reactord_ping_echo_rtt_seconds_bucket{job_name=\"p\"",
+        "reactord_fetch_phase_end_seconds_bucket{job_name=\"s\",kind=\"fetch\",site=\"lab\",phase=\"tls\""})
     EXPECT_NE(text.find(family), std::string::npos) << family << "\n" << text;
   std::string metrics = ld.dir.write("metrics.txt", text);
   std::string report = (ld.dir.path / "promtool.txt").string();
@@ -133,11 +134,12 @@ TEST_P(Prometheus, ARealPrometheusFindsTheJobByItsOwnLabel) {
   labelled_daemon ld(backend());
   ASSERT_TRUE(ld.start()) << ld.d.all_output();
   std::uint16_t web = free_port();
-  std::string config = ld.dir.write("prometheus.yml", "global: { scrape_interval: 1s, evaluation_interval: 1m }\n"
-                                                      "scrape_configs:\n"
-                                                      "  - job_name: reactord\n"
-                                                      "    static_configs: [{ targets: ['127.0.0.1:" +
-                                                          std::to_string(ld.port) + "'] }]\n");
+  std::string config = ld.dir.write("prometheus.yml",
+                                    "global: { scrape_interval: 1s, evaluation_interval: 1m }\n"
+                                    "scrape_configs:\n"
+                                    "  - job_name: reactord\n"
+                                    "    static_configs: [{ targets: ['127.0.0.1:" +
+                                        std::to_string(ld.port) + "'] }]\n");
   std::string log = (ld.dir.path / "prometheus.log").string();
   pid_t prom = ::fork();
   if (prom == 0) {
@@ -165,8 +167,7 @@ TEST_P(Prometheus, ARealPrometheusFindsTheJobByItsOwnLabel) {
   };
   std::string answer = ask("reactord_job_runs_total%7Bsite%3D%22lab%22%7D");
   // The run duration as a histogram: a quantile from its buckets.
-  std::string quantile =
-      ask("histogram_quantile(0.5,reactord_job_duration_seconds_bucket%7Bsite%3D%22lab%22%7D)");
+  std::string quantile = ask("histogram_quantile(0.5,reactord_job_duration_seconds_bucket%7Bsite%3D%22lab%22%7D)");
   ::kill(prom, SIGTERM);
   int status = 0;
   ::waitpid(prom, &status, 0);

@@ -60,20 +60,23 @@ class Reload : public on_each_daemon_backend {
 REACTORD_ON_EACH_BACKEND(Reload);
 
 TEST_P(Reload, ClientReportsAppliedAndRejectedWithTheDaemonsReason) {
-  auto f = dir.write("jobs.yaml", "daemon: { status_listen: off }\njobs:\n  - { name: a, kind: countdown, from: 0, every: 1h }\n");
+  auto f = dir.write("jobs.yaml",
+                     "daemon: { status_listen: off }\njobs:\n  - { name: a, kind: countdown, from: 0, every: 1h }\n");
   auto run = runtime_dir();
   daemon_process d({"--config", f, "--backend", backend(), "--runtime-dir", run});
   ASSERT_TRUE(d.wait_for("ready")) << d.all_output();
 
-  dir.write("jobs.yaml", "daemon: { status_listen: off }\njobs:\n  - { name: a, kind: countdown, from: 0, every: 1h }\n"
-                         "  - { name: b, kind: countdown, from: 0, every: 1h }\n");
+  dir.write("jobs.yaml",
+            "daemon: { status_listen: off }\njobs:\n  - { name: a, kind: countdown, from: 0, every: 1h }\n"
+            "  - { name: b, kind: countdown, from: 0, every: 1h }\n");
   auto good = reload_client(d.pid(), run);
   EXPECT_EQ(good.status, 0) << good.out << good.err << d.all_output();
   EXPECT_NE(good.out.find("reload applied: 1 added, 0 changed, 0 removed, 1 unchanged"), std::string::npos)
       << good.out << good.err;
 
-  dir.write("jobs.yaml", "daemon: { status_listen: off }\njobs:\n  - { name: a, kind: countdown, from: 0, every: 1h }\n"
-                         "  - { name: c, kind: countdown, frum: 0 }\n");
+  dir.write("jobs.yaml",
+            "daemon: { status_listen: off }\njobs:\n  - { name: a, kind: countdown, from: 0, every: 1h }\n"
+            "  - { name: c, kind: countdown, frum: 0 }\n");
   auto bad = reload_client(d.pid(), run);
   EXPECT_EQ(bad.status, 1) << bad.out << bad.err << d.all_output();
   EXPECT_NE(bad.err.find("reload rejected: 1 error (first: " + f + ":4:"), std::string::npos) << bad.err;
@@ -119,8 +122,8 @@ reactor::task<int> service_with_signals(reactord::job_source const& source, conf
 
 TEST_P(Reload, LoaderThatThrowsBadAllocKeepsTheRunningJobs) {
   auto first = config::parse_job_file(
-      "daemon: { status_listen: off }\njobs:\n  - { name: tick, kind: countdown, from: 0, every: 50ms }\n",
-      "jobs.yaml", dir.path);
+      "daemon: { status_listen: off }\njobs:\n  - { name: tick, kind: countdown, from: 0, every: 50ms }\n", "jobs.yaml",
+      dir.path);
   reactord::job_source source("jobs.yaml", []() -> config::job_file { throw std::bad_alloc(); });
   auto verdicts = std::filesystem::path(runtime_dir());
   auto log_file = (dir.path / "log").string();
@@ -133,8 +136,9 @@ TEST_P(Reload, LoaderThatThrowsBadAllocKeepsTheRunningJobs) {
   }
   EXPECT_EQ(status, 0);
   auto text = read_all(log_file);
-  auto failed = text.find("reload failed: reading the job file failed: std::bad_alloc; the 1 running jobs are kept "
-                          "unchanged");
+  auto failed = text.find(
+      "reload failed: reading the job file failed: std::bad_alloc; the 1 running jobs are kept "
+      "unchanged");
   ASSERT_NE(failed, std::string::npos) << text;
   EXPECT_GE(count_in(text, "result job=tick", failed), 3u) << "the job goes on after the failed reload:\n" << text;
 
@@ -149,7 +153,8 @@ TEST_P(Reload, LoaderThatThrowsBadAllocKeepsTheRunningJobs) {
 // the loop goes on running jobs (results are logged between "reload
 // requested" and "reload:"), where reading it on the loop would stall them.
 TEST_P(Reload, BigFileLoadsOffTheLoopWhileJobsRun) {
-  std::string small = "daemon: { status_listen: off }\njobs:\n  - { name: tick, kind: countdown, from: 0, every: 20ms }\n";
+  std::string small =
+      "daemon: { status_listen: off }\njobs:\n  - { name: tick, kind: countdown, from: 0, every: 20ms }\n";
   auto f = dir.write("jobs.yaml", small);
   daemon_process d({"--config", f, "--backend", backend()});
   ASSERT_TRUE(d.wait_for("result job=tick")) << d.all_output();

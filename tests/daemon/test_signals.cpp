@@ -23,8 +23,9 @@ class Signals : public on_each_daemon_backend {
   temp_dir dir;
   std::vector<std::string> args(std::string const& file) { return {"--config", file, "--backend", backend()}; }
   std::string every_100ms() {
-    return dir.write("jobs.yaml",
-                     "daemon: { status_listen: off }\njobs:\n  - { name: a, kind: countdown, from: 0, every: 100ms }\n");
+    return dir.write(
+        "jobs.yaml",
+        "daemon: { status_listen: off }\njobs:\n  - { name: a, kind: countdown, from: 0, every: 100ms }\n");
   }
   static std::string read_file(fs::path const& p) {
     std::ifstream in(p);
@@ -47,7 +48,8 @@ TEST_P(Signals, SighupWhileTheJobFileIsReadDoesNotKill) {
   // A big file takes milliseconds to read; SIGHUP is sent the moment the
   // daemon opens it (inotify), before the service loop exists.
   std::string text = "daemon: { status_listen: off }\njobs:\n";
-  for (int i = 0; i < 5000; ++i) text += "  - { name: j" + std::to_string(i) + ", kind: countdown, from: 0, every: 1h }\n";
+  for (int i = 0; i < 5000; ++i)
+    text += "  - { name: j" + std::to_string(i) + ", kind: countdown, from: 0, every: 1h }\n";
   auto f = dir.write("jobs.yaml", text);
   int watch = ::inotify_init1(IN_CLOEXEC);
   ASSERT_GE(watch, 0);
@@ -107,7 +109,9 @@ TEST_P(Signals, ClosedStandardDescriptorsAreNotReusedForOtherFiles) {
     ::close(STDOUT_FILENO);
   });
   ASSERT_TRUE(file_gets(log, "result job=a")) << read_file(log);
-  auto target = [&](int fd) { return fs::read_symlink("/proc/" + std::to_string(d.pid()) + "/fd/" + std::to_string(fd)); };
+  auto target = [&](int fd) {
+    return fs::read_symlink("/proc/" + std::to_string(d.pid()) + "/fd/" + std::to_string(fd));
+  };
   EXPECT_EQ(target(0), "/dev/null");
   EXPECT_EQ(target(1), "/dev/null");
   d.signal(SIGHUP);  // the signalfd works: a reload is logged

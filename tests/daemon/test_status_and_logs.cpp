@@ -2,10 +2,10 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <iconv.h>
 #include <algorithm>
 #include <csignal>
 #include <filesystem>
-#include <iconv.h>
 #include <map>
 #include <sstream>
 #include <tuple>
@@ -80,7 +80,8 @@ jobs:
   EXPECT_NE(oversized.find("HTTP/1.1 400"), std::string::npos) << oversized;
   EXPECT_NE(oversized.find("request larger than"), std::string::npos) << oversized;
   EXPECT_NE(http_get(port, "/nothing").find("HTTP/1.1 404"), std::string::npos);
-  EXPECT_NE(http_exchange(port, "POST /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n").find("HTTP/1.1 405"),
+  EXPECT_NE(http_exchange(port, "POST /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n")
+                .find("HTTP/1.1 405"),
             std::string::npos);
   // A client that connects and says nothing is answered 408 and dropped
   // (after 5 s), while the job keeps its 100 ms schedule.
@@ -99,7 +100,9 @@ jobs:
 }
 
 TEST_P(StatusAndLogs, JsonLogLinesEachParseWithStableFieldNames) {
-  auto f = dir.write("jobs.yaml", "daemon: { status_listen: off }\njobs:\n  - { name: a, kind: countdown, from: 1, tick: 10ms, every: 1h }\n");
+  auto f = dir.write(
+      "jobs.yaml",
+      "daemon: { status_listen: off }\njobs:\n  - { name: a, kind: countdown, from: 1, tick: 10ms, every: 1h }\n");
   daemon_process d({"--config", f, "--backend", backend(), "--log-format", "json"});
   ASSERT_TRUE(d.wait_for("\"msg\":\"result\"")) << d.all_output();
   d.signal(SIGTERM);
@@ -112,7 +115,8 @@ TEST_P(StatusAndLogs, JsonLogLinesEachParseWithStableFieldNames) {
   }
   auto result = *d.wait_for("\"msg\":\"result\"", 0ms);
   auto keys = *json_check::object_keys(result);
-  for (auto k : {"job", "kind", "outcome", "took_ms", "late_ms", "ticks"}) EXPECT_TRUE(keys.count(k)) << k << ": " << result;
+  for (auto k : {"job", "kind", "outcome", "took_ms", "late_ms", "ticks"})
+    EXPECT_TRUE(keys.count(k)) << k << ": " << result;
 }
 
 TEST_P(StatusAndLogs, JournalStdoutGetsSyslogPriorityPrefixes) {
@@ -123,7 +127,7 @@ jobs:
   // JOURNAL_STREAM must name stdout itself: set it in the child, from the
   // pipe it really writes to.
   daemon_process d(args(f), {}, [] {
-    struct stat st{};
+    struct stat st {};
     ::fstat(STDOUT_FILENO, &st);
     ::setenv("JOURNAL_STREAM", (std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino)).c_str(), 1);
   });
@@ -150,7 +154,8 @@ jobs:
 }
 
 TEST_P(StatusAndLogs, LogFileReceivesTheLines) {
-  auto f = dir.write("jobs.yaml", "daemon: { status_listen: off }\njobs:\n  - { name: a, kind: countdown, from: 0, every: 1h }\n");
+  auto f = dir.write("jobs.yaml",
+                     "daemon: { status_listen: off }\njobs:\n  - { name: a, kind: countdown, from: 0, every: 1h }\n");
   auto log = (dir.path / "reactord.log").string();
   daemon_process d({"--config", f, "--backend", backend(), "--log-file", log});
   for (int i = 0; i < 200 && read_text(log).find("result job=a") == std::string::npos; ++i)
@@ -242,7 +247,8 @@ jobs:
   ASSERT_TRUE(line) << once.all_output();
   EXPECT_TRUE(json_check::object_keys(*line)) << "not JSON: " << *line;
   EXPECT_NE(line->find(R"("labels":{"site":"lab","team":"net"})"), std::string::npos) << *line;
-  if (line->find(R"("received":2)") == std::string::npos) GTEST_SKIP() << "the echoes were not answered here: " << *line;
+  if (line->find(R"("received":2)") == std::string::npos)
+    GTEST_SKIP() << "the echoes were not answered here: " << *line;
   EXPECT_NE(line->find(R"("outcome":"failure")"), std::string::npos) << *line;
   EXPECT_NE(line->find(R"("condition":"failed_if.rtt_max_over")"), std::string::npos) << *line;
   EXPECT_NE(line->find(R"(, over 0ms (failed_if.rtt_max_over))"), std::string::npos) << *line;
@@ -253,7 +259,8 @@ jobs:
 }
 
 TEST_P(StatusAndLogs, LogFileInAMissingDirectoryIsAnErrorAndNoDirectoryIsMade) {
-  auto f = dir.write("jobs.yaml", "daemon: { status_listen: off }\njobs:\n  - { name: a, kind: countdown, from: 0, every: 1h }\n");
+  auto f = dir.write("jobs.yaml",
+                     "daemon: { status_listen: off }\njobs:\n  - { name: a, kind: countdown, from: 0, every: 1h }\n");
   auto missing = dir.path / "no-such-dir";
   daemon_process d({"--config", f, "--backend", backend(), "--log-file", (missing / "reactord.log").string()});
   EXPECT_NE(d.wait_exit(), 0) << d.all_output();
@@ -262,10 +269,13 @@ TEST_P(StatusAndLogs, LogFileInAMissingDirectoryIsAnErrorAndNoDirectoryIsMade) {
 }
 
 TEST_P(StatusAndLogs, JsonLinesStayValidUtf8WhenAReloadedFileHasBrokenBytes) {
-  auto f = dir.write("jobs.yaml", "daemon: { status_listen: off }\njobs:\n  - { name: a, kind: countdown, from: 0, every: 1h }\n");
+  auto f = dir.write("jobs.yaml",
+                     "daemon: { status_listen: off }\njobs:\n  - { name: a, kind: countdown, from: 0, every: 1h }\n");
   daemon_process d({"--config", f, "--backend", backend(), "--log-format", "json"});
   ASSERT_TRUE(d.wait_for("\"msg\":\"result\"")) << d.all_output();
-  dir.write("jobs.yaml", "daemon: { status_listen: off }\njobs:\n  - { name: \"a\xFF\xFE\", kind: countdown, from: 0, every: 1h }\n");
+  dir.write(
+      "jobs.yaml",
+      "daemon: { status_listen: off }\njobs:\n  - { name: \"a\xFF\xFE\", kind: countdown, from: 0, every: 1h }\n");
   d.signal(SIGHUP);
   ASSERT_TRUE(d.wait_for("reload")) << d.all_output();
   d.read_for(300ms);
@@ -294,13 +304,16 @@ TEST_P(StatusAndLogs, SeriesPerJobAreWhatTheReadmeSaysAndHistogramsCountEveryRun
   nginx_options with_tls;
   with_tls.tls = true;
   nginx_server web(with_tls);
-  auto f = dir.write("jobs.yaml", "daemon: { status_listen: 127.0.0.1:0 }\njobs:\n"
-                                  "  - { name: c, kind: countdown, from: 1, tick: 1ms, every: 1h }\n"
-                                  "  - { name: p, kind: ping, target: 127.0.0.1, count: 3, interval: 10ms, "
-                                  "echo_timeout: 1s, every: 1h }\n"
-                                  "  - { name: h, kind: fetch, url: \"" + web.url("/index.html") + "\", every: 1h }\n"
-                                  "  - { name: s, kind: fetch, url: \"" + web.tls_url("/index.html") +
-                                  "\", ca_file: \"" + web.ca_file() + "\", every: 1h }\n");
+  auto f = dir.write("jobs.yaml",
+                     "daemon: { status_listen: 127.0.0.1:0 }\njobs:\n"
+                     "  - { name: c, kind: countdown, from: 1, tick: 1ms, every: 1h }\n"
+                     "  - { name: p, kind: ping, target: 127.0.0.1, count: 3, interval: 10ms, "
+                     "echo_timeout: 1s, every: 1h }\n"
+                     "  - { name: h, kind: fetch, url: \"" +
+                         web.url("/index.html") +
+                         "\", every: 1h }\n"
+                         "  - { name: s, kind: fetch, url: \"" +
+                         web.tls_url("/index.html") + "\", ca_file: \"" + web.ca_file() + "\", every: 1h }\n");
   daemon_process d(args(f));
   auto listening = d.wait_for("status endpoint listening");
   ASSERT_TRUE(listening) << d.all_output();
@@ -330,7 +343,8 @@ TEST_P(StatusAndLogs, SeriesPerJobAreWhatTheReadmeSaysAndHistogramsCountEveryRun
   std::map<std::string, std::size_t> readme;
   std::istringstream doc(read_text(REACTORD_SOURCE_DIR "/README.md"));
   for (std::string line; std::getline(doc, line);) {
-    for (auto [kind, job] : {std::pair{"countdown", "c"}, {"ping", "p"}, {"fetch (http)", "h"}, {"fetch (https)", "s"}}) {
+    for (auto [kind, job] :
+         {std::pair{"countdown", "c"}, {"ping", "p"}, {"fetch (http)", "h"}, {"fetch (https)", "s"}}) {
       std::string head = std::string("| ") + kind + " | ";
       auto text = line.substr(std::min(line.find_first_not_of(' '), line.size()));
       if (text.starts_with(head)) readme[job] = std::stoul(text.substr(head.size()));
@@ -345,15 +359,21 @@ TEST_P(StatusAndLogs, SeriesPerJobAreWhatTheReadmeSaysAndHistogramsCountEveryRun
   EXPECT_EQ(value("c", "reactord_job_duration_seconds_bucket{" + c + ",le=\"+Inf\"}"), 1) << metrics;
   EXPECT_EQ(value("c", "reactord_job_lateness_seconds_count{" + c + "}"), 1) << metrics;
   EXPECT_EQ(value("c", "reactord_job_duration_seconds_bucket{" + c + ",le=\"0.0005\"}"), 0)
-      << "a 1 ms countdown takes more than 0.5 ms\n" << metrics;
+      << "a 1 ms countdown takes more than 0.5 ms\n"
+      << metrics;
   EXPECT_EQ(value("p", "reactord_ping_echo_rtt_seconds_count{job_name=\"p\",kind=\"ping\"}"), 3) << metrics;
   EXPECT_EQ(value("p", "reactord_ping_echo_rtt_seconds_bucket{job_name=\"p\",kind=\"ping\",le=\"10\"}"), 3) << metrics;
-  for (auto [job, phase, n] : {std::tuple{"h", "connect", 1}, {"h", "first_byte", 1}, {"s", "connect", 1},
-                               {"s", "tls", 1}, {"s", "first_byte", 1}, {"h", "tls", -1}})
+  for (auto [job, phase, n] : {std::tuple{"h", "connect", 1},
+                               {"h", "first_byte", 1},
+                               {"s", "connect", 1},
+                               {"s", "tls", 1},
+                               {"s", "first_byte", 1},
+                               {"h", "tls", -1}})
     EXPECT_EQ(value(job, std::string("reactord_fetch_phase_end_seconds_count{job_name=\"") + job +
                              "\",kind=\"fetch\",phase=\"" + phase + "\"}"),
               n)
-        << job << " " << phase << "\n" << metrics;
+        << job << " " << phase << "\n"
+        << metrics;
   d.signal(SIGTERM);
   EXPECT_EQ(d.wait_exit(), 0);
 }

@@ -130,7 +130,8 @@ TEST_P(StatusFlood, ParallelScrapersShareOneRenderingMadeOffTheLoop) {
 
 TEST_P(StatusFloodDaemon, IdleConnectionsAndScrapersNeitherLockOutHealthzNorDelayTheJobs) {
   // 2000 jobs make /metrics about 2 MB; a 1 s job beats beside them.
-  std::string text = "daemon: { status_listen: 127.0.0.1:0 }\njobs:\n  - { name: beat, kind: countdown, from: 0, every: 1s }\n";
+  std::string text =
+      "daemon: { status_listen: 127.0.0.1:0 }\njobs:\n  - { name: beat, kind: countdown, from: 0, every: 1s }\n";
   for (int i = 0; i < 2000; ++i)
     text += "  - { name: j" + std::to_string(i) + ", kind: countdown, from: 0, every: 1h }\n";
   auto f = dir.write("jobs.yaml", text);

@@ -124,7 +124,10 @@ class json_check {
       for (;;) {
         if (!value()) return false;
         ws();
-        if (i < s.size() && s[i] == ',') { ++i; continue; }
+        if (i < s.size() && s[i] == ',') {
+          ++i;
+          continue;
+        }
         if (i < s.size() && s[i] == ']') return ++i, true;
         return false;
       }
@@ -148,7 +151,10 @@ class json_check {
       ++i;
       if (!value()) return false;
       ws();
-      if (i < s.size() && s[i] == ',') { ++i; continue; }
+      if (i < s.size() && s[i] == ',') {
+        ++i;
+        continue;
+      }
       if (i < s.size() && s[i] == '}') return ++i, true;
       return false;
     }
@@ -167,5 +173,7 @@ class on_each_daemon_backend : public ::testing::TestWithParam<reactor::backend_
       GTEST_SKIP() << "signal_source waits in the kqueue backend in this build, so the daemon runs on kqueue only";
 #endif
   }
-  std::string backend() const { return std::string(reactor::to_string(GetParam())); }
+  std::string backend() const {
+    return std::string(reactor::to_string(GetParam()));
+  }
 };

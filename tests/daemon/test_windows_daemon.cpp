@@ -114,8 +114,7 @@ class WindowsService : public ::testing::Test {
   SERVICE_STATUS wait_state(DWORD wanted, std::chrono::milliseconds timeout) {
     SERVICE_STATUS s{};
     auto until = std::chrono::steady_clock::now() + timeout;
-    while (::QueryServiceStatus(service_, &s) && s.dwCurrentState != wanted &&
-           std::chrono::steady_clock::now() < until)
+    while (::QueryServiceStatus(service_, &s) && s.dwCurrentState != wanted && std::chrono::steady_clock::now() < until)
       std::this_thread::sleep_for(50ms);
     return s;
   }
@@ -134,7 +133,8 @@ TEST_F(WindowsService, StartsReloadsOnParamChangeAndNamedControl_DrainsOnStop) {
   auto jobs = dir.write("jobs.yaml", job_file_text(server));
   auto log_path = dir.file("service.log");
   log_file_lines log(log_path);
-  install("\"" + std::string(REACTORD_BINARY) + "\" --service --config \"" + jobs + "\" --log-file \"" + log_path + "\"");
+  install("\"" + std::string(REACTORD_BINARY) + "\" --service --config \"" + jobs + "\" --log-file \"" + log_path +
+          "\"");
   ASSERT_TRUE(::StartServiceA(service_, 0, nullptr)) << "StartService: " << ::GetLastError();
   EXPECT_EQ(wait_state(SERVICE_RUNNING, 30s).dwCurrentState, DWORD{SERVICE_RUNNING});
   ASSERT_TRUE(log.wait_for("ready")) << log.all();
@@ -145,8 +145,9 @@ TEST_F(WindowsService, StartsReloadsOnParamChangeAndNamedControl_DrainsOnStop) {
   ASSERT_TRUE(control(SERVICE_CONTROL_PARAMCHANGE)) << ::GetLastError();
   auto first_reload = log.wait_for("reload: 1 added, 0 changed, 0 removed, 3 unchanged");
   ASSERT_TRUE(first_reload) << log.all();
-  dir.write("jobs.yaml", job_file_text(server, "  - { name: later, kind: countdown, from: 0, every: 1h }\n"
-                                                "  - { name: latest, kind: countdown, from: 5, tick: 200ms, every: 1h }\n"));
+  dir.write("jobs.yaml", job_file_text(server,
+                                       "  - { name: later, kind: countdown, from: 0, every: 1h }\n"
+                                       "  - { name: latest, kind: countdown, from: 5, tick: 200ms, every: 1h }\n"));
   ASSERT_TRUE(control(reactord::windows_service::reload_control)) << ::GetLastError();
   EXPECT_TRUE(log.wait_for("reload: 1 added, 0 changed, 0 removed, 4 unchanged", 30s, *first_reload)) << log.all();
   // Stopped with a run in flight: it finishes within the grace, then the
@@ -157,7 +158,8 @@ TEST_F(WindowsService, StartsReloadsOnParamChangeAndNamedControl_DrainsOnStop) {
   SERVICE_STATUS stop_pending{};
   ASSERT_TRUE(::ControlService(service_, SERVICE_CONTROL_STOP, &stop_pending)) << ::GetLastError();
   EXPECT_EQ(stop_pending.dwCurrentState, DWORD{SERVICE_STOP_PENDING});
-  EXPECT_EQ(stop_pending.dwWaitHint, DWORD(std::chrono::milliseconds(10s + reactord::windows_service::stop_margin).count()));
+  EXPECT_EQ(stop_pending.dwWaitHint,
+            DWORD(std::chrono::milliseconds(10s + reactord::windows_service::stop_margin).count()));
   SERVICE_STATUS stopped = wait_state(SERVICE_STOPPED, 30s);
   EXPECT_EQ(stopped.dwCurrentState, DWORD{SERVICE_STOPPED});
   EXPECT_EQ(stopped.dwWin32ExitCode, DWORD{NO_ERROR});

@@ -6,8 +6,9 @@
 
 #include <gtest/gtest.h>
 
-#include <winsock2.h>
+#include <winsock2.h>  // before windows.h (a block of its own: clang-format sorts within blocks)
 #include <ws2tcpip.h>
+
 #include <windows.h>
 
 #include <chrono>
@@ -27,7 +28,8 @@ class log_file_lines {
   explicit log_file_lines(std::string path) : path_(std::move(path)) {}
 
   // The first line (from `from` on) containing `text`, waiting up to `timeout`.
-  std::optional<std::size_t> wait_for(std::string const& text, std::chrono::milliseconds timeout = std::chrono::seconds(30),
+  std::optional<std::size_t> wait_for(std::string const& text,
+                                      std::chrono::milliseconds timeout = std::chrono::seconds(30),
                                       std::size_t from = 0) {
     auto until = std::chrono::steady_clock::now() + timeout;
     for (;;) {
@@ -83,8 +85,8 @@ class windows_daemon {
     ::AllocConsole();
     STARTUPINFOA si{};
     si.cb = sizeof si;
-    if (!::CreateProcessA(nullptr, command.data(), nullptr, nullptr, FALSE, CREATE_NEW_PROCESS_GROUP, nullptr,
-                          nullptr, &si, &process_))
+    if (!::CreateProcessA(nullptr, command.data(), nullptr, nullptr, FALSE, CREATE_NEW_PROCESS_GROUP, nullptr, nullptr,
+                          &si, &process_))
       ADD_FAILURE() << "CreateProcess failed: " << ::GetLastError() << " for " << command;
   }
   ~windows_daemon() {

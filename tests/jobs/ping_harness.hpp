@@ -31,8 +31,7 @@ using jobs::run_result;
 
 // What a ping run needs beside its loop, as the scheduler gives it.
 struct ping_services {
-  explicit ping_services(reactor::loop& l)
-      : icmp(l), http(l), ctx{l, icmp, http, [](std::string const&) {}} {}
+  explicit ping_services(reactor::loop& l) : icmp(l), http(l), ctx{l, icmp, http, [](std::string const&) {}} {}
   ping_services(ping_services const&) = delete;
   jobs::icmp_service icmp;
   jobs::http_client http;
@@ -44,8 +43,7 @@ inline reactor::task<void> ping_into(ping_spec spec, jobs::job_context& ctx, run
 }
 
 // A run with a deadline: its result, or nothing if the deadline cut it short.
-inline reactor::task<std::optional<run_result>> ping_until(reactor::deadline limit,
-                                                           ping_spec const& spec,
+inline reactor::task<std::optional<run_result>> ping_until(reactor::deadline limit, ping_spec const& spec,
                                                            jobs::job_context& ctx) {
   try {
     co_return co_await reactor::with_timeout(limit, jobs::run_ping(spec, ctx));
@@ -56,16 +54,14 @@ inline reactor::task<std::optional<run_result>> ping_until(reactor::deadline lim
 
 // Runs every spec at once on one loop, with the service's serve() beside
 // them as the scheduler runs it, and returns the results in spec order.
-inline std::vector<run_result> ping_all(reactor::backend_kind backend,
-                                        std::vector<ping_spec> const& specs) {
+inline std::vector<run_result> ping_all(reactor::backend_kind backend, std::vector<ping_spec> const& specs) {
   reactor::loop l(reactor::loop_options{backend});
   ping_services ps(l);
   std::vector<run_result> results(specs.size());
   l.run(reactor::open_scope([&](reactor::scope& s) -> reactor::task<void> {
     s.spawn(ps.icmp.serve());
     co_await reactor::open_scope([&](reactor::scope& runs) -> reactor::task<void> {
-      for (std::size_t i = 0; i < specs.size(); ++i)
-        runs.spawn(ping_into(specs[i], ps.ctx, results[i]));
+      for (std::size_t i = 0; i < specs.size(); ++i) runs.spawn(ping_into(specs[i], ps.ctx, results[i]));
       co_return;
     });
     s.cancel();
@@ -88,8 +84,7 @@ inline std::string describe(run_result const& r) {
          " duplicates=" + std::to_string(p.duplicates) + " message=\"" + r.message + "\"";
 }
 
-inline ping_spec spec_for(std::string target, int count, jobs::duration interval,
-                          jobs::duration echo_timeout = 1s) {
+inline ping_spec spec_for(std::string target, int count, jobs::duration interval, jobs::duration echo_timeout = 1s) {
   ping_spec s;
   s.target = std::move(target);
   s.count = count;
@@ -143,14 +138,12 @@ enum class icmp_access { datagram, raw };
 // root's CAP_NET_RAW.
 inline bool enter_namespace_with(netns::findings& f, icmp_access a) {
   if (!netns::enter_fresh_namespace(f)) return false;
-  if (a == icmp_access::datagram)
-    return netns::set_ping_group_range(f, "0 2147483647") && netns::drop_cap_net_raw(f);
+  if (a == icmp_access::datagram) return netns::set_ping_group_range(f, "0 2147483647") && netns::drop_cap_net_raw(f);
   return netns::set_ping_group_range(f, "1 0");
 }
 
 // Checks a run where every echo should have been answered.
-inline void expect_all_answered(netns::findings& f, run_result const& r, int count,
-                                std::string const& address) {
+inline void expect_all_answered(netns::findings& f, run_result const& r, int count, std::string const& address) {
   ping_result const& p = details(r);
   std::string what = describe(r);
   f.expect(r.result == outcome::success, "outcome: " + what);
@@ -169,8 +162,7 @@ inline void expect_all_answered(netns::findings& f, run_result const& r, int cou
 // through `f`), and returns what it found: "" when all was as expected.
 //
 //   EXPECT_EQ(in_namespace_with(icmp_access::raw, [&](netns::findings& f) { ... }), "");
-inline std::string in_namespace_with(icmp_access access,
-                                     std::function<void(netns::findings&)> const& body) {
+inline std::string in_namespace_with(icmp_access access, std::function<void(netns::findings&)> const& body) {
   return netns::run_in_child([&] {
     netns::findings f;
     if (enter_namespace_with(f, access)) body(f);

@@ -26,7 +26,8 @@ run_result ping_run(int sent, int received, jobs::duration rtt = 1ms) {
   p.rtts.assign(static_cast<std::size_t>(received), rtt);
   run_result r;
   r.result = received == sent && sent > 0 ? outcome::success : received > 0 ? outcome::degraded : outcome::failure;
-  if (r.result != outcome::success) r.message = std::to_string(sent - received) + " of " + std::to_string(sent) + " lost";
+  if (r.result != outcome::success)
+    r.message = std::to_string(sent - received) + " of " + std::to_string(sent) + " lost";
   r.details = p;
   return r;
 }

@@ -66,8 +66,7 @@ TEST_P(Countdown, CancelledAtATick_StopsAndReportsHowFarItGot) {
   jobs::countdown_spec spec{100, 10ms};
   std::size_t events_when_stopped = 0;
   run_result r = l().run([&]() -> task<run_result> {
-    run_result got =
-        co_await with_timeout(clock::now() + 35ms, jobs::run_countdown(spec, h.ctx));
+    run_result got = co_await with_timeout(clock::now() + 35ms, jobs::run_countdown(spec, h.ctx));
     events_when_stopped = h.events.size();
     co_await sleep_for(50ms);  // a countdown still going would tick 5 more times
     co_return got;

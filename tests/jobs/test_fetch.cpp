@@ -227,8 +227,8 @@ TEST_P(Fetch, CertExpiresWithin_CheckedAlsoWithoutVerification) {
 }
 
 TEST_P(Fetch, NonHttpSchemes_AreRefused) {
-  auto rs = fetch_in_sequence(l(), {get("file:///etc/hostname"), get("ftp://127.0.0.1:1/"),
-                                    get("gopher://127.0.0.1:1/")});
+  auto rs =
+      fetch_in_sequence(l(), {get("file:///etc/hostname"), get("ftp://127.0.0.1:1/"), get("gopher://127.0.0.1:1/")});
   for (auto const& r : rs) {
     EXPECT_EQ(r.result, outcome::failure);
     EXPECT_NE(r.message.find("protocol"), std::string::npos) << r.message;
@@ -301,8 +301,7 @@ TEST_P(Fetch, RunStartedBeforeServe_WaitsForIt) {
     jobs::icmp_service icmp(l);
     jobs::job_context ctx{l, icmp, http, {}};
     co_await reactor::open_scope([&](reactor::scope& s) -> reactor::task<void> {
-      s.spawn([](fetch_spec spec, jobs::job_context& ctx,
-                 std::optional<run_result>& r) -> reactor::task<void> {
+      s.spawn([](fetch_spec spec, jobs::job_context& ctx, std::optional<run_result>& r) -> reactor::task<void> {
         r = co_await jobs::run_fetch(spec, ctx);
       }(spec, ctx, r));
       co_await reactor::sleep_for(20ms);  // the run is waiting by now

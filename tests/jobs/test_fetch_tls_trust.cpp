@@ -87,8 +87,7 @@ TEST_P(FetchTlsTrust, ManyHandshakes_ReadTheCaFileOnce) {
   int opens = 0;
   alignas(inotify_event) char buf[4096];
   for (ssize_t n; (n = ::read(watch, buf, sizeof buf)) > 0;)
-    for (char* p = buf; p < buf + n;
-         p += sizeof(inotify_event) + reinterpret_cast<inotify_event*>(p)->len)
+    for (char* p = buf; p < buf + n; p += sizeof(inotify_event) + reinterpret_cast<inotify_event*>(p)->len)
       opens += (reinterpret_cast<inotify_event*>(p)->mask & IN_OPEN) != 0;
   ::close(watch);
   EXPECT_EQ(opens, 1) << "the CA file is read once for all " << specs.size() << " handshakes";
@@ -110,16 +109,14 @@ TEST_P(FetchTlsTrust, PlainRun_FinishesWhileATlsRunsCaFileIsStillUnread) {
   // run to end (at most 20 s each: the limits only end a failing test).
   std::thread writer([&] {
     int fd = -1;
-    for (auto until = std::chrono::steady_clock::now() + 20s;
-         fd < 0 && std::chrono::steady_clock::now() < until;) {
+    for (auto until = std::chrono::steady_clock::now() + 20s; fd < 0 && std::chrono::steady_clock::now() < until;) {
       fd = ::open(fifo.c_str(),
                   O_WRONLY | O_NONBLOCK | O_CLOEXEC);  // ENXIO until a reader has it open
       if (fd < 0) std::this_thread::sleep_for(1ms);
     }
     if (fd < 0) return;
     reader_waiting = true;
-    for (auto until = std::chrono::steady_clock::now() + 20s;
-         !plain_done && std::chrono::steady_clock::now() < until;)
+    for (auto until = std::chrono::steady_clock::now() + 20s; !plain_done && std::chrono::steady_clock::now() < until;)
       std::this_thread::sleep_for(1ms);
     plain_done_when_written = plain_done;
     ::fcntl(fd, F_SETFL, 0);
@@ -133,13 +130,11 @@ TEST_P(FetchTlsTrust, PlainRun_FinishesWhileATlsRunsCaFileIsStillUnread) {
   std::optional<run_result> tls_result, plain_result;
   with_http_client(l(), [&](jobs::job_context& ctx) -> reactor::task<void> {
     co_await reactor::open_scope([&](reactor::scope& s) -> reactor::task<void> {
-      s.spawn([](fetch_spec spec, jobs::job_context& ctx,
-                 std::optional<run_result>& out) -> reactor::task<void> {
+      s.spawn([](fetch_spec spec, jobs::job_context& ctx, std::optional<run_result>& out) -> reactor::task<void> {
         out = co_await fetch_until(spec, ctx, reactor::clock::now() + 60s);
       }(tls, ctx, tls_result));
       // The plain run starts once the TLS run is reading the CA file.
-      for (auto until = reactor::clock::now() + 20s;
-           !reader_waiting && reactor::clock::now() < until;)
+      for (auto until = reactor::clock::now() + 20s; !reader_waiting && reactor::clock::now() < until;)
         co_await reactor::sleep_for(1ms);
       plain_result = co_await fetch_task(plain, ctx);
       plain_done = true;

@@ -62,17 +62,14 @@ TEST_P(Ping, NeitherPingSocketNorRaw_OneErrorNamingBothFixes) {
   reactor::backend_kind backend = GetParam();
   auto report = netns::run_in_child([&] {
     netns::findings f;
-    if (!netns::enter_fresh_namespace(f) || !netns::set_ping_group_range(f, "1 0") ||
-        !netns::become_nobody(f))
+    if (!netns::enter_fresh_namespace(f) || !netns::set_ping_group_range(f, "1 0") || !netns::become_nobody(f))
       return f.text;
     auto results = ping_all(backend, {spec_for("127.0.0.1", 2, 10ms), spec_for("::1", 2, 10ms)});
     for (run_result const& r : results) {
       f.expect(r.result == outcome::failure, "outcome: " + describe(r));
       f.expect(details(r).sent == 0, "sent without a socket: " + describe(r));
-      f.expect(details(r).loss_percent == 100.0,
-               "loss below 100% with nothing sent: " + describe(r));
-      for (char const* fix :
-           {"net.ipv4.ping_group_range", "CAP_NET_RAW", "AmbientCapabilities=CAP_NET_RAW"})
+      f.expect(details(r).loss_percent == 100.0, "loss below 100% with nothing sent: " + describe(r));
+      for (char const* fix : {"net.ipv4.ping_group_range", "CAP_NET_RAW", "AmbientCapabilities=CAP_NET_RAW"})
         f.expect(r.message.find(fix) != std::string::npos,
                  std::string("message does not name ") + fix + ": " + r.message);
     }
@@ -91,8 +88,7 @@ TEST_P(Ping, NameThatDoesNotResolve_FailsWithResolverError) {
     if (!netns::enter_fresh_namespace(f)) return f.text;
     run_result r = ping_one(backend, spec_for("no-such-host.invalid", 1, 1ms));
     f.expect(r.result == outcome::failure, "outcome: " + describe(r));
-    f.expect(r.message.find("cannot resolve \"no-such-host.invalid\"") == 0,
-             "message: " + r.message);
+    f.expect(r.message.find("cannot resolve \"no-such-host.invalid\"") == 0, "message: " + r.message);
     f.expect(details(r).loss_percent == 100.0, "loss below 100% with nothing sent: " + describe(r));
     return f.text;
   });
@@ -166,8 +162,7 @@ TEST_P(Ping, PayloadSizesFromZeroToLarge_AllAnswered) {
 
 TEST_P(Ping, ManyRunsAtOnce_EachReplyReachesItsOwnRun) {
   auto results = ping_all(GetParam(), ten_echoes_to_forty_hosts(500ms));
-  for (int host = 1; host <= 40; ++host)
-    expect_all_answered(results[host - 1], 10, "127.0.0." + std::to_string(host));
+  for (int host = 1; host <= 40; ++host) expect_all_answered(results[host - 1], 10, "127.0.0." + std::to_string(host));
 }
 
 TEST_P(Ping, ReplyAfterItsTimeout_CountedLateNotReceived) {

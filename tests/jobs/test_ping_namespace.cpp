@@ -30,8 +30,7 @@ std::string access_name(icmp_access a) {
 // kernel's echo replies); false, with nft's words in `f`, if it refused.
 bool filter_output(netns::findings& f, std::string const& rule) {
   return netns::run_command(f, "nft add table ip test") &&
-         netns::run_command(
-             f, "nft add chain ip test out '{ type filter hook output priority 0; }'") &&
+         netns::run_command(f, "nft add chain ip test out '{ type filter hook output priority 0; }'") &&
          netns::run_command(f, "nft add rule ip test out " + rule);
 }
 
@@ -43,8 +42,7 @@ long dropped_by_nft() {
   return std::stol(m[1]);
 }
 
-class PingInNamespace
-    : public ::testing::TestWithParam<std::tuple<reactor::backend_kind, icmp_access>> {
+class PingInNamespace : public ::testing::TestWithParam<std::tuple<reactor::backend_kind, icmp_access>> {
  protected:
   void SetUp() override {
     if (!netns::can_make_namespaces()) GTEST_SKIP() << "needs root to make network namespaces";
@@ -81,8 +79,7 @@ TEST_P(PingInNamespace, FailedIfAndDegradedIf_NameTheBarTheValueAndTheCondition)
              "message: " + rs[0].message);
     f.expect(rs[1].result == outcome::degraded && rs[1].condition == "degraded_if.rtt_avg_over",
              "rtt_avg_over: " + describe(rs[1]));
-    f.expect(rs[2].result == outcome::success && rs[2].condition.empty(),
-             "within the bars: " + describe(rs[2]));
+    f.expect(rs[2].result == outcome::success && rs[2].condition.empty(), "within the bars: " + describe(rs[2]));
   });
   EXPECT_EQ(report, "");
 }
@@ -118,11 +115,11 @@ TEST_P(PingInNamespace, FirewallDropsAShare_ReportedLossMatchesDroppedPackets) {
     run_result r = ping_one(backend(), spec_for("127.0.0.1", count, 1ms));
     ping_result const& p = details(r);
     long dropped = dropped_by_nft();
-    std::fprintf(stderr, "loss %.1f%%, %d of %d lost, nft dropped %ld\n", p.loss_percent,
-                 p.sent - p.received, p.sent, dropped);
+    std::fprintf(stderr, "loss %.1f%%, %d of %d lost, nft dropped %ld\n", p.loss_percent, p.sent - p.received, p.sent,
+                 dropped);
     f.expect(p.sent == count, "sent: " + describe(r));
-    f.expect(p.sent - p.received == dropped, "lost " + std::to_string(p.sent - p.received) +
-                                                 " but nft dropped " + std::to_string(dropped));
+    f.expect(p.sent - p.received == dropped,
+             "lost " + std::to_string(p.sent - p.received) + " but nft dropped " + std::to_string(dropped));
     // About 19% expected (1 - 0.9 * 0.9); far outside this means we miscount.
     f.expect(p.loss_percent > 3 && p.loss_percent < 45, "loss out of bounds: " + describe(r));
     f.expect(r.result == outcome::degraded, "outcome: " + describe(r));
@@ -137,16 +134,14 @@ TEST_P(PingInNamespace, FirewallRejectsWithHostUnreachable_ErrorReportedAsSuch) 
                        "ip daddr 127.0.0.2 icmp type echo-request "
                        "reject with icmp type host-unreachable"))
       return;
-    auto results =
-        ping_all(backend(), {spec_for("127.0.0.2", 3, 10ms), spec_for("127.0.0.3", 3, 10ms)});
+    auto results = ping_all(backend(), {spec_for("127.0.0.2", 3, 10ms), spec_for("127.0.0.3", 3, 10ms)});
     run_result const& refused = results[0];
     ping_result const& p = details(refused);
     f.expect(refused.result == outcome::failure, "outcome: " + describe(refused));
     f.expect(p.sent == 3 && p.received == 0, "counts: " + describe(refused));
-    f.expect(
-        p.errors.size() == 1 && p.errors[0].find("destination host unreachable from") == 0 &&
-            p.errors[0].find("(3 times)") != std::string::npos,
-        "errors: " + describe(refused) + " errors[0]=" + (p.errors.empty() ? "" : p.errors[0]));
+    f.expect(p.errors.size() == 1 && p.errors[0].find("destination host unreachable from") == 0 &&
+                 p.errors[0].find("(3 times)") != std::string::npos,
+             "errors: " + describe(refused) + " errors[0]=" + (p.errors.empty() ? "" : p.errors[0]));
     // The run beside it, to an address the rule does not match, is untouched.
     expect_all_answered(f, results[1], 3, "127.0.0.3");
   });
@@ -188,16 +183,13 @@ TEST_P(PingInNamespace, ReplyAfterItsTimeout_CountedLateNotReceived) {
   EXPECT_EQ(report, "");
 }
 
-std::string case_name(
-    ::testing::TestParamInfo<std::tuple<reactor::backend_kind, icmp_access>> const& info) {
-  return std::string(reactor::to_string(std::get<0>(info.param))) + "_" +
-         access_name(std::get<1>(info.param));
+std::string case_name(::testing::TestParamInfo<std::tuple<reactor::backend_kind, icmp_access>> const& info) {
+  return std::string(reactor::to_string(std::get<0>(info.param))) + "_" + access_name(std::get<1>(info.param));
 }
 
 INSTANTIATE_TEST_SUITE_P(backend_and_socket, PingInNamespace,
                          ::testing::Combine(::testing::ValuesIn(reactor::available_backends()),
-                                            ::testing::Values(icmp_access::datagram,
-                                                              icmp_access::raw)),
+                                            ::testing::Values(icmp_access::datagram, icmp_access::raw)),
                          case_name);
 
 }  // namespace

@@ -43,9 +43,8 @@ int silent_dns_server(netns::findings& f, int timeout) {
     return f.expect(::mount(path.c_str(), target, nullptr, MS_BIND, nullptr) == 0,
                     netns::errno_text(("bind-mount over " + std::string(target)).c_str()));
   };
-  if (!replace(
-          "/etc/resolv.conf", "resolv.conf",
-          "nameserver 127.0.0.1\noptions timeout:" + std::to_string(timeout) + " attempts:1\n") ||
+  if (!replace("/etc/resolv.conf", "resolv.conf",
+               "nameserver 127.0.0.1\noptions timeout:" + std::to_string(timeout) + " attempts:1\n") ||
       !replace("/etc/nsswitch.conf", "nsswitch.conf", "hosts: files dns\n"))
     return -1;
   int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -125,8 +124,8 @@ TEST_P(PingBehindSilentDns, ManyNamesNeverAnswered_LookupThreadsAreCapped) {
   auto report = behind_silent_dns([&](auto& f, reactor::loop& l, auto& ps, int) {
     // The threads there are before any lookup: this one, and a backend's
     // own (libkqueue keeps one).
-    auto threads_before = std::distance(std::filesystem::directory_iterator("/proc/self/task"),
-                                        std::filesystem::directory_iterator{});
+    auto threads_before =
+        std::distance(std::filesystem::directory_iterator("/proc/self/task"), std::filesystem::directory_iterator{});
     int refused = 0, cut_short = 0, other = 0;
     std::string an_other;
     l.run(reactor::open_scope([&](reactor::scope& s) -> reactor::task<void> {
@@ -148,14 +147,13 @@ TEST_P(PingBehindSilentDns, ManyNamesNeverAnswered_LookupThreadsAreCapped) {
       s.cancel();
     }));
     // The lookups still wait for the resolver (3 s); count their threads.
-    auto threads = std::distance(std::filesystem::directory_iterator("/proc/self/task"),
-                                 std::filesystem::directory_iterator{});
+    auto threads =
+        std::distance(std::filesystem::directory_iterator("/proc/self/task"), std::filesystem::directory_iterator{});
     f.expect(cut_short == 64, std::to_string(cut_short) + " runs waited in a lookup, wanted 64");
     f.expect(refused == 36, std::to_string(refused) + " runs were refused a lookup, wanted 36");
     f.expect(other == 0, std::to_string(other) + " runs ended otherwise, e.g. " + an_other);
-    f.expect(threads <= threads_before + 64,
-             std::to_string(threads) + " threads: more than 64 lookups and the " +
-                 std::to_string(threads_before) + " there were before");
+    f.expect(threads <= threads_before + 64, std::to_string(threads) + " threads: more than 64 lookups and the " +
+                                                 std::to_string(threads_before) + " there were before");
   });
   EXPECT_EQ(report, "");
 }

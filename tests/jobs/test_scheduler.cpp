@@ -36,7 +36,9 @@ job_spec countdown(std::string name, jobs::duration interval, int from, jobs::du
   return j;
 }
 
-double ms(jobs::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+double ms(jobs::duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
 
 // Runs the scheduler next to `body`, then drains it (with a generous grace).
 template <class Body>
@@ -90,15 +92,13 @@ TEST_P(Scheduler, SlowRun_LaterSlotsStayOnTheGrid) {
     EXPECT_EQ((r.scheduled - first) % 100ms, jobs::duration::zero())
         << "run due " << ms(r.scheduled - first) << " ms after the first is off the grid";
     EXPECT_GE(r.lateness, jobs::duration::zero());
-    std::printf("  run due at +%.0f ms started %.3f ms late, took %.1f ms\n",
-                ms(r.scheduled - first), ms(r.lateness), ms(r.took));
+    std::printf("  run due at +%.0f ms started %.3f ms late, took %.1f ms\n", ms(r.scheduled - first), ms(r.lateness),
+                ms(r.took));
   }
-  for (auto const& [job, slot] : sink.skipped)
-    EXPECT_EQ((slot - first) % 100ms, jobs::duration::zero());
+  for (auto const& [job, slot] : sink.skipped) EXPECT_EQ((slot - first) % 100ms, jobs::duration::zero());
   // Runs never overlap (no allow_overlap), so every run after the first is
   // at least two slots after the one before it.
-  for (std::size_t i = 2; i < runs.size(); ++i)
-    EXPECT_GE(runs[i].scheduled - runs[i - 1].scheduled, 200ms);
+  for (std::size_t i = 2; i < runs.size(); ++i) EXPECT_GE(runs[i].scheduled - runs[i - 1].scheduled, 200ms);
 }
 
 TEST_P(Scheduler, SlotComingWhileRunning_IsSkippedCountedAndReported) {
@@ -430,9 +430,8 @@ TEST_P(Scheduler, NextRuns_FollowTheGridWithAStablePhase) {
   }
   two.apply(many);
   auto spread = two.next_runs(1);
-  auto [lo, hi] = std::minmax_element(spread.begin(), spread.end(), [](auto const& x, auto const& y) {
-    return x.second[0] < y.second[0];
-  });
+  auto [lo, hi] = std::minmax_element(spread.begin(), spread.end(),
+                                      [](auto const& x, auto const& y) { return x.second[0] < y.second[0]; });
   EXPECT_GT(hi->second[0] - lo->second[0], 400ms);
 }
 
@@ -445,7 +444,8 @@ TEST_P(Scheduler, NextRuns_AfterTheFirstLieOnTheWallClockGrid) {
   auto runs = s.next_runs(3);
   ASSERT_EQ(runs.size(), 1u);
   for (std::size_t i = 1; i < 3; ++i) {
-    auto wall = wall_now + std::chrono::duration_cast<std::chrono::system_clock::duration>(runs[0].second[i] - steady_now);
+    auto wall =
+        wall_now + std::chrono::duration_cast<std::chrono::system_clock::duration>(runs[0].second[i] - steady_now);
     auto past_the_minute = std::chrono::duration_cast<std::chrono::milliseconds>(wall.time_since_epoch()) % 60'000;
     // Reading the two clocks a few microseconds apart is the only error.
     EXPECT_TRUE(past_the_minute < 20ms || past_the_minute > 59'980ms)
@@ -591,8 +591,7 @@ TEST_P(Scheduler, Accuracy_RunsDueWithinOneCellStartInOneWakeUp) {
 TEST_P(Scheduler, Apply_RejectsDuplicateNamesAndBadIntervals) {
   recording_sink sink;
   jobs::scheduler s(l(), {}, sink);
-  EXPECT_THROW(s.apply({countdown("x", 1s, 1, 1ms), countdown("x", 2s, 1, 1ms)}),
-               std::invalid_argument);
+  EXPECT_THROW(s.apply({countdown("x", 1s, 1, 1ms), countdown("x", 2s, 1, 1ms)}), std::invalid_argument);
   EXPECT_THROW(s.apply({countdown("zero", 0s, 1, 1ms)}), std::invalid_argument);
   EXPECT_EQ(s.job_count(), 0u) << "a rejected job set changes nothing";
   EXPECT_THROW(jobs::scheduler(l(), jobs::scheduler_options{0}, sink), std::invalid_argument);

@@ -51,8 +51,8 @@ struct scripted_http_server {
         if (slow.front()) co_await sleep_for(400ms);
         slow.pop_front();
       }
-      std::string reply = "HTTP/1.1 " + std::to_string(status) +
-                          " Scripted\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+      std::string reply =
+          "HTTP/1.1 " + std::to_string(status) + " Scripted\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
       co_await send_all(c, std::as_bytes(std::span(reply)));
       co_await c.close();
     }
@@ -89,12 +89,10 @@ TEST_P(SchedulerState, FailAfterAndRecoverAfter_CountRunsInARow) {
     sc.cancel();
   }));
   ASSERT_GE(sink.results.size(), 7u);
-  std::vector<outcome> expected{outcome::success, outcome::failure, outcome::success,
-                                outcome::failure, outcome::failure, outcome::success,
-                                outcome::success};
+  std::vector<outcome> expected{outcome::success, outcome::failure, outcome::success, outcome::failure,
+                                outcome::failure, outcome::success, outcome::success};
   for (std::size_t i = 0; i < expected.size(); ++i)
-    EXPECT_EQ(sink.results[i].result, expected[i])
-        << "run " << i << ": " << sink.results[i].message;
+    EXPECT_EQ(sink.results[i].result, expected[i]) << "run " << i << ": " << sink.results[i].message;
   ASSERT_EQ(sink.changes.size(), 3u);
   EXPECT_EQ(sink.changes[0].from, job_state::unknown);
   EXPECT_EQ(sink.changes[0].to, job_state::up);

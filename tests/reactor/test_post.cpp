@@ -44,8 +44,8 @@ TEST_P(Post, AnApcQueuedToTheLoopThreadRunsInItsWaitAndWakesIt) {
   event done;
   apc_context context{&done, {}};
   HANDLE loop_thread = nullptr;
-  ASSERT_TRUE(::DuplicateHandle(::GetCurrentProcess(), ::GetCurrentThread(), ::GetCurrentProcess(),
-                                &loop_thread, 0, FALSE, DUPLICATE_SAME_ACCESS));
+  ASSERT_TRUE(::DuplicateHandle(::GetCurrentProcess(), ::GetCurrentThread(), ::GetCurrentProcess(), &loop_thread, 0,
+                                FALSE, DUPLICATE_SAME_ACCESS));
   bool woke = false;
   l().run([&]() -> task<void> {
     std::thread other([&] {
@@ -58,8 +58,12 @@ TEST_P(Post, AnApcQueuedToTheLoopThreadRunsInItsWaitAndWakesIt) {
           },
           loop_thread, reinterpret_cast<ULONG_PTR>(&context));
     });
-    co_await when_any([&]() -> task<void> { co_await done.wait(); woke = true; }(),
-                      []() -> task<void> { co_await sleep_for(10s); }());
+    co_await when_any(
+        [&]() -> task<void> {
+          co_await done.wait();
+          woke = true;
+        }(),
+        []() -> task<void> { co_await sleep_for(10s); }());
     other.join();
   }());
   ::CloseHandle(loop_thread);

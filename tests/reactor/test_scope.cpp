@@ -63,12 +63,12 @@ TEST_P(Scope, ChildExceptionReachesTheScopeAndCancelsSiblings) {
 TEST_P(Scope, ExceptionOfAChildThatNobodyAwaitsIsNeverLost) {
   // The body returns at once; the child fails later; open_scope still throws.
   EXPECT_THROW(l().run(open_scope([](scope& s) -> task<void> {
-                 s.spawn([]() -> task<void> {
-                   co_await sleep_for(2ms);
-                   throw std::logic_error("late failure");
-                 });
-                 co_return;
-               })),
+    s.spawn([]() -> task<void> {
+      co_await sleep_for(2ms);
+      throw std::logic_error("late failure");
+    });
+    co_return;
+  })),
                std::logic_error);
 }
 

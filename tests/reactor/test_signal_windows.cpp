@@ -40,7 +40,9 @@ TEST_P(SignalWindows, DeliveredBeforeNext_IsKeptInOrder_OnlyTheSignalsTaken) {
 }
 
 namespace {
-bool under_wine() { return ::GetProcAddress(::GetModuleHandleA("ntdll.dll"), "wine_get_version") != nullptr; }
+bool under_wine() {
+  return ::GetProcAddress(::GetModuleHandleA("ntdll.dll"), "wine_get_version") != nullptr;
+}
 }  // namespace
 
 TEST_P(SignalWindows, CtrlC_ArrivesAsSigint) {

@@ -26,8 +26,7 @@ struct child_canceller {
 
 // A coroutine function, not a lambda: a spawned lambda coroutine would keep
 // a pointer to a lambda object gone by the time it runs.
-task<void> sleep_then_count(loop& l, child_canceller& canceller, deadline when, int& resumed,
-                            int& saw_cancel) {
+task<void> sleep_then_count(loop& l, child_canceller& canceller, deadline when, int& resumed, int& saw_cancel) {
   l.arm(canceller.node, when + 1ms);
   try {
     co_await sleep_until(when);

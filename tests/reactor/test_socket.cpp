@@ -21,7 +21,9 @@ class Socket : public on_each_backend {};
 REACTORD_ON_EACH_BACKEND(Socket);
 
 namespace {
-std::span<std::byte const> bytes(std::string const& s) { return std::as_bytes(std::span(s)); }
+std::span<std::byte const> bytes(std::string const& s) {
+  return std::as_bytes(std::span(s));
+}
 
 // Echoes one connection until the peer closes it.
 task<void> echo(reactor::socket conn) {
@@ -97,8 +99,7 @@ TEST_P(Socket, PeerResetWhileARecvWaits_RecvFailsWithConnectionReset) {
       reactor::socket conn = (co_await listener.accept()).value();
       co_await recv_waits.wait();  // resumed from the ready queue: the recv is submitted
       linger hard{1, 0};           // a close with a zero linger sends RST
-      ::setsockopt(conn.fd(), SOL_SOCKET, SO_LINGER, reinterpret_cast<char const*>(&hard),
-                   sizeof hard);
+      ::setsockopt(conn.fd(), SOL_SOCKET, SO_LINGER, reinterpret_cast<char const*>(&hard), sizeof hard);
       co_await conn.close();
     });
     reactor::socket c = reactor::socket::open(AF_INET, SOCK_STREAM);
@@ -124,8 +125,7 @@ TEST_P(Socket, PeerResetWhileAPollWaits_PollReportsPollErr) {
       reactor::socket conn = (co_await listener.accept()).value();
       co_await poll_waits.wait();  // resumed from the ready queue: the poll is submitted
       linger hard{1, 0};           // a close with a zero linger sends RST
-      ::setsockopt(conn.fd(), SOL_SOCKET, SO_LINGER, reinterpret_cast<char const*>(&hard),
-                   sizeof hard);
+      ::setsockopt(conn.fd(), SOL_SOCKET, SO_LINGER, reinterpret_cast<char const*>(&hard), sizeof hard);
       co_await conn.close();
     });
     reactor::socket c = reactor::socket::open(AF_INET, SOCK_STREAM);
@@ -191,8 +191,7 @@ TEST_P(Socket, UdpSendmsgRecvmsgKeepTheSender) {
   }));
   EXPECT_EQ(got, 4u);
   EXPECT_EQ(std::string(in_buf, 4), "ping");
-  EXPECT_TRUE(socket_address(reinterpret_cast<sockaddr*>(&from), sizeof(sockaddr_in)) ==
-              from_expected);
+  EXPECT_TRUE(socket_address(reinterpret_cast<sockaddr*>(&from), sizeof(sockaddr_in)) == from_expected);
 }
 
 TEST_P(Socket, AsyncCloseWithAPendingRecvEndsTheRecvFirst) {

@@ -23,15 +23,11 @@ inline constexpr int shut_wr = SHUT_WR;
 
 inline std::pair<reactor::socket, reactor::socket> connected_pair() {
 #if defined(_WIN32)
-  auto fail = [](char const* what) {
-    return std::system_error(::WSAGetLastError(), std::system_category(), what);
-  };
-  reactor::socket listener =
-      reactor::socket::listen_tcp(*reactor::socket_address::parse("127.0.0.1"), 1);
+  auto fail = [](char const* what) { return std::system_error(::WSAGetLastError(), std::system_category(), what); };
+  reactor::socket listener = reactor::socket::listen_tcp(*reactor::socket_address::parse("127.0.0.1"), 1);
   reactor::socket_address at = listener.local_address();
   reactor::socket a = reactor::socket::open(AF_INET, SOCK_STREAM);
-  if (::connect(a.fd(), at.data(), at.size()) != 0 && ::WSAGetLastError() != WSAEWOULDBLOCK)
-    throw fail("connect");
+  if (::connect(a.fd(), at.data(), at.size()) != 0 && ::WSAGetLastError() != WSAEWOULDBLOCK) throw fail("connect");
   fd_set readable;
   FD_ZERO(&readable);
   FD_SET(listener.fd(), &readable);

@@ -10,8 +10,12 @@ class Task : public on_each_backend {};
 REACTORD_ON_EACH_BACKEND(Task);
 
 namespace {
-task<int> forty_two() { co_return 42; }
-task<int> add_one(int x) { co_return x + 1; }
+task<int> forty_two() {
+  co_return 42;
+}
+task<int> add_one(int x) {
+  co_return x + 1;
+}
 task<void> throws() {
   throw std::runtime_error("boom");
   co_return;
@@ -28,7 +32,9 @@ task<int> nest(int depth) {
 }
 }  // namespace
 
-TEST_P(Task, ValueReachesAwaiter) { EXPECT_EQ(l().run(forty_two()), 42); }
+TEST_P(Task, ValueReachesAwaiter) {
+  EXPECT_EQ(l().run(forty_two()), 42);
+}
 
 TEST_P(Task, ExceptionTravelsToAwaiter) {
   auto outer = []() -> task<std::string> {
@@ -79,7 +85,9 @@ TEST_P(Task, HundredThousandSynchronousAwaits_DoNotGrowTheStack) {
   EXPECT_EQ(result, 100'000);
 }
 
-TEST_P(Task, NestedAwaitsReturnThroughEveryLevel) { EXPECT_EQ(l().run(nest(200)), 200); }
+TEST_P(Task, NestedAwaitsReturnThroughEveryLevel) {
+  EXPECT_EQ(l().run(nest(200)), 200);
+}
 
 TEST_P(Task, AwaitAfterSuspensionResumesTheAwaiter) {
   auto inner = []() -> task<int> {

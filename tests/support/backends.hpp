@@ -23,7 +23,5 @@ inline std::string backend_test_name(::testing::TestParamInfo<reactor::backend_k
   return std::string(reactor::to_string(info.param));
 }
 
-#define REACTORD_ON_EACH_BACKEND(fixture)                                          \
-  INSTANTIATE_TEST_SUITE_P(backend, fixture,                                      \
-                           ::testing::ValuesIn(reactor::available_backends()),    \
-                           backend_test_name)
+#define REACTORD_ON_EACH_BACKEND(fixture) \
+  INSTANTIATE_TEST_SUITE_P(backend, fixture, ::testing::ValuesIn(reactor::available_backends()), backend_test_name)

@@ -84,12 +84,17 @@ class daemon_process {
   }
   daemon_process(daemon_process const&) = delete;
 
-  pid_t pid() const { return pid_; }
-  void signal(int signo) const { ::kill(pid_, signo); }
+  pid_t pid() const {
+    return pid_;
+  }
+  void signal(int signo) const {
+    ::kill(pid_, signo);
+  }
 
   // The first stdout line (from `from_line` on) containing `text`; reads
   // more output until it comes or `timeout` passes.
-  std::optional<std::string> wait_for(std::string const& text, std::chrono::milliseconds timeout = std::chrono::seconds(20),
+  std::optional<std::string> wait_for(std::string const& text,
+                                      std::chrono::milliseconds timeout = std::chrono::seconds(20),
                                       std::size_t from_line = 0) {
     auto until = clock::now() + timeout;
     std::size_t checked = from_line;
@@ -141,8 +146,12 @@ class daemon_process {
     out_closed_ = true;
   }
 
-  std::vector<std::string> const& out_lines() const { return out_lines_; }
-  std::vector<std::string> const& err_lines() const { return err_lines_; }
+  std::vector<std::string> const& out_lines() const {
+    return out_lines_;
+  }
+  std::vector<std::string> const& err_lines() const {
+    return err_lines_;
+  }
   std::string all_output() const {
     std::string s;
     for (auto const& l : out_lines_) s += "out| " + l + "\n";

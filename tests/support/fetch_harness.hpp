@@ -43,9 +43,8 @@ inline reactor::task<jobs::run_result> fetch_task(jobs::fetch_spec spec, jobs::j
 
 // A run under a deadline: the result, or nullopt if the deadline passed
 // (with_timeout threw timeout_error, as the scheduler sees it).
-inline reactor::task<std::optional<jobs::run_result>> fetch_until(jobs::fetch_spec spec,
-                                                                 jobs::job_context& ctx,
-                                                                 reactor::deadline limit) {
+inline reactor::task<std::optional<jobs::run_result>> fetch_until(jobs::fetch_spec spec, jobs::job_context& ctx,
+                                                                  reactor::deadline limit) {
   try {
     co_return co_await reactor::with_timeout(limit, fetch_task(std::move(spec), ctx));
   } catch (reactor::timeout_error const&) {
@@ -53,8 +52,7 @@ inline reactor::task<std::optional<jobs::run_result>> fetch_until(jobs::fetch_sp
   }
 }
 
-inline std::vector<jobs::run_result> fetch_in_sequence(reactor::loop& l,
-                                                       std::vector<jobs::fetch_spec> specs) {
+inline std::vector<jobs::run_result> fetch_in_sequence(reactor::loop& l, std::vector<jobs::fetch_spec> specs) {
   std::vector<jobs::run_result> out;
   with_http_client(l, [&](jobs::job_context& ctx) -> reactor::task<void> {
     for (auto const& s : specs) out.push_back(co_await fetch_task(s, ctx));
@@ -67,9 +65,8 @@ inline jobs::run_result fetch_once(reactor::loop& l, jobs::fetch_spec spec) {
 }
 
 // Runs every spec, at most `in_flight` at a time; results in spec order.
-inline std::vector<jobs::run_result> fetch_concurrently(reactor::loop& l,
-                                                       std::vector<jobs::fetch_spec> specs,
-                                                       std::size_t in_flight) {
+inline std::vector<jobs::run_result> fetch_concurrently(reactor::loop& l, std::vector<jobs::fetch_spec> specs,
+                                                        std::size_t in_flight) {
   std::vector<jobs::run_result> out(specs.size());
   with_http_client(l, [&](jobs::job_context& ctx) -> reactor::task<void> {
     std::size_t next = 0;

@@ -51,8 +51,7 @@ class hostile_server {
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t len = sizeof a;
-    if (::bind(listener_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-        ::listen(listener_, 64) != 0 ||
+    if (::bind(listener_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(listener_, 64) != 0 ||
         ::getsockname(listener_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
       ::close(listener_);
       throw std::runtime_error("hostile_server: cannot listen on 127.0.0.1");
@@ -151,9 +150,7 @@ class hostile_server {
         return;
       }
       case behaviour::huge_body_length:
-        if (send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(ten_gb) +
-                             "\r\n\r\n"))
-          stream_zeros(fd);
+        if (send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(ten_gb) + "\r\n\r\n")) stream_zeros(fd);
         return;
       case behaviour::huge_body_stream:
         if (send_all(fd, "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n")) stream_zeros(fd);
@@ -170,9 +167,7 @@ class hostile_server {
         while (!stopping_ && wait_for(fd, POLLIN) == false) {
         }
         return;
-      case behaviour::not_tls:
-        send_all(fd, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
-        return;
+      case behaviour::not_tls: send_all(fd, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"); return;
       case behaviour::fixed_body:
         send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body_.size()) + "\r\n\r\n" + body_);
         return;

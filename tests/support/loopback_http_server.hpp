@@ -26,9 +26,7 @@ class loopback_http_server {
   loopback_http_server(loopback_http_server const&) = delete;
 
   std::uint16_t port() const { return port_; }
-  std::string url(std::string const& path = "/") const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
-  }
+  std::string url(std::string const& path = "/") const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
   int requests() const { return requests_.load(); }
 
  private:
@@ -66,8 +64,9 @@ class loopback_http_server {
         std::string body = "hello from loopback\n";
         std::size_t path = head.find(" /bytes/");
         if (path != std::string::npos) body.assign(std::stoul(head.substr(path + 8)), 'x');
-        std::string reply = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " +
-                            std::to_string(body.size()) + "\r\n\r\n" + body;
+        std::string reply =
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(body.size()) +
+            "\r\n\r\n" + body;
         if (co_await reactor::send_all(conn, std::as_bytes(std::span(reply)))) co_return;
       }
     }

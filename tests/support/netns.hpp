@@ -23,6 +23,7 @@
 #pragma once
 
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/capability.h>
 #include <net/if.h>
 #include <sched.h>
@@ -30,7 +31,6 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <grp.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -100,7 +100,9 @@ inline std::string run_in_child(std::function<std::string()> body) {
 }
 
 // Whether this process can make network namespaces (root, or CAP_SYS_ADMIN).
-inline bool can_make_namespaces() { return ::geteuid() == 0; }
+inline bool can_make_namespaces() {
+  return ::geteuid() == 0;
+}
 
 inline bool bring_loopback_up(findings& f) {
   int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);

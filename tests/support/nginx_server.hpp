@@ -99,12 +99,8 @@ class nginx_server {
   std::uint16_t wrong_name_port() const { return wrong_name_port_; }
   std::string const& dir() const { return dir_; }
   std::string ca_file() const { return dir_ + "/cert.pem"; }
-  std::string url(std::string const& path) const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
-  }
-  std::string tls_url(std::string const& path) const {
-    return "https://127.0.0.1:" + std::to_string(tls_port_) + path;
-  }
+  std::string url(std::string const& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+  std::string tls_url(std::string const& path) const { return "https://127.0.0.1:" + std::to_string(tls_port_) + path; }
   std::string wrong_name_url(std::string const& path) const {
     return "https://127.0.0.1:" + std::to_string(wrong_name_port_) + path;
   }
@@ -147,12 +143,12 @@ class nginx_server {
   void make_certificates() const {
     // EC keys: generated in milliseconds, where RSA takes much longer.
     auto make = [&](std::string const& name, std::string const& subject, std::string const& san) {
-      std::string cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
-                        " -days 30 -subj '" + subject + "' -addext 'subjectAltName=" + san +
-                        "' -keyout '" + dir_ + "/" + name + ".key' -out '" + dir_ + "/" + name +
-                        ".pem' >/dev/null 2>&1";
-      if (std::system(cmd.c_str()) != 0)
-        throw std::runtime_error("openssl could not make a certificate: " + cmd);
+      std::string cmd =
+          "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
+          " -days 30 -subj '" +
+          subject + "' -addext 'subjectAltName=" + san + "' -keyout '" + dir_ + "/" + name + ".key' -out '" + dir_ +
+          "/" + name + ".pem' >/dev/null 2>&1";
+      if (std::system(cmd.c_str()) != 0) throw std::runtime_error("openssl could not make a certificate: " + cmd);
     };
     make("cert", "/CN=127.0.0.1", "IP:127.0.0.1");
     make("wrong", "/CN=not-this-host.invalid", "DNS:not-this-host.invalid");
@@ -173,24 +169,35 @@ class nginx_server {
 
   void write_config() const {
     std::string d = dir_;
-    std::string conf = "daemon off;\nmaster_process off;\nworker_processes 1;\n"
-                       "pid " + d + "/nginx.pid;\nerror_log " + d + "/error.log warn;\n"
-                       "events { worker_connections 4096; }\n"
-                       "http {\n  access_log off;\n  default_type application/octet-stream;\n"
-                       "  client_body_temp_path " + d + "/tmp/body;\n"
-                       "  proxy_temp_path " + d + "/tmp/proxy;\n"
-                       "  fastcgi_temp_path " + d + "/tmp/fastcgi;\n"
-                       "  uwsgi_temp_path " + d + "/tmp/uwsgi;\n"
-                       "  scgi_temp_path " + d + "/tmp/scgi;\n";
-    if (options_.unlimited_keepalive)
-      conf += "  keepalive_requests 100000000;\n  keepalive_timeout 300s;\n";
-    conf += "  server {\n    listen 127.0.0.1:" + std::to_string(port_) + ";\n    root " + d +
-            "/html;\n" + locations() + "  }\n";
+    std::string conf =
+        "daemon off;\nmaster_process off;\nworker_processes 1;\n"
+        "pid " +
+        d + "/nginx.pid;\nerror_log " + d +
+        "/error.log warn;\n"
+        "events { worker_connections 4096; }\n"
+        "http {\n  access_log off;\n  default_type application/octet-stream;\n"
+        "  client_body_temp_path " +
+        d +
+        "/tmp/body;\n"
+        "  proxy_temp_path " +
+        d +
+        "/tmp/proxy;\n"
+        "  fastcgi_temp_path " +
+        d +
+        "/tmp/fastcgi;\n"
+        "  uwsgi_temp_path " +
+        d +
+        "/tmp/uwsgi;\n"
+        "  scgi_temp_path " +
+        d + "/tmp/scgi;\n";
+    if (options_.unlimited_keepalive) conf += "  keepalive_requests 100000000;\n  keepalive_timeout 300s;\n";
+    conf += "  server {\n    listen 127.0.0.1:" + std::to_string(port_) + ";\n    root " + d + "/html;\n" +
+            locations() + "  }\n";
     if (options_.tls) {
       auto tls_server = [&](std::uint16_t port, std::string const& name) {
-        return "  server {\n    listen 127.0.0.1:" + std::to_string(port) +
-               " ssl;\n    ssl_certificate " + d + "/" + name + ".pem;\n    ssl_certificate_key " +
-               d + "/" + name + ".key;\n    root " + d + "/html;\n" + locations() + "  }\n";
+        return "  server {\n    listen 127.0.0.1:" + std::to_string(port) + " ssl;\n    ssl_certificate " + d + "/" +
+               name + ".pem;\n    ssl_certificate_key " + d + "/" + name + ".key;\n    root " + d + "/html;\n" +
+               locations() + "  }\n";
       };
       conf += tls_server(tls_port_, "cert") + tls_server(wrong_name_port_, "wrong");
     }
@@ -217,8 +224,7 @@ class nginx_server {
     if (pid_ == 0) {
       // -e: the error log before the config is read (nginx 1.19.5+).
       std::string conf = dir_ + "/nginx.conf", err = dir_ + "/error.log";
-      ::execl(binary, "nginx", "-p", dir_.c_str(), "-c", conf.c_str(), "-e", err.c_str(),
-              static_cast<char*>(nullptr));
+      ::execl(binary, "nginx", "-p", dir_.c_str(), "-c", conf.c_str(), "-e", err.c_str(), static_cast<char*>(nullptr));
       std::_Exit(127);
     }
     auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(15);

@@ -20,8 +20,7 @@ struct recording_sink : jobs::result_sink {
   std::vector<jobs::state_change> changes;
   std::vector<std::size_t> runs_before_change;  // the job's results so far, per change
   std::vector<std::pair<std::string, std::string>> events;
-  std::vector<std::pair<std::string, reactor::deadline>>
-      skipped;  // one slot each, the run before still going
+  std::vector<std::pair<std::string, reactor::deadline>> skipped;  // one slot each, the run before still going
 
   struct late_skip {
     std::string job;
@@ -35,9 +34,7 @@ struct recording_sink : jobs::result_sink {
     changes.push_back(c);
     runs_before_change.push_back(of(c.job).size());
   }
-  void on_event(jobs::job_spec const& job, std::string const& m) override {
-    events.emplace_back(job.name, m);
-  }
+  void on_event(jobs::job_spec const& job, std::string const& m) override { events.emplace_back(job.name, m); }
   void on_skipped(jobs::job_spec const& job, reactor::deadline first, std::size_t slots,
                   jobs::skip_reason why) override {
     if (why == jobs::skip_reason::still_running && slots == 1)

@@ -11,8 +11,8 @@ namespace config {
 
 struct diagnostic {
   std::string file;
-  int line = 0;    // 1-based; 0 when the problem has no single place (a missing file)
-  int column = 0;  // 1-based
+  int line = 0;         // 1-based; 0 when the problem has no single place (a missing file)
+  int column = 0;       // 1-based
   std::string message;  // says what was found and what was expected
 
   // "jobs.yaml:12:5: unknown key 'intervall' ...", the compiler convention

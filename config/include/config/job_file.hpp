@@ -48,10 +48,10 @@ struct daemon_settings {
 };
 
 struct job_file {
-  std::string path;                    // what was loaded, as given
-  std::vector<std::string> drop_ins;   // included files, in the order read
+  std::string path;                   // what was loaded, as given
+  std::vector<std::string> drop_ins;  // included files, in the order read
   daemon_settings settings;
-  std::vector<jobs::job_spec> jobs;    // main file's first, then each drop-in's
+  std::vector<jobs::job_spec> jobs;  // main file's first, then each drop-in's
 };
 
 // The shortest per-echo interval a ping job may ask for: below it a job

@@ -19,7 +19,8 @@ void check_countdown(mapping_reader& r, jobs::countdown_spec const& c, jobs::sch
   auto takes = jobs::checked_mul(c.tick, c.from);
   if (!takes || *takes > budget)
     r.error(r.mark_of("from"), "counting down from " + std::to_string(c.from) + " at " + format_duration(c.tick) +
-                                   " a tick takes " + (takes ? format_duration(*takes) : std::string("more than 292 years")) +
+                                   " a tick takes " +
+                                   (takes ? format_duration(*takes) : std::string("more than 292 years")) +
                                    ", more than the run may last (" + format_duration(budget) + ")");
 }
 

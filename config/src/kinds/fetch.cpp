@@ -32,8 +32,10 @@ bool check_url(std::string const& url, std::string& why) {
       return false;
     }
   std::string_view rest(url);
-  if (rest.starts_with("http://")) rest.remove_prefix(7);
-  else if (rest.starts_with("https://")) rest.remove_prefix(8);
+  if (rest.starts_with("http://"))
+    rest.remove_prefix(7);
+  else if (rest.starts_with("https://"))
+    rest.remove_prefix(8);
   else {
     why = "expected a URL starting with http:// or https://, got '" + url + "'";
     return false;
@@ -174,14 +176,18 @@ void read_fetch(mapping_reader& r, jobs::fetch_spec& out) {
   std::string url;
   if (r.read("url", url)) {
     std::string why;
-    if (check_url(url, why)) out.url = url;
-    else r.error(r.mark_of("url"), why);
+    if (check_url(url, why))
+      out.url = url;
+    else
+      r.error(r.mark_of("url"), why);
   }
   std::string method;
   if (r.read("method", method)) {
     for (auto& c : method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    if (method == "GET" || method == "HEAD" || method == "POST") out.method = method;
-    else r.error(r.mark_of("method"), "'method' must be GET, HEAD or POST, got '" + method + "'");
+    if (method == "GET" || method == "HEAD" || method == "POST")
+      out.method = method;
+    else
+      r.error(r.mark_of("method"), "'method' must be GET, HEAD or POST, got '" + method + "'");
   }
   r.read("body", out.body);
   read_headers(r, out.headers);

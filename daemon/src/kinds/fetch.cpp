@@ -27,8 +27,7 @@ void fetch_fields(std::vector<field>& f, jobs::fetch_result const& h) {
 void fetch_records(event_log& log, jobs::run_result const& r, jobs::fetch_result const& h) {
   for (auto [phase, at] : {std::pair{"dns", h.dns}, std::pair{"connect", h.connect}, std::pair{"tls", h.tls},
                            std::pair{"first_byte", h.first_byte}, std::pair{"total", h.total}})
-    log.debug("phase", {{"job", std::string_view(r.job)}, {"labels", &r.labels}, {"phase", phase},
-                         {"at_ms", ms(at)}});
+    log.debug("phase", {{"job", std::string_view(r.job)}, {"labels", &r.labels}, {"phase", phase}, {"at_ms", ms(at)}});
 }
 
 void fetch_metrics(std::string& out, std::vector<jobs::job_status> const& js) {
@@ -42,7 +41,8 @@ void fetch_metrics(std::string& out, std::vector<jobs::job_status> const& js) {
     family f(out, "reactord_fetch_body_bytes", "gauge", "Body bytes received in the last run.");
     for (auto const& j : js)
       if (j.last)
-        if (auto const* r = std::get_if<jobs::fetch_result>(&j.last->details)) f.sample(job_labels(j), double(r->bytes));
+        if (auto const* r = std::get_if<jobs::fetch_result>(&j.last->details))
+          f.sample(job_labels(j), double(r->bytes));
   }
   {
     family f(out, "reactord_fetch_phase_seconds", "gauge",

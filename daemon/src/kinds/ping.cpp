@@ -31,8 +31,10 @@ void ping_fields(std::vector<field>& f, jobs::ping_result const& p) {
 
 void ping_records(event_log& log, jobs::run_result const& r, jobs::ping_result const& p) {
   for (std::size_t i = 0; i < p.rtts.size(); ++i)
-    log.debug("echo", {{"job", std::string_view(r.job)}, {"labels", &r.labels},
-                        {"reply", static_cast<long long>(i + 1)}, {"rtt_ms", ms(p.rtts[i])}});
+    log.debug("echo", {{"job", std::string_view(r.job)},
+                       {"labels", &r.labels},
+                       {"reply", static_cast<long long>(i + 1)},
+                       {"rtt_ms", ms(p.rtts[i])}});
   for (auto const& e : p.errors)
     log.debug("echo", {{"job", std::string_view(r.job)}, {"labels", &r.labels}, {"icmp_error", std::string_view(e)}});
 }
@@ -42,7 +44,8 @@ void ping_metrics(std::string& out, std::vector<jobs::job_status> const& js) {
     family f(out, "reactord_ping_loss_ratio", "gauge", "Share of echoes lost in the last run (0 to 1).");
     for (auto const& j : js)
       if (j.last)
-        if (auto const* r = std::get_if<jobs::ping_result>(&j.last->details)) f.sample(job_labels(j), r->loss_percent / 100);
+        if (auto const* r = std::get_if<jobs::ping_result>(&j.last->details))
+          f.sample(job_labels(j), r->loss_percent / 100);
   }
   {
     family f(out, "reactord_ping_rtt_seconds", "gauge", "Round-trip time of the last run (min, avg, max, stddev).");

@@ -32,8 +32,7 @@
 namespace jobs {
 
 // Upper bounds of the buckets, in seconds (Prometheus's `le`).
-inline constexpr std::array<double, 10> histogram_bounds{0.0005, 0.001, 0.003, 0.01, 0.03,
-                                                         0.1,    0.3,   1,     3,    10};
+inline constexpr std::array<double, 10> histogram_bounds{0.0005, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10};
 
 struct histogram {
   // counts[i]: observations in (bounds[i-1], bounds[i]]; the last, above
@@ -45,7 +44,6 @@ struct histogram {
   void observe(duration d) noexcept;
   std::uint64_t count() const noexcept;
 };
-
 
 // The histograms of one job. Empty (one pointer) until the first run, then
 // one allocation holding only its kind's histograms. Copies are deep (a

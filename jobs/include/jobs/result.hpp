@@ -39,7 +39,7 @@ using kind_result = results_of<kind_spec>::type;
 struct run_result {
   std::string job;
   std::string kind;
-  label_set labels;  // the job's
+  label_set labels;               // the job's
   reactor::deadline scheduled{};  // when the run was due
   reactor::deadline started{};    // when it actually started
   duration lateness{};            // started - scheduled

@@ -33,8 +33,8 @@ struct schedule_spec {
   // The run's deadline, measured from its start. Empty: the default, which
   // is shorter than the interval (see scheduler.hpp).
   std::optional<duration> timeout;
-  int fail_after = 1;     // consecutive failures before DOWN
-  int recover_after = 1;  // consecutive successes before UP again
+  int fail_after = 1;                       // consecutive failures before DOWN
+  int recover_after = 1;                    // consecutive successes before UP again
   std::optional<duration> retest_interval;  // a shorter interval while failing
   bool allow_overlap = false;
   bool operator==(schedule_spec const&) const = default;

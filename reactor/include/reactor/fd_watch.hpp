@@ -123,6 +123,8 @@ class fd_watch::wait_awaitable final : public cancellable {
   cancel_node* node_ = nullptr;
 };
 
-inline fd_watch::wait_awaitable fd_watch::wait(unsigned events) noexcept { return {*this, events}; }
+inline fd_watch::wait_awaitable fd_watch::wait(unsigned events) noexcept {
+  return {*this, events};
+}
 
 }  // namespace reactor

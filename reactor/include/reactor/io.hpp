@@ -109,6 +109,8 @@ inline transfer_awaitable read_some(native_handle fd, std::span<std::byte> buf) 
 inline transfer_awaitable write_some(native_handle fd, std::span<std::byte const> buf) {
   return {detail::op_code::write, fd, const_cast<std::byte*>(buf.data()), buf.size(), 0};
 }
-inline poll_awaitable poll(native_handle fd, unsigned events) { return {fd, events}; }
+inline poll_awaitable poll(native_handle fd, unsigned events) {
+  return {fd, events};
+}
 
 }  // namespace reactor

@@ -43,9 +43,9 @@ class backend;
 
 // Counters for benchmarks and the status endpoint.
 struct loop_stats {
-  std::uint64_t passes = 0;         // loop iterations
-  std::uint64_t blocking_waits = 0; // times the loop slept in the kernel
-  std::uint64_t resumed = 0;        // coroutines resumed from the ready queue
+  std::uint64_t passes = 0;          // loop iterations
+  std::uint64_t blocking_waits = 0;  // times the loop slept in the kernel
+  std::uint64_t resumed = 0;         // coroutines resumed from the ready queue
   std::uint64_t timers_fired = 0;
   // Operations handed to the backend whose completion has not arrived yet.
   // A cancelled operation's coroutine resumes only once this has dropped.

@@ -47,9 +47,7 @@ class child_handle {
 
 class scope {
  public:
-  explicit scope(cancel_node& scope_node) : group_(scope_node) {
-    group_.cancel_on_failure(&scope_node);
-  }
+  explicit scope(cancel_node& scope_node) : group_(scope_node) { group_.cancel_on_failure(&scope_node); }
   scope(scope const&) = delete;
 
   // Starts `t` as a child of this scope (from the next loop pass).
@@ -60,8 +58,7 @@ class scope {
   // the child runs. Prefer this for lambdas with captures:
   //   s.spawn([&] () -> task<void> { ... });   // not ...}());
   template <class F>
-    requires std::is_invocable_r_v<task<void>, F&>
-  child_handle spawn(F coroutine) {
+  requires std::is_invocable_r_v<task<void>, F&> child_handle spawn(F coroutine) {
     return child_handle(group_.start(std::move(coroutine), [] {}));
   }
   void cancel() noexcept { group_.node().cancel(); }

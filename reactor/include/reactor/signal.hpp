@@ -71,7 +71,7 @@ class signal_source {
 #else
  private:
   [[maybe_unused]] int fd_ = -1;  // Linux: the signalfd (unused on kqueue)
-  sigset_t signals_{};             // the signals this source takes
+  sigset_t signals_{};            // the signals this source takes
   sigset_t previous_mask_{};
 #endif
 };

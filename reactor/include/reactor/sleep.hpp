@@ -59,7 +59,9 @@ class sleep_awaitable final : public cancellable {
   std::coroutine_handle<> waiter_;
 };
 
-inline sleep_awaitable sleep_until(deadline when) noexcept { return sleep_awaitable(when); }
+inline sleep_awaitable sleep_until(deadline when) noexcept {
+  return sleep_awaitable(when);
+}
 template <class Rep, class Period>
 sleep_awaitable sleep_for(std::chrono::duration<Rep, Period> d) noexcept {
   return sleep_awaitable(clock::now() + std::chrono::duration_cast<clock::duration>(d));

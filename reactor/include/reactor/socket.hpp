@@ -101,12 +101,8 @@ class socket {
   transfer_awaitable send(std::span<std::byte const> buf, int flags = 0) {
     return {detail::op_code::send, fd_, const_cast<std::byte*>(buf.data()), buf.size(), flags};
   }
-  transfer_awaitable recvmsg(message_header& msg, int flags = 0) {
-    return {detail::op_code::recvmsg, fd_, msg, flags};
-  }
-  transfer_awaitable sendmsg(message_header& msg, int flags = 0) {
-    return {detail::op_code::sendmsg, fd_, msg, flags};
-  }
+  transfer_awaitable recvmsg(message_header& msg, int flags = 0) { return {detail::op_code::recvmsg, fd_, msg, flags}; }
+  transfer_awaitable sendmsg(message_header& msg, int flags = 0) { return {detail::op_code::sendmsg, fd_, msg, flags}; }
   connect_awaitable connect(socket_address const& to) { return {fd_, to}; }
   accept_awaitable accept() { return accept_awaitable(fd_); }
   poll_awaitable poll(unsigned events) { return {fd_, events}; }

@@ -31,10 +31,10 @@ concept reactor_promise = std::derived_from<P, promise_base>;
 
 // How a coroutine resumed inline by its awaiter hands control back.
 enum class run_state : unsigned char {
-  idle,           // not started, or resumed from the loop
-  inline_call,    // resumed from the awaiter's await_suspend, still there
-  inline_done,    // reached its hand-back point while still inline
-  async,          // suspended on something; the hand-back resumes the awaiter
+  idle,         // not started, or resumed from the loop
+  inline_call,  // resumed from the awaiter's await_suspend, still there
+  inline_done,  // reached its hand-back point while still inline
+  async,        // suspended on something; the hand-back resumes the awaiter
 };
 
 // Final/hand-back awaiter shared by task and generator: either tell the
@@ -85,10 +85,8 @@ class task_promise : public task_promise_common {
  public:
   task<T> get_return_object() noexcept;
   template <class U>
-    requires std::convertible_to<U&&, T>
-  void return_value(U&& v) {
-    value_.template emplace<1>(std::forward<U>(v));
-  }
+  requires std::convertible_to<U&&, T>
+  void return_value(U&& v) { value_.template emplace<1>(std::forward<U>(v)); }
   T take() {
     if (error) std::rethrow_exception(error);
     return std::move(std::get<1>(value_));
@@ -221,6 +219,8 @@ struct adopt_node {
 
 }  // namespace detail
 
-inline detail::this_node_awaiter this_node() noexcept { return {}; }
+inline detail::this_node_awaiter this_node() noexcept {
+  return {};
+}
 
 }  // namespace reactor

@@ -45,8 +45,7 @@ task<std::vector<detail::value_or_monostate<T>>> when_all(std::vector<task<T>> t
   cancel_node& parent = co_await this_node();
   std::vector<std::optional<detail::value_or_monostate<T>>> slots(tasks.size());
   detail::child_group group(parent);
-  for (std::size_t i = 0; i < tasks.size(); ++i)
-    group.start(std::move(tasks[i]), detail::store_into<T>(slots[i]));
+  for (std::size_t i = 0; i < tasks.size(); ++i) group.start(std::move(tasks[i]), detail::store_into<T>(slots[i]));
   co_await group.all_ended();
   detail::rethrow_outcome(parent, group);
   std::vector<detail::value_or_monostate<T>> out;
@@ -62,7 +61,8 @@ task<std::tuple<detail::value_or_monostate<Ts>...>> when_all(task<Ts>... tasks) 
   detail::child_group group(parent);
   [&]<std::size_t... I>(std::index_sequence<I...>) {
     (group.start(std::move(tasks), detail::store_into<Ts>(std::get<I>(slots))), ...);
-  }(std::index_sequence_for<Ts...>{});
+  }
+  (std::index_sequence_for<Ts...>{});
   co_await group.all_ended();
   detail::rethrow_outcome(parent, group);
   co_return std::apply([](auto&... s) { return std::tuple(std::move(*s)...); }, slots);
@@ -113,7 +113,8 @@ task<std::variant<detail::value_or_monostate<Ts>...>> when_any(task<Ts>... tasks
                    group.node().cancel();
                  }),
      ...);
-  }(std::index_sequence_for<Ts...>{});
+  }
+  (std::index_sequence_for<Ts...>{});
   co_await group.all_ended();
   detail::rethrow_outcome(parent, group);
   if (!winner) throw cancelled_error();

@@ -75,8 +75,7 @@ class epoll_poller {
 
   template <class OnReady>
   int wait(timespec const* timeout, OnReady on_ready) {
-    int n =
-        ::epoll_pwait2(epfd_, events_.data(), static_cast<int>(events_.size()), timeout, nullptr);
+    int n = ::epoll_pwait2(epfd_, events_.data(), static_cast<int>(events_.size()), timeout, nullptr);
     if (n < 0) return -errno;
     for (int i = 0; i < n; ++i) {
       int fd = events_[i].data.fd;

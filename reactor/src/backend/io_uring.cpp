@@ -83,25 +83,16 @@ class io_uring_backend final : public backend {
     io_uring_sqe* sqe = get_sqe();
     switch (op.code) {
       case op_code::recv: io_uring_prep_recv(sqe, op.fd, op.buf, op.len, op.flags); break;
-      case op_code::send:
-        io_uring_prep_send(sqe, op.fd, op.buf, op.len, op.flags | MSG_NOSIGNAL);
-        break;
+      case op_code::send: io_uring_prep_send(sqe, op.fd, op.buf, op.len, op.flags | MSG_NOSIGNAL); break;
       case op_code::recvmsg: io_uring_prep_recvmsg(sqe, op.fd, op.msg, op.flags); break;
-      case op_code::sendmsg:
-        io_uring_prep_sendmsg(sqe, op.fd, op.msg, op.flags | MSG_NOSIGNAL);
-        break;
+      case op_code::sendmsg: io_uring_prep_sendmsg(sqe, op.fd, op.msg, op.flags | MSG_NOSIGNAL); break;
       case op_code::connect: io_uring_prep_connect(sqe, op.fd, op.addr, op.addrlen); break;
       case op_code::accept:
         op.addrlen = sizeof(sockaddr_storage);
-        io_uring_prep_accept(sqe, op.fd, op.addr, op.addr ? &op.addrlen : nullptr,
-                             SOCK_NONBLOCK | SOCK_CLOEXEC);
+        io_uring_prep_accept(sqe, op.fd, op.addr, op.addr ? &op.addrlen : nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
         break;
-      case op_code::read:
-        io_uring_prep_read(sqe, op.fd, op.buf, static_cast<unsigned>(op.len), -1);
-        break;
-      case op_code::write:
-        io_uring_prep_write(sqe, op.fd, op.buf, static_cast<unsigned>(op.len), -1);
-        break;
+      case op_code::read: io_uring_prep_read(sqe, op.fd, op.buf, static_cast<unsigned>(op.len), -1); break;
+      case op_code::write: io_uring_prep_write(sqe, op.fd, op.buf, static_cast<unsigned>(op.len), -1); break;
       case op_code::poll: io_uring_prep_poll_add(sqe, op.fd, op.poll_mask); break;
       case op_code::cancel_fd:
         io_uring_prep_cancel_fd(sqe, op.fd, IORING_ASYNC_CANCEL_ALL);  // 5.19+
@@ -130,8 +121,7 @@ class io_uring_backend final : public backend {
     }
     // -ETIME: the timeout passed; -EINTR: a signal; -EBUSY/-EAGAIN: the CQ
     // is backed up, and reaping below makes room. Anything else is a bug.
-    if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EBUSY && rc != -EAGAIN)
-      throw error_from(rc, "io_uring_enter");
+    if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EBUSY && rc != -EAGAIN) throw error_from(rc, "io_uring_enter");
     reap();
     if (io_uring_cq_has_overflow(&ring_)) {
       io_uring_get_events(&ring_);

@@ -63,13 +63,11 @@ constexpr ULONG entries_per_wait = 256;
 constexpr DWORD accept_address_size = sizeof(sockaddr_storage) + 16;
 
 std::system_error win32_error(char const* what, DWORD error = ::GetLastError()) {
-  return std::system_error(errno_from_winsock(static_cast<int>(error)), errno_category(),
-                           what);
+  return std::system_error(errno_from_winsock(static_cast<int>(error)), errno_category(), what);
 }
 
 operation& operation_of(OVERLAPPED* ov) {
-  return *reinterpret_cast<operation*>(reinterpret_cast<char*>(ov) -
-                                       offsetof(operation, overlapped));
+  return *reinterpret_cast<operation*>(reinterpret_cast<char*>(ov) - offsetof(operation, overlapped));
 }
 
 // What AcceptEx needs beyond the operation: the socket it accepts into and
@@ -102,8 +100,7 @@ struct op_list {
 
 ULONG afd_events_for(std::uint32_t poll_mask) {
   // Errors and hang-ups are always reported, as poll(2) does.
-  ULONG events = afd::poll_abort | afd::poll_connect_fail | afd::poll_local_close |
-                 afd::poll_disconnect;
+  ULONG events = afd::poll_abort | afd::poll_connect_fail | afd::poll_local_close | afd::poll_disconnect;
   if (poll_mask & POLLIN) events |= afd::poll_receive | afd::poll_accept;
   if (poll_mask & POLLPRI) events |= afd::poll_receive_expedited;
   if (poll_mask & POLLOUT) events |= afd::poll_send;
@@ -125,8 +122,7 @@ class iocp_backend final : public backend {
  public:
   explicit iocp_backend(loop& owner) : loop_(owner) {
     WSADATA data;
-    if (int e = ::WSAStartup(MAKEWORD(2, 2), &data))
-      throw win32_error("WSAStartup", static_cast<DWORD>(e));
+    if (int e = ::WSAStartup(MAKEWORD(2, 2), &data)) throw win32_error("WSAStartup", static_cast<DWORD>(e));
     port_ = ::CreateIoCompletionPort(INVALID_HANDLE_VALUE, nullptr, 0, 1);
     if (!port_) {
       auto error = win32_error("CreateIoCompletionPort");
@@ -230,14 +226,12 @@ class iocp_backend final : public backend {
       case op_code::recvmsg:
         // name/namelen live in the caller's WSAMSG until the packet, as
         // WSARecvFrom requires.
-        rc = ::WSARecvFrom(op.fd, op.msg->lpBuffers, op.msg->dwBufferCount, nullptr, &flags,
-                           op.msg->name, op.msg->name ? &op.msg->namelen : nullptr,
-                           &op.overlapped, nullptr);
+        rc = ::WSARecvFrom(op.fd, op.msg->lpBuffers, op.msg->dwBufferCount, nullptr, &flags, op.msg->name,
+                           op.msg->name ? &op.msg->namelen : nullptr, &op.overlapped, nullptr);
         break;
       case op_code::sendmsg:
-        rc = ::WSASendTo(op.fd, op.msg->lpBuffers, op.msg->dwBufferCount, nullptr, flags,
-                         op.msg->name, op.msg->name ? op.msg->namelen : 0, &op.overlapped,
-                         nullptr);
+        rc = ::WSASendTo(op.fd, op.msg->lpBuffers, op.msg->dwBufferCount, nullptr, flags, op.msg->name,
+                         op.msg->name ? op.msg->namelen : 0, &op.overlapped, nullptr);
         break;
       case op_code::connect: return start_connect(op);
       case op_code::accept: return start_accept(op);
@@ -256,8 +250,7 @@ class iocp_backend final : public backend {
     sockaddr_storage any{};
     any.ss_family = op.addr->sa_family;
     int any_len = any.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
-    if (::bind(op.fd, reinterpret_cast<sockaddr*>(&any), any_len) != 0 &&
-        ::WSAGetLastError() != WSAEINVAL)
+    if (::bind(op.fd, reinterpret_cast<sockaddr*>(&any), any_len) != 0 && ::WSAGetLastError() != WSAEINVAL)
       return ::WSAGetLastError();
     if (connect_ex_(op.fd, op.addr, op.addrlen, nullptr, 0, nullptr, &op.overlapped)) return 0;
     int e = ::WSAGetLastError();
@@ -266,21 +259,19 @@ class iocp_backend final : public backend {
 
   int start_accept(operation& op) {
     if (!accept_ex_ && !load_extension(op.fd, WSAID_ACCEPTEX, &accept_ex_)) return WSAGetLastError();
-    if (!get_accept_addresses_ &&
-        !load_extension(op.fd, WSAID_GETACCEPTEXSOCKADDRS, &get_accept_addresses_))
+    if (!get_accept_addresses_ && !load_extension(op.fd, WSAID_GETACCEPTEXSOCKADDRS, &get_accept_addresses_))
       return WSAGetLastError();
     // AcceptEx accepts into a socket we make now, of the listener's family.
     sockaddr_storage local{};
     int local_len = sizeof local;
-    if (::getsockname(op.fd, reinterpret_cast<sockaddr*>(&local), &local_len) != 0)
-      return ::WSAGetLastError();
+    if (::getsockname(op.fd, reinterpret_cast<sockaddr*>(&local), &local_len) != 0) return ::WSAGetLastError();
     auto request = std::make_unique<accept_request>();
     request->accepted = ::WSASocketW(local.ss_family, SOCK_STREAM, IPPROTO_TCP, nullptr, 0,
                                      WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
     if (request->accepted == INVALID_SOCKET) return ::WSAGetLastError();
     DWORD bytes = 0;
-    if (!accept_ex_(op.fd, request->accepted, request->addresses, 0, accept_address_size,
-                    accept_address_size, &bytes, &op.overlapped)) {
+    if (!accept_ex_(op.fd, request->accepted, request->addresses, 0, accept_address_size, accept_address_size, &bytes,
+                    &op.overlapped)) {
       int e = ::WSAGetLastError();
       if (e != ERROR_IO_PENDING) {
         ::closesocket(request->accepted);
@@ -294,16 +285,15 @@ class iocp_backend final : public backend {
   template <class Function>
   bool load_extension(SOCKET s, GUID id, Function* out) {
     DWORD bytes = 0;
-    return ::WSAIoctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER, &id, sizeof id, out, sizeof *out,
-                      &bytes, nullptr, nullptr) == 0;
+    return ::WSAIoctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER, &id, sizeof id, out, sizeof *out, &bytes, nullptr,
+                      nullptr) == 0;
   }
 
   void open_afd() {
     // Any name under \Device\Afd opens a fresh AFD endpoint; wepoll uses
     // "\Device\Afd\Wepoll". Failure is not fatal: poll() reports it.
     wchar_t name[] = L"\\Device\\Afd\\Reactord";
-    UNICODE_STRING path{static_cast<USHORT>(sizeof name - sizeof(wchar_t)),
-                        static_cast<USHORT>(sizeof name), name};
+    UNICODE_STRING path{static_cast<USHORT>(sizeof name - sizeof(wchar_t)), static_cast<USHORT>(sizeof name), name};
     OBJECT_ATTRIBUTES attributes{};
     attributes.Length = sizeof attributes;
     attributes.ObjectName = &path;
@@ -331,9 +321,7 @@ class iocp_backend final : public backend {
     // does; where the ioctl is unknown the socket is its own base.
     SOCKET base = op.fd;
     DWORD bytes = 0;
-    if (::WSAIoctl(op.fd, SIO_BASE_HANDLE, nullptr, 0, &base, sizeof base, &bytes, nullptr,
-                   nullptr) != 0)
-      base = op.fd;
+    if (::WSAIoctl(op.fd, SIO_BASE_HANDLE, nullptr, 0, &base, sizeof base, &bytes, nullptr, nullptr) != 0) base = op.fd;
     auto request = std::make_unique<poll_request>();
     request->info.timeout.QuadPart = LLONG_MAX;
     request->info.number_of_handles = 1;
@@ -343,10 +331,9 @@ class iocp_backend final : public backend {
     // The IO_STATUS_BLOCK is OVERLAPPED's Internal/InternalHigh, and the APC
     // context is what the completion packet returns as lpOverlapped.
     auto* iosb = reinterpret_cast<IO_STATUS_BLOCK*>(&op.overlapped.Internal);
-    NTSTATUS status = ::NtDeviceIoControlFile(afd_, nullptr, nullptr, &op.overlapped, iosb,
-                                              afd::ioctl_poll, &request->info,
-                                              sizeof request->info, &request->info,
-                                              sizeof request->info);
+    NTSTATUS status =
+        ::NtDeviceIoControlFile(afd_, nullptr, nullptr, &op.overlapped, iosb, afd::ioctl_poll, &request->info,
+                                sizeof request->info, &request->info, sizeof request->info);
     constexpr NTSTATUS status_pending = 0x00000103;
     if (status != 0 && status != status_pending) {
       op.result = -errno_from_ntstatus(static_cast<std::uint32_t>(status));
@@ -415,8 +402,8 @@ class iocp_backend final : public backend {
     }
     // Inherit the listener's properties; getpeername() needs this.
     SOCKET listener = op.fd;
-    ::setsockopt(accepted, SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT,
-                 reinterpret_cast<char const*>(&listener), sizeof listener);
+    ::setsockopt(accepted, SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT, reinterpret_cast<char const*>(&listener),
+                 sizeof listener);
     u_long non_blocking = 1;
     ::ioctlsocket(accepted, FIONBIO, &non_blocking);
     if (op.addr) {
@@ -424,11 +411,10 @@ class iocp_backend final : public backend {
       sockaddr* remote = nullptr;
       int local_len = 0;
       int remote_len = 0;
-      get_accept_addresses_(node.mapped()->addresses, 0, accept_address_size,
-                            accept_address_size, &local, &local_len, &remote, &remote_len);
-      int len = remote_len < static_cast<int>(sizeof(sockaddr_storage))
-                    ? remote_len
-                    : static_cast<int>(sizeof(sockaddr_storage));
+      get_accept_addresses_(node.mapped()->addresses, 0, accept_address_size, accept_address_size, &local, &local_len,
+                            &remote, &remote_len);
+      int len = remote_len < static_cast<int>(sizeof(sockaddr_storage)) ? remote_len
+                                                                        : static_cast<int>(sizeof(sockaddr_storage));
       std::memcpy(op.addr, remote, static_cast<std::size_t>(len));
       op.addrlen = len;
     }

@@ -44,7 +44,9 @@ constexpr uintptr_t wake_ident = 0;  // EVFILT_USER's ident (its own namespace)
 constexpr int max_signal = 128;
 using signal_bits = std::bitset<max_signal + 1>;
 
-bool in_set(sigset_t const& set, int s) { return sigismember(&set, s) == 1; }
+bool in_set(sigset_t const& set, int s) {
+  return sigismember(&set, s) == 1;
+}
 
 // Consumes one pending instance of blocked signal s, if there is one, without
 // blocking. Returns whether it took one.
@@ -99,13 +101,17 @@ class kqueue_poller {
     int error = 0;
     if (want_read != st.reading) {
       // A delete after close() finds nothing (the kernel dropped it): fine.
-      if (want_read) error = change(fd, EVFILT_READ, EV_ADD);
-      else change(fd, EVFILT_READ, EV_DELETE);
+      if (want_read)
+        error = change(fd, EVFILT_READ, EV_ADD);
+      else
+        change(fd, EVFILT_READ, EV_DELETE);
       st.reading = want_read && !error;
     }
     if (!error && want_write != st.writing) {
-      if (want_write) error = change(fd, EVFILT_WRITE, EV_ADD);
-      else change(fd, EVFILT_WRITE, EV_DELETE);
+      if (want_write)
+        error = change(fd, EVFILT_WRITE, EV_ADD);
+      else
+        change(fd, EVFILT_WRITE, EV_DELETE);
       st.writing = want_write && !error;
     }
     return error;
@@ -247,8 +253,7 @@ class kqueue_poller {
     for (int s = 1; s <= max_signal; ++s) {
       if (wanted[s] == signal_filters_[s]) continue;
       struct kevent ev;
-      EV_SET(&ev, static_cast<uintptr_t>(s), EVFILT_SIGNAL, wanted[s] ? EV_ADD : EV_DELETE, 0, 0,
-             nullptr);
+      EV_SET(&ev, static_cast<uintptr_t>(s), EVFILT_SIGNAL, wanted[s] ? EV_ADD : EV_DELETE, 0, 0, nullptr);
       if (::kevent(kq_, &ev, 1, nullptr, 0, nullptr) == 0 || !wanted[s])
         signal_filters_[s] = wanted[s];
       else

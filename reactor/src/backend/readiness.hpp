@@ -64,8 +64,7 @@ struct op_queue {
 };
 
 inline bool is_writer(op_code c) {
-  return c == op_code::send || c == op_code::sendmsg || c == op_code::connect ||
-         c == op_code::write;
+  return c == op_code::send || c == op_code::sendmsg || c == op_code::connect || c == op_code::write;
 }
 
 inline int accept_non_blocking(operation& op) {
@@ -87,13 +86,9 @@ inline int attempt(operation& op) {
   ssize_t r = 0;
   switch (op.code) {
     case op_code::recv: r = ::recv(op.fd, op.buf, op.len, op.flags | MSG_DONTWAIT); break;
-    case op_code::send:
-      r = ::send(op.fd, op.buf, op.len, op.flags | MSG_DONTWAIT | no_sigpipe);
-      break;
+    case op_code::send: r = ::send(op.fd, op.buf, op.len, op.flags | MSG_DONTWAIT | no_sigpipe); break;
     case op_code::recvmsg: r = ::recvmsg(op.fd, op.msg, op.flags | MSG_DONTWAIT); break;
-    case op_code::sendmsg:
-      r = ::sendmsg(op.fd, op.msg, op.flags | MSG_DONTWAIT | no_sigpipe);
-      break;
+    case op_code::sendmsg: r = ::sendmsg(op.fd, op.msg, op.flags | MSG_DONTWAIT | no_sigpipe); break;
     case op_code::accept:
       op.addrlen = sizeof(sockaddr_storage);
       r = accept_non_blocking(op);
@@ -108,13 +103,14 @@ inline int attempt(operation& op) {
       return err ? -err : 0;
     }
     case op_code::poll:
-    case op_code::cancel_fd:
-      return -EINVAL;  // never attempted; see backend_for::submit and on_ready
+    case op_code::cancel_fd: return -EINVAL;  // never attempted; see backend_for::submit and on_ready
   }
   return r < 0 ? -errno : static_cast<int>(r);
 }
 
-inline bool would_block(int res) { return res == -EAGAIN || res == -EWOULDBLOCK; }
+inline bool would_block(int res) {
+  return res == -EAGAIN || res == -EWOULDBLOCK;
+}
 
 // The operations waiting on one fd, by direction. A backend derives its
 // fd_state from this and adds what it keeps in the kernel for the fd.
@@ -265,10 +261,8 @@ class backend_for final : public backend {
     deadline now = clock::now();
     bool blocking = until > now;
     timespec ts{};
-    int rc = poller_.wait(wait_timeout(until, now, ts),
-                          [this](ready_event const& e) { on_ready(e); });
-    if (rc < 0 && rc != -EINTR)
-      throw std::system_error(-rc, std::system_category(), Poller::wait_call);
+    int rc = poller_.wait(wait_timeout(until, now, ts), [this](ready_event const& e) { on_ready(e); });
+    if (rc < 0 && rc != -EINTR) throw std::system_error(-rc, std::system_category(), Poller::wait_call);
     return blocking;
   }
 

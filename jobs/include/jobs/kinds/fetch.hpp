@@ -21,12 +21,12 @@
 namespace jobs {
 
 struct fetch_result {
-  int status = 0;  // 0 if no response
+  int status = 0;         // 0 if no response
   std::size_t bytes = 0;  // body bytes received, also when max_body aborted the transfer
   // Phase timings, each from the start of the request.
   duration dns{}, connect{}, tls{}, first_byte{}, total{};
   std::optional<std::chrono::system_clock::time_point> cert_expiry;  // earliest in the chain
-  std::string failed_expectation;  // empty if every expectation held
+  std::string failed_expectation;                                    // empty if every expectation held
 };
 
 struct status_range {
@@ -59,7 +59,7 @@ struct fetch_spec {
   bool follow_redirects = false;
   std::vector<status_range> expected_status = {status_range{}};
   std::optional<std::string> body_contains;
-  std::optional<body_pattern> body_matches;      // RE2 syntax, searched for
+  std::optional<body_pattern> body_matches;  // RE2 syntax, searched for
   std::optional<body_pattern> body_not_matches;
   std::size_t max_body_bytes = 10 * 1024 * 1024;  // the transfer is aborted past it
   bool verify_tls = true;

@@ -22,7 +22,7 @@ struct ping_result {
   int sent = 0;
   int received = 0;
   int duplicates = 0;
-  int late = 0;  // replies that came after their echo's timeout
+  int late = 0;               // replies that came after their echo's timeout
   double loss_percent = 100;  // nothing sent (a name that does not resolve ...) is total loss
   duration rtt_min{}, rtt_avg{}, rtt_max{}, rtt_stddev{};
   std::vector<duration> rtts;       // one per reply received, in sequence order

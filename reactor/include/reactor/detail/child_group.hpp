@@ -23,9 +23,7 @@ namespace reactor::detail {
 // A coroutine nobody awaits: started by scheduling it, freed at its end.
 struct runner {
   struct promise_type : promise_base {
-    runner get_return_object() noexcept {
-      return {std::coroutine_handle<promise_type>::from_promise(*this)};
-    }
+    runner get_return_object() noexcept { return {std::coroutine_handle<promise_type>::from_promise(*this)}; }
     std::suspend_always initial_suspend() noexcept { return {}; }
     std::suspend_never final_suspend() noexcept { return {}; }
     void return_void() noexcept {}

@@ -24,8 +24,9 @@
 #ifndef WIN32_LEAN_AND_MEAN
 #define WIN32_LEAN_AND_MEAN
 #endif
-#include <winsock2.h>
+#include <winsock2.h>  // before windows.h (a block of its own: clang-format sorts within blocks)
 #include <ws2tcpip.h>
+
 #include <windows.h>
 #else
 #include <poll.h>

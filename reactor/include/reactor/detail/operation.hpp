@@ -19,15 +19,15 @@
 namespace reactor::detail {
 
 enum class op_code : std::uint8_t {
-  recv,     // recv(fd, buf, len, flags)
-  send,     // send(fd, buf, len, flags | MSG_NOSIGNAL)
-  recvmsg,  // recvmsg(fd, msg, flags)
-  sendmsg,  // sendmsg(fd, msg, flags | MSG_NOSIGNAL)
-  connect,  // connect(fd, addr, addrlen)
-  accept,   // accept4(fd, addr, &addrlen, SOCK_NONBLOCK | SOCK_CLOEXEC)
-  read,     // read(fd, buf, len)
-  write,    // write(fd, buf, len)
-  poll,     // wait until fd is ready for poll_mask; result: the ready mask
+  recv,       // recv(fd, buf, len, flags)
+  send,       // send(fd, buf, len, flags | MSG_NOSIGNAL)
+  recvmsg,    // recvmsg(fd, msg, flags)
+  sendmsg,    // sendmsg(fd, msg, flags | MSG_NOSIGNAL)
+  connect,    // connect(fd, addr, addrlen)
+  accept,     // accept4(fd, addr, &addrlen, SOCK_NONBLOCK | SOCK_CLOEXEC)
+  read,       // read(fd, buf, len)
+  write,      // write(fd, buf, len)
+  poll,       // wait until fd is ready for poll_mask; result: the ready mask
   cancel_fd,  // cancel every operation pending on fd; result: how many, or -ENOENT
 };
 
