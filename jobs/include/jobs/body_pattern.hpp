@@ -49,7 +49,7 @@ class body_pattern {
   // code that builds specs by hand).
   explicit body_pattern(std::string source);
 
-  std::string const& source() const noexcept { return source_; }
+  std::string const& source() const noexcept;
   // Whether the pattern matches anywhere in `text` (a search, not a full
   // match). Safe to call from any thread, concurrently.
   bool found_in(std::string_view text) const;
@@ -72,13 +72,15 @@ class body_pattern {
   std::optional<claim> try_claim() const;
 
   // Two patterns are the same job setting when their text is the same.
-  bool operator==(body_pattern const& other) const noexcept { return source_ == other.source_; }
+  bool operator==(body_pattern const& other) const noexcept { return source() == other.source(); }
 
  private:
-  body_pattern(std::string source, std::shared_ptr<re2::RE2 const> compiled);
-  std::string source_;
-  std::shared_ptr<re2::RE2 const> compiled_;
-  std::shared_ptr<std::atomic<bool>> busy_;  // shared by every copy
+  // The text, RE2's program and whether a thread is matching it, in one
+  // block shared by every copy: a pattern is 16 bytes in a fetch_spec, and
+  // every job's spec is as large as the largest kind's (kind_spec).
+  struct compiled;
+  explicit body_pattern(std::shared_ptr<compiled> c) noexcept : compiled_(std::move(c)) {}
+  std::shared_ptr<compiled> compiled_;
 };
 
 }  // namespace jobs
