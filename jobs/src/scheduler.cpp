@@ -201,7 +201,7 @@ std::vector<job_status> scheduler::status() const {
     st.failures = j->failures;
     st.skipped = j->skipped;
     st.running = j->running > 0;
-    if (j->last) st.last = *j->last;
+    if (j->last) st.last = j->last->of(j->spec);
     st.histograms = j->histograms;
     out.push_back(std::move(st));
   }

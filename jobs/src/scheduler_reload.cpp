@@ -5,6 +5,8 @@
 // their runs in flight are cancelled, and they are kept until those end.
 #include <algorithm>
 #include <chrono>
+#include <string_view>
+#include <unordered_map>
 
 #include "scheduler_impl.hpp"
 
@@ -15,6 +17,9 @@ reload_summary scheduler::impl::apply(std::vector<job_spec> specs) {
   reload_summary summary;
   reactor::deadline origin = reactor::clock::now();
   auto wall = std::chrono::system_clock::now();
+  std::unordered_map<std::string_view, std::size_t> index;  // name -> position in `jobs`
+  index.reserve(jobs.size());
+  for (std::size_t i = 0; i < jobs.size(); ++i) index.emplace(jobs[i]->spec.name, i);
   std::vector<std::unique_ptr<job_entry>> next;
   next.reserve(specs.size());
   for (auto& spec : specs) {
@@ -53,9 +58,6 @@ reload_summary scheduler::impl::apply(std::vector<job_spec> specs) {
   for (auto& old : jobs)
     if (old && old->running > 0) retired.push_back(std::move(old));
   jobs = std::move(next);
-  index.clear();
-  index.reserve(jobs.size());
-  for (std::size_t i = 0; i < jobs.size(); ++i) index.emplace(jobs[i]->spec.name, i);
   return summary;
 }
 

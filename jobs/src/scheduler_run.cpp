@@ -117,7 +117,7 @@ void scheduler::impl::finish(job_entry& j, run_result r) {
     if (j.last)
       *j.last = std::move(r);
     else
-      j.last = std::make_unique<run_result>(std::move(r));
+      j.last = std::make_unique<last_run>(std::move(r));
   }
   if (change) sink.on_state_change(*change);
   std::optional<reactor::deadline> deferred = std::exchange(j.deferred, std::nullopt);
