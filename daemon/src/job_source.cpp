@@ -31,6 +31,14 @@ void return_freed_memory() noexcept {
 #endif
 }
 
+void keep_heap_trimmed() noexcept {
+#if defined(__GLIBC__)
+  constexpr int initial = 128 * 1024;  // glibc's own starting values (DEFAULT_MMAP_THRESHOLD, DEFAULT_TRIM_THRESHOLD)
+  ::mallopt(M_MMAP_THRESHOLD, initial);
+  ::mallopt(M_TRIM_THRESHOLD, initial);
+#endif
+}
+
 // The parse runs on a thread of its own, so that glibc serves it from
 // another arena than the caller's; the caller then copies the result into
 // its own arena and the parse's arena is freed whole. Parsed in place, the
@@ -46,8 +54,7 @@ config::job_file job_source::load() const {
   std::exception_ptr failed;
   std::thread([&] {
     try {
-      parsed = path_ ? config::load_job_file(*path_)
-                     : config::parse_job_file(default_job_file, std::string(default_job_file_name), ".");
+      parsed = read_in_place();
     } catch (...) {
       failed = std::current_exception();
     }
@@ -56,6 +63,12 @@ config::job_file job_source::load() const {
   config::job_file compact = *parsed;  // a copy, allocated on this thread
   parsed.reset();
   return compact;
+}
+
+config::job_file job_source::read_in_place() const {
+  if (load_) return load_();
+  return path_ ? config::load_job_file(*path_)
+               : config::parse_job_file(default_job_file, std::string(default_job_file_name), ".");
 }
 
 std::string job_source::name() const {

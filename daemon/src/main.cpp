@@ -99,7 +99,7 @@ int run(command_line const& cli) {
   job_source source = job_source::choose(cli.config);
   config::job_file file;
   try {
-    file = source.load();
+    file = cli.check ? source.read_in_place() : source.load();
   } catch (config::config_error const& e) {
     print_errors(e, !cli.check && !cli.print_schedule && !cli.once);
     return exit_usage;
@@ -169,6 +169,7 @@ int main(int argc, char** argv) {
   // First, before the command line or the job file is read (process_setup.hpp).
   reactord::make_standard_fds_safe();
   reactord::block_signals_for_life();
+  reactord::keep_heap_trimmed();
   auto parsed = reactord::parse_command_line(argc, argv);
   if (auto const* code = std::get_if<int>(&parsed)) return *code;
   auto& cli = std::get<reactord::command_line>(parsed);

@@ -117,6 +117,14 @@ struct running_state {
     if (verdict_dir && !write_reload_verdict(*verdict_dir, verdict))
       log.warn("cannot write the reload verdict; `reactord --reload` will time out",
                {{"file", (*verdict_dir / reload_verdict_file).string()}, {"error", std::strerror(errno)}});
+    // What the parse and the copy of the file needed is free now, spread
+    // through the heap (12 MB at 50,000 jobs): give its pages back, off the
+    // loop, after the verdict.
+    auto trim = [] {
+      return_freed_memory();
+      return true;
+    };  // named first: see to_thread.hpp
+    co_await reactor::to_thread(std::move(trim));
   }
 };
 
