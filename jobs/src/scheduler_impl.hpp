@@ -96,14 +96,15 @@ struct scheduler::impl {
     // phase, so the grid is the same across restarts and machines.
     reactor::deadline anchor;
     reactor::deadline next_due;                 // the next slot (what the timer is armed at while run() runs)
-    bool first_slot = true;                     // next_due is the run at start (start + phase), off the grid
     reactor::deadline running_until{};          // the deadline of the run in flight (without overlap)
     std::optional<reactor::deadline> deferred;  // a slot that starts when the run in flight ends
     std::uint64_t runs = 0, failures = 0, skipped = 0;
     std::uint32_t running = 0;  // runs spawned and not yet ended
     std::uint32_t queued = 0;   // runs waiting for a concurrency slot
     job_health health;
-    bool retired = false;  // removed or replaced by apply(); kept only until its runs end
+    // The flags together, after health's 4-byte fields: one padded word for all.
+    bool first_slot = true;  // next_due is the run at start (start + phase), off the grid
+    bool retired = false;    // removed or replaced by apply(); kept only until its runs end
     // Added (or changed) by a reload and not yet started: its first run
     // queues behind the runs of the jobs that were there (see on_due).
     bool newcomer = false;
