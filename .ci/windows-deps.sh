@@ -1,7 +1,7 @@
 #!/bin/sh
 # The daemon's libraries for the mingw-w64 build, from Debian's *source*
 # packages (Debian 12 has no mingw builds of them): fmt, spdlog, yaml-cpp,
-# CLI11 (headers), http-parser, RE2 and libcurl with Schannel (Windows' own TLS,
+# CLI11 (headers), http-parser, RE2, zlib and libcurl with Schannel (Windows' own TLS,
 # so no OpenSSL), each built static with cmake/mingw-w64.cmake into
 # PREFIX, as GoogleTest is from /usr/src/googletest.
 #
@@ -26,7 +26,7 @@ jobs=${REACTORD_JOBS:-2}
 prefix="$build/deps-install"
 src="$build/deps-src"
 toolchain="$root/cmake/mingw-w64.cmake"
-packages="fmtlib spdlog yaml-cpp cli11 http-parser re2 curl"
+packages="fmtlib spdlog yaml-cpp cli11 http-parser re2 zlib curl"
 
 # --- Sources ------------------------------------------------------------------
 
@@ -73,7 +73,7 @@ source_versions() {
 
 apt-cache showsrc yaml-cpp 2>/dev/null | grep -q '^Package:' || add_deb_src
 versions=$(source_versions)
-[ "$(echo "$versions" | wc -w)" -eq 7 ] || {
+[ "$(echo "$versions" | wc -w)" -eq 8 ] || {
   echo "windows-deps.sh: apt-get source does not offer all of: $packages (got: $versions)" >&2
   exit 1
 }
@@ -131,6 +131,10 @@ x86_64-w64-mingw32-gcc-posix -O2 -c "$parser/http_parser.c" -o "$parser/http_par
 mkdir -p "$prefix/lib" "$prefix/include"
 x86_64-w64-mingw32-ar rcs "$prefix/lib/libhttp_parser.a" "$parser/http_parser.o"
 cp "$parser/http_parser.h" "$prefix/include/"
+
+# zlib: /metrics is held gzip-compressed. Its CMake build makes a shared
+# and a static library at once; the daemon links the static one.
+cmake_install "$(dir_of zlib)"
 
 # libcurl: HTTP and HTTPS through Schannel, the threaded resolver (Windows
 # threads), nothing else.

@@ -23,6 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
   if (progress == reactord::request_reader::progress::complete) {
     (void)reader.method();
     (void)reader.path();
+    (void)reader.accepts_gzip();
   } else {
     (void)reader.error();
   }

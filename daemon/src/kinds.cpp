@@ -10,7 +10,7 @@ struct entry {
   std::size_t index;  // in kind_spec
   void (*fields)(std::vector<field>&, jobs::kind_result const&);
   void (*records)(event_log&, jobs::run_result const&);
-  void (*metrics)(std::string&, std::vector<jobs::job_status> const&);
+  void (*metrics)(metrics_page_writer&, std::vector<jobs::job_status> const&);
 };
 
 // A kind's entry: its fields, and where it has them its debug records and
@@ -24,7 +24,7 @@ constexpr entry kind() {
 }
 template <class Spec, void (*Fields)(std::vector<field>&, typename Spec::result const&),
           void (*Records)(event_log&, jobs::run_result const&, typename Spec::result const&),
-          void (*Metrics)(std::string&, std::vector<jobs::job_status> const&)>
+          void (*Metrics)(metrics_page_writer&, std::vector<jobs::job_status> const&)>
 constexpr entry kind() {
   entry e = kind<Spec, Fields>();
   e.records = [](event_log& log, jobs::run_result const& r) {
@@ -57,7 +57,7 @@ void write_kind_records(event_log& log, jobs::run_result const& r) {
   if (auto const* e = entry_of(r.details); e && e->records) e->records(log, r);
 }
 
-void render_kind_metrics(std::string& out, std::vector<jobs::job_status> const& js) {
+void render_kind_metrics(metrics_page_writer& out, std::vector<jobs::job_status> const& js) {
   for (auto const& e : registry)
     if (e.metrics) e.metrics(out, js);
 }

@@ -13,6 +13,7 @@
 #include "jobs/result.hpp"
 #include "jobs/scheduler.hpp"
 #include "log.hpp"
+#include "metrics_page.hpp"
 
 namespace reactord {
 
@@ -23,7 +24,7 @@ void add_kind_fields(std::vector<field>& f, jobs::kind_result const& details);
 // per phase); the caller checks that debug is enabled.
 void write_kind_records(event_log& log, jobs::run_result const& r);
 // Each kind's own metric families, in kind_spec's order.
-void render_kind_metrics(std::string& out, std::vector<jobs::job_status> const& js);
+void render_kind_metrics(metrics_page_writer& out, std::vector<jobs::job_status> const& js);
 
 // --- each kind's half, in kinds/<kind>.cpp --------------------------------------
 // <kind>_fields is required; _records and _metrics only where the kind has
@@ -31,10 +32,10 @@ void render_kind_metrics(std::string& out, std::vector<jobs::job_status> const& 
 void countdown_fields(std::vector<field>& f, jobs::countdown_result const& c);
 void ping_fields(std::vector<field>& f, jobs::ping_result const& p);
 void ping_records(event_log& log, jobs::run_result const& r, jobs::ping_result const& p);
-void ping_metrics(std::string& out, std::vector<jobs::job_status> const& js);
+void ping_metrics(metrics_page_writer& out, std::vector<jobs::job_status> const& js);
 void fetch_fields(std::vector<field>& f, jobs::fetch_result const& h);
 void fetch_records(event_log& log, jobs::run_result const& r, jobs::fetch_result const& h);
-void fetch_metrics(std::string& out, std::vector<jobs::job_status> const& js);
+void fetch_metrics(metrics_page_writer& out, std::vector<jobs::job_status> const& js);
 
 // --- what kinds share -------------------------------------------------------------
 // Milliseconds, as log fields give times.

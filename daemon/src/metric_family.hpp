@@ -9,6 +9,7 @@
 
 #include "jobs/histogram.hpp"
 #include "jobs/scheduler.hpp"
+#include "metrics_page.hpp"
 
 namespace reactord {
 
@@ -28,7 +29,7 @@ std::string job_labels(jobs::job_status const& j);
 // A metric family: its HELP and TYPE once, then its samples.
 class family {
  public:
-  family(std::string& out, char const* name, char const* type, char const* help);
+  family(metrics_page_writer& out, char const* name, char const* type, char const* help);
   void sample(std::string const& labels, double v) { line("", labels, "", v); }
 
   // A histogram's samples: the cumulative buckets (`le`, ending with
@@ -39,7 +40,8 @@ class family {
   // name+suffix{labels,more} value; `more` is empty or starts with a comma.
   void line(char const* suffix, std::string const& labels, std::string_view more, double v);
 
-  std::string& out_;
+  metrics_page_writer& page_;
+  std::string& out_;  // page_.buffer()
   char const* name_;
 };
 

@@ -32,7 +32,8 @@ std::string number(double v) {
   return buf;
 }
 
-family::family(std::string& out, char const* name, char const* type, char const* help) : out_(out), name_(name) {
+family::family(metrics_page_writer& page, char const* name, char const* type, char const* help)
+    : page_(page), out_(page.buffer()), name_(name) {
   out_ += "# HELP ";
   out_ += name;
   out_ += ' ';
@@ -72,6 +73,7 @@ void family::line(char const* suffix, std::string const& labels, std::string_vie
   out_ += ' ';
   out_ += number(v);
   out_ += '\n';
+  page_.written();
 }
 
 std::string job_labels(jobs::job_status const& j) {
@@ -80,9 +82,8 @@ std::string job_labels(jobs::job_status const& j) {
   return out;
 }
 
-std::string render_metrics(std::vector<jobs::job_status> const& js, process_figures const& p) {
-  std::string out;
-  out.reserve(512 + js.size() * 4096);
+metrics_page render_metrics(std::vector<jobs::job_status> const& js, process_figures const& p) {
+  metrics_page_writer out;
   {
     family f(out, "reactord_job_runs_total", "counter", "Runs finished, per job.");
     for (auto const& j : js) f.sample(job_labels(j), double(j.runs));
@@ -163,7 +164,7 @@ std::string render_metrics(std::vector<jobs::job_status> const& js, process_figu
     f.sample("code=\"408\"", double(p.requests.timed_out));
     f.sample("code=\"refused\"", double(p.requests.refused));
   }
-  return out;
+  return std::move(out).finish();
 }
 
 std::string render_healthz(std::vector<jobs::job_status> const& js, process_figures const& p) {

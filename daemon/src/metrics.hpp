@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "jobs/scheduler.hpp"
+#include "metrics_page.hpp"
 #include "reactor/loop.hpp"
 #include "status_endpoint.hpp"
 
@@ -23,7 +24,7 @@ struct process_figures {
   status_counters requests;
 };
 
-std::string render_metrics(std::vector<jobs::job_status> const& jobs, process_figures const& p);
+metrics_page render_metrics(std::vector<jobs::job_status> const& jobs, process_figures const& p);
 std::string render_healthz(std::vector<jobs::job_status> const& jobs, process_figures const& p);
 
 }  // namespace reactord

@@ -14,7 +14,9 @@
 // off the loop (reactor::to_thread) from a snapshot taken on it, and one
 // rendering serves every scrape that arrives within max_metrics_age of it
 // or while it is under way: 32 scrapers in parallel cost one rendering,
-// and the loop only takes the snapshot and sends the shared bytes.
+// and the loop only takes the snapshot and sends the shared bytes. The
+// page is held gzip-compressed (metrics_page.hpp): a scraper that accepts
+// gzip gets those bytes, any other the text inflated as it reads.
 #pragma once
 
 #include <chrono>
@@ -22,6 +24,7 @@
 #include <functional>
 #include <string>
 
+#include "metrics_page.hpp"
 #include "reactor/socket.hpp"
 #include "reactor/task.hpp"
 
@@ -30,9 +33,9 @@ namespace reactord {
 struct status_pages {
   std::function<std::string()> healthz;  // JSON body, rendered on the loop (small)
   // Takes a snapshot of what /metrics shows (on the loop) and returns what
-  // renders it into the Prometheus text body: that runs on another thread,
+  // renders it into the Prometheus text page: that runs on another thread,
   // so it must own everything it reads.
-  std::function<std::function<std::string()>()> metrics;
+  std::function<std::function<metrics_page()>()> metrics;
 };
 
 struct status_counters {

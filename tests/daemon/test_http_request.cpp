@@ -44,3 +44,32 @@ TEST(RequestReader, ClosedBeforeTheEndIsBad) {
   feed(r, "GET / HTTP/1.1\r\n");
   EXPECT_EQ(r.finish(), request_reader::progress::bad);
 }
+
+// Accept-Encoding (RFC 9110 12.5.3): a /metrics page goes out gzip-compressed
+// only to a client that lists gzip, or *, with a q-value above 0.
+TEST(RequestReader, AcceptsGzipOnlyWhenAcceptEncodingListsItAboveQZero) {
+  auto accepts = [](std::string const& headers) {
+    request_reader r;
+    EXPECT_EQ(feed(r, "GET /metrics HTTP/1.1\r\nHost: a\r\n" + headers + "\r\n"), request_reader::progress::complete);
+    return r.accepts_gzip();
+  };
+  EXPECT_TRUE(accepts("Accept-Encoding: gzip\r\n"));  // Prometheus
+  EXPECT_TRUE(accepts("accept-encoding: deflate, GZIP;q=0.5\r\n"));
+  EXPECT_TRUE(accepts("Accept-Encoding: br\r\nAccept-Encoding: x-gzip\r\n"));
+  EXPECT_TRUE(accepts("Accept-Encoding: *\r\n"));
+  EXPECT_FALSE(accepts(""));
+  EXPECT_FALSE(accepts("Accept-Encoding: identity\r\n"));
+  EXPECT_FALSE(accepts("Accept-Encoding: gzip;q=0\r\n"));
+  EXPECT_FALSE(accepts("Accept-Encoding: gzip; q=0.000, *\r\n"));
+  EXPECT_FALSE(accepts("Accept-Encoding: gzipped\r\n"));
+  EXPECT_FALSE(accepts("X-Accept-Encoding: gzip\r\n"));
+  EXPECT_FALSE(accepts("Accept: gzip\r\n"));
+}
+
+TEST(RequestReader, AcceptEncodingSplitAcrossReadsIsStillSeen) {
+  request_reader r;
+  for (std::string piece : {"GET /metrics HTTP/1.1\r\nAccept-Enc", "oding: deflate, g", "zip\r\nHost: a\r\n\r\n"})
+    feed(r, piece);
+  EXPECT_EQ(r.finish(), request_reader::progress::complete);
+  EXPECT_TRUE(r.accepts_gzip());
+}

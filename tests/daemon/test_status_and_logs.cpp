@@ -5,10 +5,13 @@
 #include <iconv.h>
 #include <algorithm>
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <sstream>
 #include <tuple>
+#include <utility>
+#include <vector>
 
 #include "support/daemon_process.hpp"
 #include "support/nginx_server.hpp"
@@ -95,6 +98,73 @@ jobs:
   EXPECT_NE(metrics.find("reactord_status_requests_total{code=\"408\"} 1"), std::string::npos);
   EXPECT_NE(metrics.find("reactord_status_requests_total{code=\"404\"} 1"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("reactord_status_requests_total{code=\"405\"} 1"), std::string::npos) << metrics;
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait_exit(), 0);
+}
+
+namespace {
+// An HTTP answer's head and body.
+std::pair<std::string, std::string> head_and_body(std::string const& answer) {
+  auto end = answer.find("\r\n\r\n");
+  if (end == std::string::npos) return {answer, ""};
+  return {answer.substr(0, end + 2), answer.substr(end + 4)};
+}
+
+std::size_t content_length(std::string const& head) {
+  auto at = head.find("Content-Length: ");
+  return at == std::string::npos ? std::string::npos : std::stoul(head.substr(at + 16));
+}
+
+// The series a page lists (each sample line up to its value), in order.
+std::vector<std::string> series_of(std::string const& page) {
+  std::vector<std::string> out;
+  std::istringstream lines(page);
+  for (std::string line; std::getline(lines, line);)
+    if (!line.empty() && line[0] != '#') out.push_back(line.substr(0, line.rfind(' ')));
+  return out;
+}
+}  // namespace
+
+// /metrics is held gzip-compressed: Prometheus (Accept-Encoding: gzip) gets
+// those bytes, curl without --compressed the same page as text. Here a page
+// of 1000 jobs, several MB, many times the pieces it is compressed and
+// inflated in; gzip(1) reads what the daemon sent.
+TEST_P(StatusAndLogs, MetricsGoGzipCompressedToAScraperThatAcceptsGzipAndAsTextToOthers) {
+  std::string text = "daemon: { status_listen: 127.0.0.1:0 }\njobs:\n";
+  for (int i = 0; i < 1000; ++i)
+    text += "  - { name: j" + std::to_string(i) + ", kind: countdown, from: 1, tick: 1ms, every: 1s, jitter: 1s }\n";
+  auto f = dir.write("jobs.yaml", text);
+  daemon_process d(args(f));
+  auto listening = d.wait_for("status endpoint listening");
+  ASSERT_TRUE(listening) << d.all_output();
+  auto port = port_in(*listening);
+  ASSERT_TRUE(d.wait_for("result job=j999")) << "the jobs run";
+  for (int i = 0; i < 1000; ++i) ASSERT_TRUE(d.wait_for("result job=j" + std::to_string(i) + " ")) << i;
+
+  auto [plain_head, plain] = head_and_body(http_get(port, "/metrics"));
+  auto gzip_request = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n";
+  auto [gzip_head, gzipped] = head_and_body(http_exchange(port, gzip_request));
+
+  EXPECT_NE(plain_head.find("HTTP/1.1 200 OK"), std::string::npos) << plain_head;
+  EXPECT_EQ(plain_head.find("Content-Encoding"), std::string::npos) << plain_head;
+  EXPECT_EQ(content_length(plain_head), plain.size()) << plain_head;
+  EXPECT_GT(plain.size(), 2'000'000u) << "a page of many pieces";
+  EXPECT_NE(gzip_head.find("HTTP/1.1 200 OK"), std::string::npos) << gzip_head;
+  EXPECT_NE(gzip_head.find("Content-Encoding: gzip\r\n"), std::string::npos) << gzip_head;
+  EXPECT_NE(gzip_head.find("Vary: Accept-Encoding\r\n"), std::string::npos) << gzip_head;
+  EXPECT_EQ(content_length(gzip_head), gzipped.size()) << gzip_head;
+  EXPECT_LT(gzipped.size() * 10, plain.size()) << "Prometheus text is mostly repeated labels";
+
+  auto file = dir.write("page.gz", gzipped);
+  ASSERT_EQ(std::system(("gzip -dc " + file + " > " + file + ".txt").c_str()), 0);
+  auto unzipped = read_text(file + ".txt");
+  EXPECT_EQ(series_of(unzipped), series_of(plain)) << "the same series, in the same order";
+  EXPECT_NE(unzipped.find("reactord_job_runs_total{job_name=\"j999\",kind=\"countdown\"} "), std::string::npos);
+
+  // HEAD: the head GET would get, with the length of the compressed body.
+  auto head = http_exchange(port, "HEAD /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Encoding: gzip\r\n\r\n");
+  EXPECT_NE(head.find("Content-Encoding: gzip\r\n"), std::string::npos) << head;
+  EXPECT_EQ(head_and_body(head).second, "") << "no body";
   d.signal(SIGTERM);
   EXPECT_EQ(d.wait_exit(), 0);
 }

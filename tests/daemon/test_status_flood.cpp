@@ -80,7 +80,9 @@ TEST_P(StatusFlood, ParallelScrapersShareOneRenderingMadeOffTheLoop) {
                                    auto until = std::chrono::steady_clock::now() + 50ms;
                                    while (std::chrono::steady_clock::now() < until) {
                                    }
-                                   return std::string(100'000, 'm') + "\n";
+                                   reactord::metrics_page_writer page;
+                                   page.buffer() = std::string(100'000, 'm') + "\n";
+                                   return std::move(page).finish();
                                  };
                                }};
   reactord::status_counters counters;

@@ -30,7 +30,7 @@ void fetch_records(event_log& log, jobs::run_result const& r, jobs::fetch_result
     log.debug("phase", {{"job", std::string_view(r.job)}, {"labels", &r.labels}, {"phase", phase}, {"at_ms", ms(at)}});
 }
 
-void fetch_metrics(std::string& out, std::vector<jobs::job_status> const& js) {
+void fetch_metrics(metrics_page_writer& out, std::vector<jobs::job_status> const& js) {
   {
     family f(out, "reactord_fetch_status_code", "gauge", "HTTP status of the last run (0: no response).");
     for (auto const& j : js)

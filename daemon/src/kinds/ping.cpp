@@ -39,7 +39,7 @@ void ping_records(event_log& log, jobs::run_result const& r, jobs::ping_result c
     log.debug("echo", {{"job", std::string_view(r.job)}, {"labels", &r.labels}, {"icmp_error", std::string_view(e)}});
 }
 
-void ping_metrics(std::string& out, std::vector<jobs::job_status> const& js) {
+void ping_metrics(metrics_page_writer& out, std::vector<jobs::job_status> const& js) {
   {
     family f(out, "reactord_ping_loss_ratio", "gauge", "Share of echoes lost in the last run (0 to 1).");
     for (auto const& j : js)
