@@ -26,7 +26,10 @@ jobs=${REACTORD_JOBS:-2}
 prefix="$build/deps-install"
 src="$build/deps-src"
 toolchain="$root/cmake/mingw-w64.cmake"
-packages="fmtlib spdlog yaml-cpp cli11 http-parser re2 zlib curl"
+# zlib from the release suite itself: the mirror serves bookworm-security's
+# zlib binaries but answered 404 for its source (1.2.13.dfsg-1+deb12u1).
+suite=$(. /etc/os-release && echo "$VERSION_CODENAME")
+packages="fmtlib spdlog yaml-cpp cli11 http-parser re2 zlib/$suite curl"
 
 # --- Sources ------------------------------------------------------------------
 
@@ -132,9 +135,14 @@ mkdir -p "$prefix/lib" "$prefix/include"
 x86_64-w64-mingw32-ar rcs "$prefix/lib/libhttp_parser.a" "$parser/http_parser.o"
 cp "$parser/http_parser.h" "$prefix/include/"
 
-# zlib: /metrics is held gzip-compressed. Its CMake build makes a shared
-# and a static library at once; the daemon links the static one.
-cmake_install "$(dir_of zlib)"
+# zlib: /metrics is held gzip-compressed. Only its static library: the
+# shared one needs win32/zlib1.rc, which Debian's dfsg source drops.
+zlib=$(dir_of zlib)
+cmake -S "$zlib" -B "$zlib/build" -G Ninja -Wno-dev -DCMAKE_TOOLCHAIN_FILE="$toolchain" \
+  -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$zlib/build" --target zlibstatic >/dev/null
+cp "$zlib/build/libzlibstatic.a" "$prefix/lib/"
+cp "$zlib/zlib.h" "$zlib/build/zconf.h" "$prefix/include/"
 
 # libcurl: HTTP and HTTPS through Schannel, the threaded resolver (Windows
 # threads), nothing else.

@@ -33,6 +33,12 @@ void read_schedule(mapping_reader& r, jobs::schedule_spec& out) {
 // Prometheus label names ([a-zA-Z_][a-zA-Z0-9_]*, no leading "__"), none of
 // the names reactord puts on its own series, nor `job` and `instance`,
 // which Prometheus sets on every scrape. Read over the defaults' labels.
+// Every series of a job repeats its labels, and a job has up to 88 series:
+// these bound what one job can add to /metrics (README, "Series per job").
+constexpr std::size_t max_labels = 10;
+constexpr std::size_t max_label_name_bytes = 64;
+constexpr std::size_t max_label_value_bytes = 128;
+
 void read_labels(mapping_reader& r, jobs::label_set& out) {
   yaml_node n = r.node("labels");
   if (!n.is_defined()) return;
@@ -47,6 +53,11 @@ void read_labels(mapping_reader& r, jobs::label_set& out) {
     std::string name(kv.first.scalar());
     bool ok = !name.empty() && (std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_');
     for (unsigned char c : name) ok = ok && (std::isalnum(c) || c == '_');
+    if (ok && name.size() > max_label_name_bytes) {
+      r.error(kv.first, "label names are at most " + std::to_string(max_label_name_bytes) + " bytes, got " +
+                            std::to_string(name.size()));
+      continue;
+    }
     if (!ok || name.starts_with("__")) {
       r.error(kv.first,
               "label names are letters, digits and '_', not starting with a digit or \"__\" "
@@ -60,11 +71,21 @@ void read_labels(mapping_reader& r, jobs::label_set& out) {
     }
     auto value = r.single_line(kv.second, "label '" + name + "'");
     if (!value) continue;
+    if (value->size() > max_label_value_bytes) {
+      r.error(kv.second, "the value of label '" + name + "' is " + std::to_string(value->size()) +
+                             " bytes, over the limit of " + std::to_string(max_label_value_bytes));
+      continue;
+    }
     auto it = std::find_if(labels.begin(), labels.end(), [&](auto const& l) { return l.first == name; });
     if (it != labels.end())
       it->second = std::move(*value);
     else
       labels.emplace_back(std::move(name), std::move(*value));
+  }
+  if (labels.size() > max_labels) {
+    r.error(n, "a job has at most " + std::to_string(max_labels) + " labels (with those from defaults), got " +
+                   std::to_string(labels.size()));
+    return;
   }
   std::sort(labels.begin(), labels.end());
   out = std::move(labels);

@@ -355,6 +355,24 @@ TEST(JobFile, LabelNamesMustBePrometheusNamesAndNotOursOrTheScrapers) {
   expect_error(ds, 4, 88, "label names are letters");
 }
 
+// Each of a job's series repeats its labels: their number and length bound
+// what one job adds to /metrics.
+TEST(JobFile, LabelsAreAtMostTenOfBoundedLength) {
+  std::string long_name(65, 'n'), long_value(129, 'v');
+  auto ds = errors_of(
+      "defaults:\n  countdown: { labels: { a: 1, b: 2, c: 3, d: 4, e: 5, f: 6 } }\njobs:\n"
+      "  - { name: a, kind: countdown, labels: { " +
+      long_name + ": x, ok: " + long_value +
+      " } }\n"
+      "  - { name: b, kind: countdown, labels: { g: 7, h: 8, i: 9, j: 10, k: 11 } }\n"
+      "  - { name: c, kind: countdown, labels: { g: 7, h: 8, i: 9, " +
+      std::string(64, 'm') + ": " + std::string(128, 'w') + " } }\n");
+  expect_error(ds, 4, 43, "label names are at most 64 bytes, got 65");
+  expect_error(ds, 4, 117, "the value of label 'ok' is 129 bytes, over the limit of 128");
+  expect_error(ds, 5, 41, "a job has at most 10 labels (with those from defaults), got 11");
+  EXPECT_EQ(ds.size(), 3u) << "ten labels, a 64-byte name and a 128-byte value are fine";
+}
+
 TEST(JobFile, HeaderAndLabelValuesAreOneLineOfText) {
   // A CR or LF in a header value would split the request; in a label value,
   // the /metrics line.
