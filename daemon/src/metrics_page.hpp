@@ -17,8 +17,8 @@
 namespace reactord {
 
 struct metrics_page {
-  std::string gzip;             // the page, as a gzip member (RFC 1952)
-  std::size_t text_bytes = 0;   // its length as text
+  std::string gzip;            // the page, as a gzip member (RFC 1952)
+  std::size_t text_bytes = 0;  // its length as text
 };
 
 // Text appended to buffer() is compressed whenever the buffer passes a
