@@ -1,6 +1,7 @@
-// A job's own bars (degraded_if / failed_if in the job file) applied to a
-// finished run. A bar is crossed when the measured value is over it; the
-// run then says which bar, the value and the bar:
+// What every kind's bars share. A job's own bars (degraded_if / failed_if
+// in the job file) are applied to a finished run by its kind (apply_bars in
+// jobs/<kind>.hpp, from run_<kind>). A bar is crossed when the measured
+// value is over it; the run then says which bar, the value and the bar:
 //   outcome=failure condition=failed_if.rtt_avg_over
 //   reason="rtt avg 12.400ms is over 10ms (failed_if.rtt_avg_over)"
 // failed_if is checked first, on runs that succeeded or were degraded;
@@ -8,14 +9,23 @@
 // (no reply, wrong status) keeps its reason.
 #pragma once
 
+#include <string>
+
+#include "jobs/duration.hpp"
 #include "jobs/result.hpp"
-#include "jobs/spec.hpp"
 
 namespace jobs {
 
-// Also decides partial loss: degraded, unless degraded_if.loss_over is set
-// and the loss is not over it (over it, the run names that bar).
-void apply_bars(ping_spec const& spec, run_result& r);
-void apply_bars(fetch_spec const& spec, run_result& r, std::chrono::system_clock::time_point now);
+// A measured value: "12.400ms".
+std::string ms_text(duration d);
+// A bar as a job file writes it: "10ms", "1.5s", "14d".
+std::string bar_text(duration d);
+// "75%".
+std::string percent_text(double p);
+
+// Marks `r` with the crossed bar `level`.`key` (failed_if.rtt_avg_over):
+// its outcome becomes `o`, and `what` (the value and the bar) comes first in
+// its message.
+void crossed(run_result& r, outcome o, char const* level, char const* key, std::string const& what);
 
 }  // namespace jobs

@@ -10,6 +10,8 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <ctime>
 #include <stdexcept>
 #include <string>
@@ -310,6 +312,45 @@ reactor::task<run_result> run_fetch(fetch_spec const& spec, job_context& ctx) {
   }
   apply_bars(spec, out, std::chrono::system_clock::now());
   co_return out;
+}
+
+namespace {
+
+// The first crossed bar of `bars` on a fetch result, or false.
+bool check_fetch(fetch_bars const& bars, fetch_result const& f, run_result& r, outcome o, char const* level,
+                 std::chrono::system_clock::time_point now) {
+  if (bars.total_over && f.total > *bars.total_over) {
+    crossed(r, o, level, "total_over", "total " + ms_text(f.total) + " is over " + bar_text(*bars.total_over));
+    return true;
+  }
+  if (bars.first_byte_over && f.first_byte > *bars.first_byte_over) {
+    crossed(r, o, level, "first_byte_over",
+            "first byte after " + ms_text(f.first_byte) + ", over " + bar_text(*bars.first_byte_over));
+    return true;
+  }
+  if (bars.cert_expires_within && f.cert_expiry) {
+    auto left = std::chrono::duration_cast<duration>(*f.cert_expiry - now);
+    if (left < *bars.cert_expires_within) {
+      char days[40];
+      std::snprintf(days, sizeof days, "%.1f", std::chrono::duration<double, std::ratio<86400>>(left).count());
+      crossed(r, o, level, "cert_expires_within",
+              left < duration::zero() ? std::string("the certificate expired ") + (days + 1) + " days ago, within " +
+                                            bar_text(*bars.cert_expires_within)
+                                      : std::string("the certificate expires in ") + days + " days, within " +
+                                            bar_text(*bars.cert_expires_within));
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+void apply_bars(fetch_spec const& spec, run_result& r, std::chrono::system_clock::time_point now) {
+  auto const* f = std::get_if<fetch_result>(&r.details);
+  if (!f || r.result != outcome::success) return;
+  if (check_fetch(spec.failed_if, *f, r, outcome::failure, "failed_if", now)) return;
+  check_fetch(spec.degraded_if, *f, r, outcome::degraded, "degraded_if", now);
 }
 
 void observe_fetch(fetch_result const& r, std::span<histogram> own) noexcept {

@@ -23,6 +23,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <system_error>
@@ -421,6 +422,46 @@ reactor::task<run_result> run_ping(ping_spec const& spec, job_context& ctx) {
   if (out.result != outcome::success) out.message = summary();
   apply_bars(spec, out);
   co_return out;
+}
+
+namespace {
+
+// The first crossed bar of `bars` on a ping result, or false.
+bool check_ping(ping_bars const& bars, ping_result const& p, run_result& r, outcome o, char const* level) {
+  if (bars.loss_over_percent && p.loss_percent > *bars.loss_over_percent) {
+    crossed(r, o, level, "loss_over",
+            "loss " + percent_text(p.loss_percent) + " is over " + percent_text(*bars.loss_over_percent));
+    return true;
+  }
+  if (p.received == 0) return false;
+  if (bars.rtt_avg_over && p.rtt_avg > *bars.rtt_avg_over) {
+    crossed(r, o, level, "rtt_avg_over", "rtt avg " + ms_text(p.rtt_avg) + " is over " + bar_text(*bars.rtt_avg_over));
+    return true;
+  }
+  if (bars.rtt_max_over && p.rtt_max > *bars.rtt_max_over) {
+    crossed(r, o, level, "rtt_max_over",
+            "an echo took " + ms_text(p.rtt_max) + ", over " + bar_text(*bars.rtt_max_over));
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void apply_bars(ping_spec const& spec, run_result& r) {
+  auto const* p = std::get_if<ping_result>(&r.details);
+  if (!p) return;
+  // With a loss bar of its own, the job's bar decides partial loss: within
+  // it is not a degradation, over it the run names the bar.
+  bool loss_bar_decides = r.result == outcome::degraded && spec.degraded_if.loss_over_percent && p->received > 0;
+  if (loss_bar_decides && p->loss_percent <= *spec.degraded_if.loss_over_percent) {
+    r.result = outcome::success;
+    r.message.clear();
+  }
+  if (r.result != outcome::success && r.result != outcome::degraded) return;
+  if (check_ping(spec.failed_if, *p, r, outcome::failure, "failed_if")) return;
+  if (r.result == outcome::success || loss_bar_decides)
+    check_ping(spec.degraded_if, *p, r, outcome::degraded, "degraded_if");
 }
 
 void observe_ping(ping_result const& r, std::span<histogram> own) noexcept {

@@ -5,7 +5,7 @@
 // and test_fetch.
 #include <gtest/gtest.h>
 
-#include "bars.hpp"
+#include "jobs/ping.hpp"
 
 using namespace std::chrono_literals;
 using jobs::outcome;

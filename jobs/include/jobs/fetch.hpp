@@ -3,6 +3,7 @@
 // across runs.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <span>
 
@@ -33,6 +34,11 @@ class http_client {
 };
 
 reactor::task<run_result> run_fetch(fetch_spec const& spec, job_context& ctx);
+
+// Its bars (spec.degraded_if, spec.failed_if; bars.hpp says how a bar reads)
+// on a finished run, which run_fetch calls last; `now` is when the
+// certificate's expiry is measured from.
+void apply_bars(fetch_spec const& spec, run_result& r, std::chrono::system_clock::time_point now);
 
 // Its histograms (fetch_spec::histograms): the end of connect, TLS and
 // first byte, each only for a run that went through that phase.
