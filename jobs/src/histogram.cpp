@@ -20,33 +20,16 @@ constexpr auto bound_durations = [] {
   return out;
 }();
 
-// A kind's own histograms (after run_duration and lateness), by
-// kind_spec index; the index kind_count stands for a kind name the
-// registry does not know, which keeps the two every job has.
+// How many histograms a job of kind `Kind` (kind_spec's index) keeps: the
+// two every job has, in `series` order, then its own. The index kind_count
+// stands for a kind name the registry does not know, which keeps the two.
+constexpr std::size_t common_count = 2;
 template <std::size_t Kind>
-constexpr std::span<series const> own_series() noexcept {
+constexpr std::size_t histograms_of() noexcept {
   if constexpr (Kind < kind_count)
-    return std::variant_alternative_t<Kind, kind_spec>::histograms;
+    return common_count + own_histogram_count<std::variant_alternative_t<Kind, kind_spec>>();
   else
-    return {};
-}
-
-template <std::size_t... K>
-constexpr auto own_series_of(std::index_sequence<K...>) {
-  return std::array<std::span<series const>, kind_count + 1>{own_series<K>()...};
-}
-constexpr auto own_series_by_kind = own_series_of(std::make_index_sequence<kind_count + 1>{});
-
-// Where series `s` is in the block of kind `kind`: every block starts with
-// the two every job has, then the kind's own; npos if it has none.
-constexpr std::size_t npos = ~std::size_t{0};
-std::size_t index_of(series s, std::size_t kind) noexcept {
-  if (s == series::run_duration) return 0;
-  if (s == series::lateness) return 1;
-  auto own = own_series_by_kind[kind];
-  for (std::size_t i = 0; i < own.size(); ++i)
-    if (own[i] == s) return 2 + i;
-  return npos;
+    return common_count;
 }
 
 }  // namespace
@@ -73,7 +56,7 @@ struct run_histograms::block {
 
 template <std::size_t Kind>
 struct run_histograms::block_of final : block {
-  std::array<histogram, 2 + own_series<Kind>().size()> h{};
+  std::array<histogram, histograms_of<Kind>()> h{};
   std::size_t kind() const noexcept override { return Kind; }
   std::span<histogram> all() noexcept override { return h; }
   std::unique_ptr<block> clone() const override { return std::make_unique<block_of>(*this); }
@@ -102,18 +85,20 @@ void run_histograms::record(run_result const& r) {
     (std::make_index_sequence<kind_count + 1>{});
   }
   auto h = block_->all();
-  h[0].observe(r.took);
-  h[1].observe(r.lateness);
+  h[static_cast<std::size_t>(series::run_duration)].observe(r.took);
+  h[static_cast<std::size_t>(series::lateness)].observe(r.lateness);
   // A run that timed out or was cancelled carries no details: its
   // duration and lateness count, its echoes and phases are unknown.
-  if (std::size_t kind = block_->kind(); kind < kind_count) detail::observe_kind(kind, r.details, h.subspan(2));
+  if (std::size_t kind = block_->kind(); kind < kind_count)
+    detail::observe_kind(kind, r.details, h.subspan(common_count));
 }
 
 histogram const* run_histograms::find(series s) const noexcept {
-  if (!block_) return nullptr;
-  auto h = block_->all();
-  auto i = index_of(s, block_->kind());
-  return i == npos ? nullptr : &h[i];
+  return block_ ? &block_->all()[static_cast<std::size_t>(s)] : nullptr;
+}
+
+histogram const* run_histograms::own(std::size_t kind, std::size_t i) const noexcept {
+  return block_ && block_->kind() == kind ? &block_->all()[common_count + i] : nullptr;
 }
 
 std::size_t run_histograms::heap_bytes() const noexcept {

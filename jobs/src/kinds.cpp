@@ -36,13 +36,13 @@ struct entry {
 // -fsanitize=undefined does not treat `Observe == nullptr` as a constant.)
 template <class Spec, reactor::task<run_result> (*Run)(Spec const&, job_context&)>
 constexpr entry kind() {
-  static_assert(Spec::histograms.empty(), "a kind with histograms says how it observes them");
+  static_assert(own_histogram_count<Spec>() == 0, "a kind with histograms says how it observes them");
   return {kind_index<Spec>, &run_as<Spec, Run>, nullptr};
 }
 template <class Spec, reactor::task<run_result> (*Run)(Spec const&, job_context&),
           void (*Observe)(typename Spec::result const&, std::span<histogram>) noexcept>
 constexpr entry kind() {
-  static_assert(!Spec::histograms.empty(), "a kind observes only histograms it lists");
+  static_assert(own_histogram_count<Spec>() > 0, "a kind observes only histograms it lists");
   return {kind_index<Spec>, &run_as<Spec, Run>, &observe_as<Spec, Observe>};
 }
 

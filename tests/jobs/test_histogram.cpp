@@ -6,6 +6,8 @@
 #include "jobs/histogram.hpp"
 
 using namespace std::chrono_literals;
+using jobs::fetch_series;
+using jobs::ping_series;
 using jobs::series;
 
 namespace {
@@ -45,12 +47,12 @@ TEST(Histogram, NothingIsAllocatedBeforeTheFirstRunAndEachKindKeepsOnlyItsOwn) {
   ping.record(run_of("ping", 2ms));
   fetch.record(run_of("fetch", 2ms));
   EXPECT_NE(countdown.find(series::lateness), nullptr);
-  EXPECT_EQ(countdown.find(series::ping_rtt), nullptr);
-  EXPECT_EQ(countdown.find(series::fetch_connect), nullptr);
-  EXPECT_NE(ping.find(series::ping_rtt), nullptr);
-  EXPECT_EQ(ping.find(series::fetch_first_byte), nullptr);
-  EXPECT_EQ(fetch.find(series::ping_rtt), nullptr);
-  EXPECT_NE(fetch.find(series::fetch_tls), nullptr);
+  EXPECT_EQ(countdown.find(ping_series::rtt), nullptr);
+  EXPECT_EQ(countdown.find(fetch_series::connect), nullptr);
+  EXPECT_NE(ping.find(ping_series::rtt), nullptr);
+  EXPECT_EQ(ping.find(fetch_series::first_byte), nullptr);
+  EXPECT_EQ(fetch.find(ping_series::rtt), nullptr);
+  EXPECT_NE(fetch.find(fetch_series::tls), nullptr);
   // Two, three and five histograms of 56 bytes, and the block's vtable pointer.
   EXPECT_LT(countdown.heap_bytes(), ping.heap_bytes());
   EXPECT_LT(ping.heap_bytes(), fetch.heap_bytes());
@@ -68,8 +70,8 @@ TEST(Histogram, EveryEchoCountsAndARunWithoutDetailsCountsOnlyItsDurationAndLate
   h.record(run_of("ping", 1s));  // timed out: no details
   EXPECT_EQ(h.find(series::run_duration)->count(), 2u);
   EXPECT_EQ(h.find(series::lateness)->count(), 2u);
-  EXPECT_EQ(h.find(series::ping_rtt)->count(), 3u);
-  EXPECT_EQ(h.find(series::ping_rtt)->counts[0], 2u);
+  EXPECT_EQ(h.find(ping_series::rtt)->count(), 3u);
+  EXPECT_EQ(h.find(ping_series::rtt)->counts[0], 2u);
 }
 
 TEST(Histogram, AFetchPhaseCountsOnlyInRunsThatWentThroughIt) {
@@ -91,9 +93,9 @@ TEST(Histogram, AFetchPhaseCountsOnlyInRunsThatWentThroughIt) {
   refused.details.emplace<jobs::fetch_result>().total = 1ms;
   h.record(refused);
   EXPECT_EQ(h.find(series::run_duration)->count(), 3u);
-  EXPECT_EQ(h.find(series::fetch_connect)->count(), 1u);
-  EXPECT_EQ(h.find(series::fetch_tls)->count(), 1u);
-  EXPECT_EQ(h.find(series::fetch_first_byte)->count(), 2u);
+  EXPECT_EQ(h.find(fetch_series::connect)->count(), 1u);
+  EXPECT_EQ(h.find(fetch_series::tls)->count(), 1u);
+  EXPECT_EQ(h.find(fetch_series::first_byte)->count(), 2u);
 }
 
 TEST(Histogram, ACopyIsDeep) {

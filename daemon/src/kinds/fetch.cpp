@@ -71,13 +71,13 @@ void fetch_metrics(metrics_page_writer& out, std::vector<jobs::job_status> const
     family f(out, "reactord_fetch_phase_end_seconds", "histogram",
              "Time from the start of each request to the end of its connect, tls and first_byte phases.");
     for (auto const& j : js) {
-      auto const* connect = j.histograms.find(jobs::series::fetch_connect);
+      auto const* connect = j.histograms.find(jobs::fetch_series::connect);
       if (!connect) continue;
       std::string labels = job_labels(j);
       f.observations(labels + ",phase=\"connect\"", *connect);
-      if (auto const* tls = j.histograms.find(jobs::series::fetch_tls); tls && tls->count() > 0)
+      if (auto const* tls = j.histograms.find(jobs::fetch_series::tls); tls && tls->count() > 0)
         f.observations(labels + ",phase=\"tls\"", *tls);
-      f.observations(labels + ",phase=\"first_byte\"", *j.histograms.find(jobs::series::fetch_first_byte));
+      f.observations(labels + ",phase=\"first_byte\"", *j.histograms.find(jobs::fetch_series::first_byte));
     }
   }
 }

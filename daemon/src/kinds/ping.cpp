@@ -61,7 +61,7 @@ void ping_metrics(metrics_page_writer& out, std::vector<jobs::job_status> const&
   {
     family f(out, "reactord_ping_echo_rtt_seconds", "histogram", "Round-trip time of each echo reply.");
     for (auto const& j : js)
-      if (auto const* h = j.histograms.find(jobs::series::ping_rtt)) f.observations(job_labels(j), *h);
+      if (auto const* h = j.histograms.find(jobs::ping_series::rtt)) f.observations(job_labels(j), *h);
   }
 }
 

@@ -5,10 +5,7 @@
 // daemon/src/kinds/countdown.cpp.
 #pragma once
 
-#include <array>
-
 #include "jobs/duration.hpp"
-#include "jobs/series.hpp"
 
 namespace jobs {
 
@@ -20,8 +17,6 @@ struct countdown_result {
 struct countdown_spec {
   static constexpr char const* kind_name = "countdown";
   using result = countdown_result;
-  // Its histograms besides run duration and lateness (histogram.hpp).
-  static constexpr std::array<series, 0> histograms{};
   int from = 10;
   duration tick = 1s;
   bool operator==(countdown_spec const&) const = default;

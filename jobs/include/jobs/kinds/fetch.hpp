@@ -8,6 +8,7 @@
 #include <array>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -16,7 +17,6 @@
 #include "jobs/body_pattern.hpp"
 #include "jobs/duration.hpp"
 #include "jobs/kinds/shared.hpp"
-#include "jobs/series.hpp"
 
 namespace jobs {
 
@@ -45,12 +45,16 @@ struct fetch_bars {
   bool operator==(fetch_bars const&) const = default;
 };
 
+// Its histograms besides run duration and lateness (histogram.hpp), by
+// name: the end of each phase, from the start of the request.
+enum class fetch_series : std::uint8_t { connect, tls, first_byte };
+
 // HTTP(S) request through libcurl.
 struct fetch_spec {
   static constexpr char const* kind_name = "fetch";
   using result = fetch_result;
-  // Its histograms besides run duration and lateness (histogram.hpp).
-  static constexpr std::array<series, 3> histograms{series::fetch_connect, series::fetch_tls, series::fetch_first_byte};
+  // Its histograms, in the order observe_fetch fills them.
+  static constexpr std::array histograms{fetch_series::connect, fetch_series::tls, fetch_series::first_byte};
   std::string url;
   std::string method = "GET";  // GET, HEAD or POST
   std::string body;            // for POST

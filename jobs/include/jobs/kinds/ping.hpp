@@ -7,13 +7,13 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "jobs/duration.hpp"
 #include "jobs/kinds/shared.hpp"
-#include "jobs/series.hpp"
 
 namespace jobs {
 
@@ -38,12 +38,16 @@ struct ping_bars {
   bool operator==(ping_bars const&) const = default;
 };
 
+// Its histograms besides run duration and lateness (histogram.hpp), by
+// name: run_histograms::find(ping_series::rtt).
+enum class ping_series : std::uint8_t { rtt };
+
 // ICMP / ICMPv6 echo.
 struct ping_spec {
   static constexpr char const* kind_name = "ping";
   using result = ping_result;
-  // Its histograms besides run duration and lateness (histogram.hpp).
-  static constexpr std::array<series, 1> histograms{series::ping_rtt};
+  // Its histograms, in the order observe_ping fills them.
+  static constexpr std::array histograms{ping_series::rtt};
   std::string target;  // host name or numeric address
   int count = 3;
   duration interval = 1s;           // between echoes of one run
