@@ -35,7 +35,7 @@ class http_client {
 
 reactor::task<run_result> run_fetch(fetch_spec const& spec, job_context& ctx);
 
-// Its bars (spec.degraded_if, spec.failed_if; bars.hpp says how a bar reads)
+// Its bars (spec.degraded_if, spec.failed_if; jobs/src/bars.hpp says how a bar reads)
 // on a finished run, which run_fetch calls last; `now` is when the
 // certificate's expiry is measured from.
 void apply_bars(fetch_spec const& spec, run_result& r, std::chrono::system_clock::time_point now);

@@ -33,7 +33,7 @@ class icmp_service {
 
 reactor::task<run_result> run_ping(ping_spec const& spec, job_context& ctx);
 
-// Its bars (spec.degraded_if, spec.failed_if; bars.hpp says how a bar reads)
+// Its bars (spec.degraded_if, spec.failed_if; jobs/src/bars.hpp says how a bar reads)
 // on a finished run, which run_ping calls last. It also decides partial
 // loss: degraded, unless degraded_if.loss_over is set and the loss is not
 // over it (over it, the run names that bar).
