@@ -11,14 +11,12 @@
 
 extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size) {
   std::string_view text(reinterpret_cast<char const*>(data), size);
-  std::string why;
-  if (auto d = config::parse_duration(text, why)) {
+  if (auto d = config::parse_duration(text)) {
     if (d->count() < 0) std::abort();
     (void)config::format_duration(*d);
-  } else if (why.empty()) {
+  } else if (d.error().empty()) {
     std::abort();  // a refusal says why
   }
-  why.clear();
-  if (!config::parse_size(text, why) && why.empty()) std::abort();
+  if (auto n = config::parse_size(text); !n && n.error().empty()) std::abort();
   return 0;
 }

@@ -18,42 +18,38 @@ constexpr unit units[] = {
     {"ns", 1.0L}, {"us", 1e3L}, {"µs", 1e3L}, {"ms", 1e6L}, {"s", 1e9L}, {"m", 60e9L}, {"h", 3600e9L}, {"d", 86400e9L},
 };
 
-constexpr char const* expected = "expected a duration such as 250ms, 1.5s, 2m or 1h (units: ns, us, ms, s, m, h, d)";
+constexpr char const* expectation = "expected a duration such as 250ms, 1.5s, 2m or 1h (units: ns, us, ms, s, m, h, d)";
 
 }  // namespace
 
-std::optional<jobs::duration> parse_duration(std::string_view text, std::string& why) {
+jobs::expected<jobs::duration> parse_duration(std::string_view text) {
   auto const original = text;
   text = trim(text);
   if (text.empty()) {
-    why = std::string("empty value; ") + expected;
-    return std::nullopt;
+    return jobs::unexpected(std::string("empty value; ") + expectation);
   }
   if (text.front() == '-') {
-    why = "a duration cannot be negative ('" + std::string(original) + "')";
-    return std::nullopt;
+    return jobs::unexpected("a duration cannot be negative ('" + std::string(original) + "')");
   }
   long double total = 0;
   while (!text.empty()) {
     auto number = take_leading_number(text);
     if (!number) {
-      why = "'" + std::string(original) + "' is not a duration; " + expected;
-      return std::nullopt;
+      return jobs::unexpected("'" + std::string(original) + "' is not a duration; " + expectation);
     }
     // The unit.
     std::size_t j = 0;
     while (j < text.size() && !std::isdigit(static_cast<unsigned char>(text[j])) && text[j] != '.') ++j;
     std::string_view name = text.substr(0, j);
     if (name.empty()) {
-      why = "'" + std::string(original) + "' has no unit; " + expected;
-      return std::nullopt;
+      return jobs::unexpected("'" + std::string(original) + "' has no unit; " + expectation);
     }
     unit const* found = nullptr;
     for (auto const& u : units)
       if (u.name == name) found = &u;
     if (!found) {
-      why = "unknown unit '" + std::string(name) + "' in '" + std::string(original) + "'; " + expected;
-      return std::nullopt;
+      return jobs::unexpected("unknown unit '" + std::string(name) + "' in '" + std::string(original) + "'; " +
+                              expectation);
     }
     total += *number * found->nanoseconds;
     text.remove_prefix(j);
@@ -61,8 +57,7 @@ std::optional<jobs::duration> parse_duration(std::string_view text, std::string&
   // About 292 years fit in int64 nanoseconds; nothing sensible is longer
   // than a year.
   if (total > 366 * 86400e9L) {
-    why = "'" + std::string(original) + "' is too long (at most 366d)";
-    return std::nullopt;
+    return jobs::unexpected("'" + std::string(original) + "' is too long (at most 366d)");
   }
   return jobs::duration(static_cast<jobs::duration::rep>(std::llround(total)));
 }

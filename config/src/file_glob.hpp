@@ -12,6 +12,6 @@ namespace config::detail {
 
 // The matching paths, sorted (none: an empty or missing directory, which is
 // normal), or nothing if the directory exists but cannot be read.
-std::optional<std::vector<std::string>> glob_files(std::filesystem::path const& pattern);
+[[nodiscard]] std::optional<std::vector<std::string>> glob_files(std::filesystem::path const& pattern);
 
 }  // namespace config::detail

@@ -43,9 +43,8 @@ std::string mib(std::size_t bytes) {
 
 }  // namespace
 
-std::variant<file_text, std::string> read_job_file_text(std::filesystem::path const& path) {
-  using result = std::variant<file_text, std::string>;
-  auto refused = [](std::string why) { return result(std::in_place_index<1>, std::move(why)); };
+jobs::expected<file_text> read_job_file_text(std::filesystem::path const& path) {
+  auto refused = [](std::string why) { return jobs::unexpected(std::move(why)); };
   // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) return refused(std::string("cannot open: ") + std::strerror(errno));
@@ -73,7 +72,7 @@ std::variant<file_text, std::string> read_job_file_text(std::filesystem::path co
   if (got != static_cast<std::size_t>(before.st_size) || !(version_of(before) == version_of(after)))
     return refused(changed_while_read);
   text.resize(got);
-  return result(std::in_place_index<0>, file_text{std::move(text), version_of(after)});
+  return file_text{std::move(text), version_of(after)};
 }
 
 bool changed_since(std::filesystem::path const& path, file_version const& version) {

@@ -24,7 +24,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
-#include <variant>
+
+#include "jobs/expected.hpp"
 
 namespace config::detail {
 
@@ -50,7 +51,7 @@ inline std::string const changed_while_read =
     "rename it over this one, then reload";
 
 // The file's text, or why it was refused (a sentence, without the path).
-std::variant<file_text, std::string> read_job_file_text(std::filesystem::path const& path);
+[[nodiscard]] jobs::expected<file_text> read_job_file_text(std::filesystem::path const& path);
 
 inline constexpr std::chrono::milliseconds settle_time{50};
 

@@ -7,6 +7,7 @@
 #include <windows.h>
 
 #include <algorithm>
+#include <optional>
 #include <system_error>
 #include <thread>
 
@@ -32,14 +33,16 @@ std::chrono::nanoseconds since_epoch(FILETIME t) {
   return std::chrono::nanoseconds((ticks - 116444736000000000LL) * 100);
 }
 
-bool version_of(HANDLE h, file_version& out) {
+// Empty if the handle cannot say (GetLastError has why).
+[[nodiscard]] std::optional<file_version> version_of(HANDLE h) {
   BY_HANDLE_FILE_INFORMATION i{};
-  if (!::GetFileInformationByHandle(h, &i)) return false;
+  if (!::GetFileInformationByHandle(h, &i)) return std::nullopt;
+  file_version out;
   out.device = i.dwVolumeSerialNumber;
   out.inode = (static_cast<std::uint64_t>(i.nFileIndexHigh) << 32) | i.nFileIndexLow;
   out.size = static_cast<std::int64_t>((static_cast<std::uint64_t>(i.nFileSizeHigh) << 32) | i.nFileSizeLow);
   out.modified = out.changed = since_epoch(i.ftLastWriteTime);
-  return true;
+  return out;
 }
 
 HANDLE open_shared(std::filesystem::path const& path) {
@@ -55,22 +58,21 @@ std::string mib(std::size_t bytes) {
 
 }  // namespace
 
-std::variant<file_text, std::string> read_job_file_text(std::filesystem::path const& path) {
-  using result = std::variant<file_text, std::string>;
-  auto refused = [](std::string why) { return result(std::in_place_index<1>, std::move(why)); };
+jobs::expected<file_text> read_job_file_text(std::filesystem::path const& path) {
+  auto refused = [](std::string why) { return jobs::unexpected(std::move(why)); };
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) return refused("is a directory; expected a regular YAML job file");
   HANDLE h = open_shared(path);
   if (h == INVALID_HANDLE_VALUE) return refused("cannot open: " + last_error_text());
   handle_closer closer{h};
   if (::GetFileType(h) != FILE_TYPE_DISK) return refused("is not a regular file; expected a regular YAML job file");
-  file_version before, after;
-  if (!version_of(h, before)) return refused("cannot stat: " + last_error_text());
-  if (static_cast<std::uintmax_t>(before.size) > max_job_file_bytes)
-    return refused("is " + std::to_string(before.size) + " bytes, over the limit of " + mib(max_job_file_bytes) +
+  auto before = version_of(h);
+  if (!before) return refused("cannot stat: " + last_error_text());
+  if (static_cast<std::uintmax_t>(before->size) > max_job_file_bytes)
+    return refused("is " + std::to_string(before->size) + " bytes, over the limit of " + mib(max_job_file_bytes) +
                    " for a job file");
   // One byte more than its size: a file that grew is caught here too.
-  std::string text(static_cast<std::size_t>(before.size) + 1, '\0');
+  std::string text(static_cast<std::size_t>(before->size) + 1, '\0');
   std::size_t got = 0;
   while (got < text.size()) {
     DWORD n = 0;
@@ -79,10 +81,11 @@ std::variant<file_text, std::string> read_job_file_text(std::filesystem::path co
     if (n == 0) break;
     got += n;
   }
-  if (!version_of(h, after)) return refused("cannot stat: " + last_error_text());
-  if (got != static_cast<std::size_t>(before.size) || !(before == after)) return refused(changed_while_read);
+  auto after = version_of(h);
+  if (!after) return refused("cannot stat: " + last_error_text());
+  if (got != static_cast<std::size_t>(before->size) || !(*before == *after)) return refused(changed_while_read);
   text.resize(got);
-  return result(std::in_place_index<0>, file_text{std::move(text), after});
+  return file_text{std::move(text), *after};
 }
 
 bool changed_since(std::filesystem::path const& path, file_version const& version) {
@@ -90,8 +93,8 @@ bool changed_since(std::filesystem::path const& path, file_version const& versio
     HANDLE h = open_shared(path);
     if (h == INVALID_HANDLE_VALUE) return true;
     handle_closer closer{h};
-    file_version now;
-    return !version_of(h, now) || !(now == version);
+    auto now = version_of(h);
+    return !now || !(*now == version);
   };
   if (changed()) return true;
   auto age = std::chrono::system_clock::now().time_since_epoch() - std::max(version.modified, version.changed);

@@ -176,11 +176,11 @@ void read_jobs(loading& l, problems& p, yaml_node const& node) {
 std::optional<detail::yaml_tree> parse_yaml(std::string_view text, problems& p) {
   try {
     auto read = detail::read_yaml(text);
-    if (auto const* spent = std::get_if<detail::yaml_over_budget>(&read)) {
-      p.at(spent->where, spent->message);
+    if (!read) {
+      p.at(read.error().where, read.error().message);
       return std::nullopt;
     }
-    return std::move(std::get<detail::yaml_tree>(read));
+    return std::move(*read);
   } catch (YAML::Exception const& e) {
     p.at(e.mark, "not valid YAML: " + e.msg);
     return std::nullopt;
@@ -189,11 +189,11 @@ std::optional<detail::yaml_tree> parse_yaml(std::string_view text, problems& p) 
 
 std::optional<std::string> read_text(loading& l, std::string const& path, problems& p) {
   auto text = detail::read_job_file_text(path);
-  if (auto const* refused = std::get_if<std::string>(&text)) {
-    p.at(YAML::Mark::null_mark(), *refused);
+  if (!text) {
+    p.at(YAML::Mark::null_mark(), text.error());
     return std::nullopt;
   }
-  auto& [content, version] = std::get<detail::file_text>(text);
+  auto& [content, version] = *text;
   l.read.emplace_back(path, version);
   return std::move(content);
 }

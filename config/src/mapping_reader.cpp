@@ -13,22 +13,22 @@ namespace config::detail {
 namespace {
 // As yaml-cpp's convert<bool>: y/n, yes/no, true/false, on/off, written all
 // lower case, all upper case, or capitalised.
-bool decode_bool(std::string_view s, bool& out) {
+[[nodiscard]] std::optional<bool> decode_bool(std::string_view s) {
   auto all = [](std::string_view t, char lo, char hi) {
     return std::all_of(t.begin(), t.end(), [&](char c) { return c >= lo && c <= hi; });
   };
   bool flexible = s.empty() || all(s, 'a', 'z') ||
                   (all(s.substr(0, 1), 'A', 'Z') && (all(s.substr(1), 'a', 'z') || all(s.substr(1), 'A', 'Z')));
-  if (!flexible) return false;
+  if (!flexible) return std::nullopt;
   std::string lower(s);
   for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   static constexpr std::pair<std::string_view, std::string_view> names[] = {
       {"y", "n"}, {"yes", "no"}, {"true", "false"}, {"on", "off"}};
   for (auto const& [yes, no] : names) {
-    if (lower == yes) return out = true, true;
-    if (lower == no) return out = false, true;
+    if (lower == yes) return true;
+    if (lower == no) return false;
   }
-  return false;
+  return std::nullopt;
 }
 }  // namespace
 
@@ -114,12 +114,12 @@ bool mapping_reader::read(std::string const& key, bool& out) {
   yaml_node v;
   auto s = scalar(key, v);
   if (!s) return false;
-  bool b = false;
-  if (!decode_bool(*s, b)) {
+  auto b = decode_bool(*s);
+  if (!b) {
     error(v, "'" + key + "' must be true or false, got '" + *s + "'");
     return false;
   }
-  out = b;
+  out = *b;
   return true;
 }
 
@@ -184,10 +184,9 @@ bool mapping_reader::read(std::string const& key, std::optional<jobs::duration>&
   yaml_node v;
   auto s = scalar(key, v);
   if (!s) return false;
-  std::string why;
-  auto d = parse_duration(*s, why);
+  auto d = parse_duration(*s);
   if (!d) {
-    error(v, "'" + key + "': " + why);
+    error(v, "'" + key + "': " + d.error());
     return false;
   }
   if (*d < min || *d > max) {
@@ -202,10 +201,9 @@ bool mapping_reader::read_size(std::string const& key, std::size_t& out, std::si
   yaml_node v;
   auto s = scalar(key, v);
   if (!s) return false;
-  std::string why;
-  auto n = parse_size(*s, why);
+  auto n = parse_size(*s);
   if (!n) {
-    error(v, "'" + key + "': " + why);
+    error(v, "'" + key + "': " + n.error());
     return false;
   }
   if (*n < min || *n > max) {

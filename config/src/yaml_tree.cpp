@@ -127,7 +127,7 @@ class yaml_builder : public YAML::EventHandler {
   std::vector<anchored> anchors_;
 };
 
-std::variant<yaml_tree, yaml_over_budget> read_yaml(std::string_view text) {
+jobs::expected<yaml_tree, yaml_over_budget> read_yaml(std::string_view text) {
   view_buffer buffer(text);
   std::istream in(&buffer);
   YAML::Parser parser(in);
@@ -139,7 +139,7 @@ std::variant<yaml_tree, yaml_over_budget> read_yaml(std::string_view text) {
   try {
     parser.HandleNextDocument(builder);  // YAML::Load reads the first document only
   } catch (budget_spent const& spent) {
-    return spent.what;
+    return jobs::unexpected(spent.what);
   }
   if (tree.records_.empty()) tree.records_.push_back({yaml_tree::type::null, 0, 0});
   return tree;

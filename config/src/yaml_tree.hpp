@@ -27,8 +27,9 @@
 #include <string>
 #include <string_view>
 #include <utility>
-#include <variant>
 #include <vector>
+
+#include "jobs/expected.hpp"
 
 namespace config::detail {
 
@@ -119,7 +120,7 @@ class yaml_tree {
   friend class yaml_node::range<yaml_node>;
   friend class yaml_node::range<yaml_node::entry>;
   friend class yaml_builder;
-  friend std::variant<yaml_tree, yaml_over_budget> read_yaml(std::string_view text);
+  friend jobs::expected<yaml_tree, yaml_over_budget> read_yaml(std::string_view text);
 
   enum class type : std::uint8_t { null, scalar, sequence, map, alias };
   static constexpr std::uint32_t none = 0xffffffff;
@@ -144,7 +145,7 @@ class yaml_tree {
 // Reads the first document of `text` (as YAML::Load does; later documents
 // are not read). Throws YAML::Exception, as YAML::Load would, on text that
 // is not YAML.
-std::variant<yaml_tree, yaml_over_budget> read_yaml(std::string_view text);
+[[nodiscard]] jobs::expected<yaml_tree, yaml_over_budget> read_yaml(std::string_view text);
 
 // --- inline ------------------------------------------------------------------
 

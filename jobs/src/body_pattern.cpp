@@ -17,10 +17,10 @@ struct body_pattern::compiled {
   std::atomic<bool> busy{false};  // a claim lives
 };
 
-std::variant<body_pattern, std::string> body_pattern::compile(std::string source) {
+expected<body_pattern> body_pattern::compile(std::string source) {
   if (source.size() > max_source_bytes)
-    return "the pattern is " + std::to_string(source.size()) + " bytes long, over the limit of " +
-           std::to_string(max_source_bytes);
+    return unexpected("the pattern is " + std::to_string(source.size()) + " bytes long, over the limit of " +
+                      std::to_string(max_source_bytes));
   RE2::Options options;
   options.set_log_errors(false);  // the error is returned, not printed to stderr
   options.set_max_mem(max_memory_bytes);
@@ -29,20 +29,20 @@ std::variant<body_pattern, std::string> body_pattern::compile(std::string source
   if (!c->re.ok()) {
     // RE2 says "pattern too large - compile failed" when max_mem is passed.
     if (c->re.error_code() == RE2::ErrorPatternTooLarge)
-      return "the pattern compiles to more than the limit of " + std::to_string(max_memory_bytes >> 20) + " MiB (" +
-             c->re.error() + ")";
-    return c->re.error();
+      return unexpected("the pattern compiles to more than the limit of " + std::to_string(max_memory_bytes >> 20) +
+                        " MiB (" + c->re.error() + ")");
+    return unexpected(c->re.error());
   }
   if (int size = c->re.ProgramSize(); size > max_program_size)
-    return "the pattern compiles to " + std::to_string(size) + " instructions, over the limit of " +
-           std::to_string(max_program_size);
+    return unexpected("the pattern compiles to " + std::to_string(size) + " instructions, over the limit of " +
+                      std::to_string(max_program_size));
   return body_pattern(std::move(c));
 }
 
 body_pattern::body_pattern(std::string source) {
   auto p = compile(std::move(source));
-  if (auto* why = std::get_if<std::string>(&p)) throw std::invalid_argument(*why);
-  *this = std::move(std::get<body_pattern>(p));
+  if (!p) throw std::invalid_argument(p.error());
+  *this = std::move(*p);
 }
 
 std::string const& body_pattern::source() const noexcept {

@@ -7,16 +7,14 @@ using config::parse_duration;
 
 namespace {
 jobs::duration ok(std::string_view s) {
-  std::string why;
-  auto d = parse_duration(s, why);
-  EXPECT_TRUE(d) << s << ": " << why;
+  auto d = parse_duration(s);
+  EXPECT_TRUE(d) << s << ": " << (d ? std::string() : d.error());
   return d.value_or(jobs::duration(-1));
 }
 std::string rejected(std::string_view s) {
-  std::string why;
-  auto d = parse_duration(s, why);
+  auto d = parse_duration(s);
   EXPECT_FALSE(d) << s;
-  return why;
+  return d ? std::string() : d.error();
 }
 }  // namespace
 

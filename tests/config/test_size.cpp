@@ -5,26 +5,24 @@
 using config::parse_size;
 
 TEST(Size, ReadsBinaryAndDecimalUnits) {
-  std::string why;
-  EXPECT_EQ(parse_size("10MiB", why), 10u * 1024 * 1024);
-  EXPECT_EQ(parse_size("64KiB", why), 64u * 1024);
-  EXPECT_EQ(parse_size("1GiB", why), 1024u * 1024 * 1024);
-  EXPECT_EQ(parse_size("10MB", why), 10'000'000u);
-  EXPECT_EQ(parse_size("1kB", why), 1000u);
-  EXPECT_EQ(parse_size("512", why), 512u);
-  EXPECT_EQ(parse_size("512B", why), 512u);
-  EXPECT_EQ(parse_size("1.5KiB", why), 1536u);
+  EXPECT_EQ(parse_size("10MiB"), 10u * 1024 * 1024);
+  EXPECT_EQ(parse_size("64KiB"), 64u * 1024);
+  EXPECT_EQ(parse_size("1GiB"), 1024u * 1024 * 1024);
+  EXPECT_EQ(parse_size("10MB"), 10'000'000u);
+  EXPECT_EQ(parse_size("1kB"), 1000u);
+  EXPECT_EQ(parse_size("512"), 512u);
+  EXPECT_EQ(parse_size("512B"), 512u);
+  EXPECT_EQ(parse_size("1.5KiB"), 1536u);
 }
 
 TEST(Size, UnknownUnitIsRejectedWithTheUnitNamed) {
-  std::string why;
-  EXPECT_FALSE(parse_size("10MiBs", why));
-  EXPECT_NE(why.find("'MiBs'"), std::string::npos) << why;
+  auto n = parse_size("10MiBs");
+  ASSERT_FALSE(n);
+  EXPECT_NE(n.error().find("'MiBs'"), std::string::npos) << n.error();
 }
 
 TEST(Size, NonNumbersAndNegativesAreRejected) {
-  std::string why;
-  EXPECT_FALSE(parse_size("big", why));
-  EXPECT_FALSE(parse_size("-1MiB", why));
-  EXPECT_FALSE(parse_size("", why));
+  EXPECT_FALSE(parse_size("big"));
+  EXPECT_FALSE(parse_size("-1MiB"));
+  EXPECT_FALSE(parse_size(""));
 }

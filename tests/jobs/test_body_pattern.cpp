@@ -14,8 +14,7 @@ namespace {
 
 std::string refusal(std::string pattern) {
   auto p = body_pattern::compile(std::move(pattern));
-  auto const* why = std::get_if<std::string>(&p);
-  return why ? *why : std::string();
+  return p ? std::string() : p.error();
 }
 
 }  // namespace

@@ -4,16 +4,16 @@
 // wrong is worse than asking.
 #pragma once
 
-#include <optional>
 #include <string>
 #include <string_view>
 
+#include "jobs/expected.hpp"
 #include "jobs/spec.hpp"
 
 namespace config {
 
-// The duration, or nullopt with `why` saying what was expected.
-std::optional<jobs::duration> parse_duration(std::string_view text, std::string& why);
+// The duration, or the message saying what was expected.
+[[nodiscard]] jobs::expected<jobs::duration> parse_duration(std::string_view text);
 
 // The shortest exact spelling parse_duration reads back ("1m30s", "250ms").
 std::string format_duration(jobs::duration d);

@@ -4,13 +4,14 @@
 #pragma once
 
 #include <cstddef>
-#include <optional>
 #include <string>
 #include <string_view>
 
+#include "jobs/expected.hpp"
+
 namespace config {
 
-// The size in bytes, or nullopt with `why` saying what was expected.
-std::optional<std::size_t> parse_size(std::string_view text, std::string& why);
+// The size in bytes, or the message saying what was expected.
+[[nodiscard]] jobs::expected<std::size_t> parse_size(std::string_view text);
 
 }  // namespace config

@@ -10,6 +10,7 @@
 #include <cctype>
 
 #include "../kinds.hpp"
+#include "jobs/expected.hpp"
 
 namespace config::detail {
 
@@ -25,11 +26,10 @@ void read_fetch_bars(mapping_reader& r, jobs::fetch_bars& out) {
 
 // http(s)://[user@]host[:port][/path...]; enough to catch a typo, not a
 // full RFC 3986 parser (curl has the last word).
-bool check_url(std::string const& url, std::string& why) {
+[[nodiscard]] jobs::expected<void> check_url(std::string const& url) {
   for (unsigned char c : url)
     if (std::iscntrl(c) || c == ' ') {
-      why = "a URL cannot contain spaces or control characters";
-      return false;
+      return jobs::unexpected("a URL cannot contain spaces or control characters");
     }
   std::string_view rest(url);
   if (rest.starts_with("http://"))
@@ -37,8 +37,7 @@ bool check_url(std::string const& url, std::string& why) {
   else if (rest.starts_with("https://"))
     rest.remove_prefix(8);
   else {
-    why = "expected a URL starting with http:// or https://, got '" + url + "'";
-    return false;
+    return jobs::unexpected("expected a URL starting with http:// or https://, got '" + url + "'");
   }
   std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
   if (auto at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
@@ -46,15 +45,13 @@ bool check_url(std::string const& url, std::string& why) {
   if (authority.starts_with('[')) {
     auto close = authority.find(']');
     if (close == std::string_view::npos) {
-      why = "unclosed '[' in the host of '" + url + "'";
-      return false;
+      return jobs::unexpected("unclosed '[' in the host of '" + url + "'");
     }
     host = authority.substr(0, close + 1);
     std::string_view after = authority.substr(close + 1);
     if (!after.empty()) {
       if (after.front() != ':') {
-        why = "unexpected text after the IPv6 address in '" + url + "'";
-        return false;
+        return jobs::unexpected("unexpected text after the IPv6 address in '" + url + "'");
       }
       port = after.substr(1);
     }
@@ -63,32 +60,28 @@ bool check_url(std::string const& url, std::string& why) {
     port = authority.substr(colon + 1);
   }
   if (host.empty()) {
-    why = "'" + url + "' has no host";
-    return false;
+    return jobs::unexpected("'" + url + "' has no host");
   }
   if (!host.starts_with('['))
     for (unsigned char c : host)
       if (!std::isalnum(c) && c != '.' && c != '-' && c != '_') {
-        why = "'" + std::string(host) + "' is not a valid host name in '" + url + "'";
-        return false;
+        return jobs::unexpected("'" + std::string(host) + "' is not a valid host name in '" + url + "'");
       }
   if (authority.find(':') != std::string_view::npos && !authority.starts_with('[') && port.empty()) {
-    why = "empty port in '" + url + "'";
-    return false;
+    return jobs::unexpected("empty port in '" + url + "'");
   }
   if (!port.empty()) {
     bool digits = port.size() <= 5;
     for (unsigned char c : port) digits = digits && std::isdigit(c);
     if (!digits || std::stoi(std::string(port)) < 1 || std::stoi(std::string(port)) > 65535) {
-      why = "the port in '" + url + "' must be a number from 1 to 65535";
-      return false;
+      return jobs::unexpected("the port in '" + url + "' must be a number from 1 to 65535");
     }
   }
-  return true;
+  return {};
 }
 
 // 200, "2xx", "200-299".
-std::optional<jobs::status_range> parse_status(std::string const& s) {
+[[nodiscard]] std::optional<jobs::status_range> parse_status(std::string const& s) {
   auto number = [](std::string_view t) -> int {
     if (t.size() != 3) return -1;
     for (unsigned char c : t)
@@ -163,11 +156,11 @@ void read_regex(mapping_reader& r, std::string const& key, std::optional<jobs::b
   std::optional<std::string> pattern;
   if (!r.read(key, pattern)) return;
   auto compiled = jobs::body_pattern::compile(std::move(*pattern));
-  if (auto const* why = std::get_if<std::string>(&compiled)) {
-    r.error(r.mark_of(key), "'" + key + "' is not a valid regular expression (RE2 syntax): " + *why);
+  if (!compiled) {
+    r.error(r.mark_of(key), "'" + key + "' is not a valid regular expression (RE2 syntax): " + compiled.error());
     return;
   }
-  out = std::move(std::get<jobs::body_pattern>(compiled));
+  out = std::move(*compiled);
 }
 
 }  // namespace
@@ -175,11 +168,10 @@ void read_regex(mapping_reader& r, std::string const& key, std::optional<jobs::b
 void read_fetch(mapping_reader& r, jobs::fetch_spec& out) {
   std::string url;
   if (r.read("url", url)) {
-    std::string why;
-    if (check_url(url, why))
+    if (auto checked = check_url(url))
       out.url = url;
     else
-      r.error(r.mark_of("url"), why);
+      r.error(r.mark_of("url"), checked.error());
   }
   std::string method;
   if (r.read("method", method)) {

@@ -28,7 +28,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
+
+#include "jobs/expected.hpp"
 
 namespace re2 {
 class RE2;
@@ -43,7 +44,7 @@ class body_pattern {
   static constexpr std::int64_t max_memory_bytes = 8 << 20;
 
   // The pattern, or why it was refused (RE2's reason, or the limit passed).
-  static std::variant<body_pattern, std::string> compile(std::string source);
+  [[nodiscard]] static expected<body_pattern> compile(std::string source);
 
   // compile(), throwing std::invalid_argument on a refused pattern (tests,
   // code that builds specs by hand).
