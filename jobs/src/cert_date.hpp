@@ -11,6 +11,6 @@
 
 namespace jobs {
 
-std::optional<std::chrono::system_clock::time_point> parse_cert_date(std::string_view text);
+[[nodiscard]] std::optional<std::chrono::system_clock::time_point> parse_cert_date(std::string_view text);
 
 }  // namespace jobs

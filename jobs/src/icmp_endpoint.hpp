@@ -48,6 +48,7 @@
 
 #include "icmp_listener.hpp"
 #include "icmp_packet.hpp"
+#include "jobs/expected.hpp"
 #include "reactor/address.hpp"
 #include "reactor/clock.hpp"
 #include "reactor/socket.hpp"
@@ -80,9 +81,8 @@ class endpoint {
 
   // Opens the socket for AF_INET or AF_INET6, for pings from `loop` (on
   // Windows, completions come back to its thread; a socket needs no more).
-  // On failure returns nullptr and sets `error` (the message that names
-  // both fixes when that is why).
-  static std::unique_ptr<endpoint> open(reactor::loop& loop, int family, std::string& error);
+  // On failure, the message (naming both fixes when that is why).
+  [[nodiscard]] static expected<std::unique_ptr<endpoint> > open(reactor::loop& loop, int family);
   ~endpoint();
   endpoint(endpoint const&) = delete;
 

@@ -23,7 +23,7 @@ std::string neither_allowed(int family, int datagram_errno, int raw_errno) {
 
 // macOS keeps the id we write (FreeBSD has no ICMP datagram sockets), and
 // delivers ICMP errors as packets: nothing to set up.
-int prepare_datagram(reactor::socket const&, int, std::uint16_t chosen, std::string&) {
+expected<std::uint16_t> prepare_datagram(reactor::socket const&, int, std::uint16_t chosen) {
   return chosen;
 }
 

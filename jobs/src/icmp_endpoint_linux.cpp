@@ -43,15 +43,14 @@ std::string neither_allowed(int family, int datagram_errno, int raw_errno) {
   return text;
 }
 
-int prepare_datagram(reactor::socket const& s, int family, std::uint16_t, std::string& error) {
+expected<std::uint16_t> prepare_datagram(reactor::socket const& s, int family, std::uint16_t) {
   // The kernel replaces the id with the socket's port; binding makes it
   // pick that now, so the socket's local address can tell it.
   auto any = *reactor::socket_address::parse(family == AF_INET ? "0.0.0.0" : "::");
   if (::bind(s.fd(), any.data(), any.size()) < 0) {
-    error = "cannot bind the ICMP ping socket: " + errno_text(errno);
-    return -1;
+    return unexpected("cannot bind the ICMP ping socket: " + errno_text(errno));
   }
-  int id = s.local_address().port();
+  auto id = static_cast<std::uint16_t>(s.local_address().port());
   // ICMP errors for our requests come on the error queue, with details
   // (icmp_endpoint_error_queue_linux.cpp).
   if (family == AF_INET)

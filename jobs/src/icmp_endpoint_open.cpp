@@ -50,7 +50,7 @@ char const* to_string(socket_mode m) noexcept {
   return m == socket_mode::datagram ? "datagram" : "raw";
 }
 
-std::unique_ptr<endpoint> endpoint::open(reactor::loop&, int family, std::string& error) {
+expected<std::unique_ptr<endpoint>> endpoint::open(reactor::loop&, int family) {
   int protocol = family == AF_INET ? int(IPPROTO_ICMP) : int(IPPROTO_ICMPV6);
   int datagram_errno = 0, raw_errno = 0;
   reactor::socket s = try_open(family, SOCK_DGRAM, protocol, datagram_errno);
@@ -64,20 +64,19 @@ std::unique_ptr<endpoint> endpoint::open(reactor::loop&, int family, std::string
     // all (BSD has no ICMP datagram sockets: EPROTONOSUPPORT).
     bool datagram_refused = datagram_errno == EACCES || datagram_errno == EPERM || datagram_errno == EPROTONOSUPPORT;
     if (datagram_errno == EAFNOSUPPORT || raw_errno == EAFNOSUPPORT)
-      error = family == AF_INET6 ? "IPv6 is not available on this host" : "IPv4 is not available on this host";
-    else if (datagram_refused && (raw_errno == EPERM || raw_errno == EACCES))
-      error = platform::neither_allowed(family, datagram_errno, raw_errno);
-    else
-      error = std::string("cannot open an ICMP socket: ") + std::system_category().message(datagram_errno) +
-              " (ping socket), " + std::system_category().message(raw_errno) + " (raw socket)";
-    return nullptr;
+      return unexpected(family == AF_INET6 ? "IPv6 is not available on this host"
+                                           : "IPv4 is not available on this host");
+    if (datagram_refused && (raw_errno == EPERM || raw_errno == EACCES))
+      return unexpected(platform::neither_allowed(family, datagram_errno, raw_errno));
+    return unexpected(std::string("cannot open an ICMP socket: ") + std::system_category().message(datagram_errno) +
+                      " (ping socket), " + std::system_category().message(raw_errno) + " (raw socket)");
   }
 
   auto id = static_cast<std::uint16_t>(random64());
   if (mode == socket_mode::datagram) {
-    int imposed = platform::prepare_datagram(s, family, id, error);
-    if (imposed < 0) return nullptr;
-    id = static_cast<std::uint16_t>(imposed);
+    auto imposed = platform::prepare_datagram(s, family, id);
+    if (!imposed) return unexpected(std::move(imposed.error()));
+    id = *imposed;
   } else {
     filter_raw(s.fd(), family);
   }

@@ -74,15 +74,15 @@ std::string describe_status(ULONG status) {
 
 }  // namespace
 
-std::unique_ptr<endpoint> endpoint::open(reactor::loop&, int family, std::string& error) {
+expected<std::unique_ptr<endpoint>> endpoint::open(reactor::loop&, int family) {
   HANDLE h = family == AF_INET ? ::IcmpCreateFile() : ::Icmp6CreateFile();
   if (h == INVALID_HANDLE_VALUE) {
     DWORD e = ::GetLastError();
-    error = family == AF_INET ? "cannot open an ICMP handle (IcmpCreateFile): "
-                              : "cannot open an ICMPv6 handle (Icmp6CreateFile): ";
+    std::string error = family == AF_INET ? "cannot open an ICMP handle (IcmpCreateFile): "
+                                          : "cannot open an ICMPv6 handle (Icmp6CreateFile): ";
     error += std::system_category().message(static_cast<int>(e));
     if (e == ERROR_CALL_NOT_IMPLEMENTED) error += " (wine 8.0 implements only IPv4 echo; Windows has both)";
-    return nullptr;
+    return unexpected(std::move(error));
   }
   return std::unique_ptr<endpoint>(new endpoint(h, family));
 }

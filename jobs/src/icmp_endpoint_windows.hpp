@@ -48,6 +48,7 @@
 #include <vector>
 
 #include "icmp_listener.hpp"
+#include "jobs/expected.hpp"
 #include "reactor/address.hpp"
 #include "reactor/clock.hpp"
 #include "reactor/event.hpp"
@@ -72,8 +73,8 @@ class endpoint {
 
   // Opens an ICMP (AF_INET) or ICMPv6 (AF_INET6) handle for pings from
   // `loop`, whose thread must make every call (completions come back to
-  // the thread that sent). On failure returns nullptr and sets `error`.
-  static std::unique_ptr<endpoint> open(reactor::loop& loop, int family, std::string& error);
+  // the thread that sent). On failure, the message.
+  [[nodiscard]] static expected<std::unique_ptr<endpoint>> open(reactor::loop& loop, int family);
   ~endpoint();
   endpoint(endpoint const&) = delete;
 

@@ -28,9 +28,9 @@ namespace jobs::icmp::platform {
 std::string neither_allowed(int family, int datagram_errno, int raw_errno);
 
 // Sets up a freshly opened datagram (ping) socket. Returns the id its
-// replies will carry (`chosen`, or the one the kernel imposes), or -1 and
-// sets `error`.
-int prepare_datagram(reactor::socket const& s, int family, std::uint16_t chosen, std::string& error);
+// replies will carry (`chosen`, or the one the kernel imposes), or why it
+// cannot be used.
+[[nodiscard]] expected<std::uint16_t> prepare_datagram(reactor::socket const& s, int family, std::uint16_t chosen);
 
 // Lets only echo replies and the errors that quote a request reach a raw
 // IPv4 socket, where the platform has such a filter.

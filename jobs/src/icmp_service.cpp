@@ -10,11 +10,12 @@ icmp_service::icmp_service(reactor::loop& loop) : impl_(std::make_unique<impl>(l
 
 icmp_service::~icmp_service() = default;
 
-icmp::endpoint* icmp_service::impl::endpoint_for(int family, std::string& error) {
+expected<icmp::endpoint*> icmp_service::impl::endpoint_for(int family) {
   std::unique_ptr<icmp::endpoint>& slot = family == AF_INET ? v4 : v6;
   if (!slot) {
-    slot = icmp::endpoint::open(loop, family, error);
-    if (!slot) return nullptr;
+    auto fresh = icmp::endpoint::open(loop, family);
+    if (!fresh) return unexpected(std::move(fresh.error()));
+    slot = std::move(*fresh);
     opened.push_back(slot.get());
     opened_another.set();
   }

@@ -17,9 +17,9 @@ struct icmp_service::impl {
   explicit impl(reactor::loop& l) : loop(l) {}
 
   // The endpoint for AF_INET or AF_INET6, opened now if it is not yet.
-  // nullptr (and `error` set) if no ICMP socket can be opened; the next
-  // call tries again, so fixing the sysctl or capability needs no restart.
-  icmp::endpoint* endpoint_for(int family, std::string& error);
+  // Why not if no ICMP socket can be opened; the next call tries again, so
+  // fixing the sysctl or capability needs no restart.
+  [[nodiscard]] expected<icmp::endpoint*> endpoint_for(int family);
 
   reactor::loop& loop;
   std::unique_ptr<icmp::endpoint> v4, v6;

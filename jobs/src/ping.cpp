@@ -383,16 +383,15 @@ reactor::task<run_result> run_ping(ping_spec const& spec, job_context& ctx) {
     out.message = found.error;
     co_return out;
   }
-  std::string error;
   icmp_service::impl& service = *ctx.icmp.impl_;
-  icmp::endpoint* endpoint = service.endpoint_for(target->family(), error);
+  auto endpoint = service.endpoint_for(target->family());
   if (!endpoint) {
     details.resolved_address = target->ip();  // otherwise the run's result() writes it
-    out.message = error;
+    out.message = std::move(endpoint.error());
     co_return out;
   }
 
-  ping_run run(*endpoint, spec, *target);
+  ping_run run(**endpoint, spec, *target);
   co_await run.run(ctx.loop);
   details = run.result();
 

@@ -88,7 +88,7 @@ char const* kind_name(std::size_t index) noexcept;
 // The place in kind_spec of the kind named `name`; kind_count for none.
 std::size_t kind_index_named(std::string_view name) noexcept;
 // A spec of the named kind, holding its defaults; empty for no such kind.
-std::optional<kind_spec> kind_from_name(std::string_view name);
+[[nodiscard]] std::optional<kind_spec> kind_from_name(std::string_view name);
 // The names in kind_spec's order, as a message lists them:
 // "countdown, ping or fetch".
 std::string kind_names_listed();
