@@ -47,6 +47,6 @@ struct command_line {
 // The options, or the exit status to leave with: exit_ok after --help or
 // --version, exit_usage after a usage error (already printed). CLI11's own
 // codes (105, 109 ...) never reach the shell.
-std::variant<command_line, int> parse_command_line(int argc, char** argv);
+[[nodiscard]] std::variant<command_line, int> parse_command_line(int argc, char** argv);
 
 }  // namespace reactord

@@ -24,7 +24,7 @@ std::uint64_t monotonic_usec() {
   return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000ULL + static_cast<std::uint64_t>(ts.tv_nsec) / 1000;
 }
 
-bool write_reload_verdict(std::filesystem::path const& dir, reload_verdict const& v) {
+std::error_code write_reload_verdict(std::filesystem::path const& dir, reload_verdict const& v) {
   std::string reason = v.reason;
   for (char& c : reason)
     if (c == '\n' || c == '\r') c = ' ';
@@ -35,13 +35,13 @@ bool write_reload_verdict(std::filesystem::path const& dir, reload_verdict const
     out << "generation=" << v.generation << "\nbegan_usec=" << v.began_usec
         << "\noutcome=" << (v.applied ? "applied" : "rejected") << "\nreason=" << reason << "\n";
     out.flush();
-    if (!out) return false;
+    if (!out) return std::error_code(errno, std::generic_category());
   }
-  // rename(2) on POSIX (errno set on failure); on Windows a rename that
-  // replaces the old verdict (MoveFileEx), which ::rename will not do.
+  // rename(2) on POSIX; on Windows a rename that replaces the old verdict
+  // (MoveFileEx), which ::rename will not do.
   std::error_code ec;
   std::filesystem::rename(temp_path, final_path, ec);
-  return !ec;
+  return ec;
 }
 
 std::optional<reload_verdict> read_reload_verdict(std::filesystem::path const& dir) {

@@ -30,6 +30,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <system_error>
 
 namespace reactord {
 
@@ -45,9 +46,10 @@ std::uint64_t monotonic_usec();
 
 inline constexpr char const* reload_verdict_file = "reload-verdict";
 
-// Replaces <dir>/reload-verdict atomically. Returns false (errno set) on failure.
-bool write_reload_verdict(std::filesystem::path const& dir, reload_verdict const& v);
-std::optional<reload_verdict> read_reload_verdict(std::filesystem::path const& dir);
+// Replaces <dir>/reload-verdict atomically. Empty, or why it could not.
+[[nodiscard]] std::error_code write_reload_verdict(std::filesystem::path const& dir, reload_verdict const& v);
+// Empty when there is none yet, or what is there does not read as one.
+[[nodiscard]] std::optional<reload_verdict> read_reload_verdict(std::filesystem::path const& dir);
 
 // `reactord --reload PID`: the client described above. Returns the exit status.
 int request_reload(pid_t pid, std::filesystem::path const& dir, std::chrono::milliseconds timeout);

@@ -1,8 +1,6 @@
 #include "service.hpp"
 
-#include <cerrno>
 #include <csignal>
-#include <cstring>
 #include <filesystem>
 
 #include "jobs/scheduler.hpp"
@@ -114,9 +112,9 @@ struct running_state {
     // READY=1 first: when `reactord --reload` (ExecReload) sees the verdict
     // and exits, systemd has already heard that the reload is over.
     notifier.ready(summary());
-    if (verdict_dir && !write_reload_verdict(*verdict_dir, verdict))
+    if (std::error_code failed = verdict_dir ? write_reload_verdict(*verdict_dir, verdict) : std::error_code())
       log.warn("cannot write the reload verdict; `reactord --reload` will time out",
-               {{"file", (*verdict_dir / reload_verdict_file).string()}, {"error", std::strerror(errno)}});
+               {{"file", (*verdict_dir / reload_verdict_file).string()}, {"error", failed.message()}});
     // What the parse and the copy of the file needed is free now, spread
     // through the heap (12 MB at 50,000 jobs): give its pages back, off the
     // loop, after the verdict.
