@@ -57,12 +57,12 @@ struct transfer_guard {
   pooled_easy handle;
   curl_transfer t;
   bool added = false;
-  transfer_guard(http_client::impl& c, fetch_spec const& spec) : client(c), handle(c.take_easy(spec)) {
+  transfer_guard(http_client::impl& c, fetch_spec const& spec) : client(c), handle(c.easy_handles.take(spec)) {
     t.easy = handle.easy;
   }
   ~transfer_guard() {
     if (added) client.stop(t);
-    client.give_back(std::move(handle));
+    client.easy_handles.give_back(std::move(handle));
   }
 };
 

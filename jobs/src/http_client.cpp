@@ -71,52 +71,9 @@ http_client::impl::~impl() {
   // on_close, and no watcher is left to poll them.
   curl_multi_cleanup(multi);
   loop.disarm(timer);
-  for (pooled_easy& e : idle_easy) {
-    curl_easy_cleanup(e.easy);
-    curl_slist_free_all(e.headers);
-  }
+  easy_handles.clear();
   for (auto& [fd, s] : sockets)
     if (s->owned) close_socket(fd);
-}
-
-pooled_easy http_client::impl::take_easy(fetch_spec const& spec) {
-  // The most recently returned handles first; a short look is enough when
-  // one spec runs many times at once (a benchmark, a busy job).
-  std::size_t looked = 0;
-  for (auto it = idle_easy.rbegin(); it != idle_easy.rend() && looked < 8; ++it, ++looked) {
-    if (it->configured_for && *it->configured_for == spec) {
-      pooled_easy e = std::move(*it);
-      idle_easy.erase(std::next(it).base());
-      return e;
-    }
-  }
-  if (idle_easy.empty()) return pooled_easy{curl_easy_init(), nullptr, std::nullopt};
-  pooled_easy e = std::move(idle_easy.back());
-  idle_easy.pop_back();
-  if (e.configured_for) {
-    curl_easy_reset(e.easy);
-    curl_slist_free_all(std::exchange(e.headers, nullptr));
-    e.configured_for.reset();
-  }
-  return e;
-}
-
-void http_client::impl::give_back(pooled_easy e) noexcept {
-  if (!e.easy) return;
-  // These pointed into the finished run's frame.
-  curl_easy_setopt(e.easy, CURLOPT_ERRORBUFFER, nullptr);
-  curl_easy_setopt(e.easy, CURLOPT_WRITEDATA, nullptr);
-  curl_easy_setopt(e.easy, CURLOPT_PRIVATE, nullptr);
-  if (!e.configured_for) {
-    curl_easy_reset(e.easy);
-    curl_slist_free_all(std::exchange(e.headers, nullptr));
-  }
-  if (idle_easy.size() >= 256) {
-    curl_easy_cleanup(e.easy);
-    curl_slist_free_all(e.headers);
-    return;
-  }
-  idle_easy.push_back(std::move(e));
 }
 
 CURLMcode http_client::impl::start(curl_transfer& t) {

@@ -34,12 +34,11 @@
 #include <chrono>
 #include <map>
 #include <memory>
-#include <optional>
 #include <string>
 #include <system_error>
 #include <unordered_map>
-#include <vector>
 
+#include "http_easy_pool.hpp"
 #include "jobs/fetch.hpp"
 #include "reactor/event.hpp"
 #include "reactor/fd_watch.hpp"
@@ -64,16 +63,6 @@ struct curl_socket {
   reactor::fd_watch watch;  // the one readiness wait in flight
 };
 
-// An easy handle between runs, with the spec its options were set for. A
-// run of an equal spec (the usual case: a job sends the same request every
-// interval) reuses the options as they are, skipping curl_easy_reset and
-// the setopt calls.
-struct pooled_easy {
-  CURL* easy = nullptr;
-  curl_slist* headers = nullptr;             // CURLOPT_HTTPHEADER points here
-  std::optional<fetch_spec> configured_for;  // empty: fresh or reset
-};
-
 // One request in flight: what run_fetch waits for.
 struct curl_transfer {
   CURL* easy = nullptr;
@@ -93,7 +82,7 @@ struct http_client::impl {
   reactor::scope* watchers = nullptr;  // serve()'s scope while it runs
   reactor::event serving;              // set while serve() runs
   std::unordered_map<curl_socket_t, std::shared_ptr<curl_socket>> sockets;
-  std::vector<pooled_easy> idle_easy;  // finished handles kept for the next runs
+  easy_pool easy_handles;  // finished handles kept for the next runs (http_easy_pool.hpp)
 
   struct curl_timer : reactor::timer_node {
     impl* owner = nullptr;
@@ -108,11 +97,6 @@ struct http_client::impl {
   // every handle (a handshake used to parse the bundle on the loop).
   tls_trust trust;
 
-  // Easy handles: from the pool (one set for an equal spec if there is one,
-  // else a reset one) or new; returned when the run ends. A handle given
-  // back without configured_for is reset.
-  pooled_easy take_easy(fetch_spec const& spec);
-  void give_back(pooled_easy e) noexcept;
   // Adds a transfer to the multi handle; the result comes through t.done.
   CURLMcode start(curl_transfer& t);
   // Removes it (finished or not); safe to call for a finished transfer.

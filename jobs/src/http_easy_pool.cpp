@@ -1,0 +1,56 @@
+#include "http_easy_pool.hpp"
+
+#include <iterator>
+#include <utility>
+
+namespace jobs {
+
+pooled_easy easy_pool::take(fetch_spec const& spec) {
+  // The most recently returned handles first; a short look is enough when
+  // one spec runs many times at once (a benchmark, a busy job).
+  std::size_t looked = 0;
+  for (auto it = idle_.rbegin(); it != idle_.rend() && looked < 8; ++it, ++looked) {
+    if (it->configured_for && *it->configured_for == spec) {
+      pooled_easy e = std::move(*it);
+      idle_.erase(std::next(it).base());
+      return e;
+    }
+  }
+  if (idle_.empty()) return pooled_easy{curl_easy_init(), nullptr, std::nullopt};
+  pooled_easy e = std::move(idle_.back());
+  idle_.pop_back();
+  if (e.configured_for) {
+    curl_easy_reset(e.easy);
+    curl_slist_free_all(std::exchange(e.headers, nullptr));
+    e.configured_for.reset();
+  }
+  return e;
+}
+
+void easy_pool::give_back(pooled_easy e) noexcept {
+  if (!e.easy) return;
+  // These pointed into the finished run's frame.
+  curl_easy_setopt(e.easy, CURLOPT_ERRORBUFFER, nullptr);
+  curl_easy_setopt(e.easy, CURLOPT_WRITEDATA, nullptr);
+  curl_easy_setopt(e.easy, CURLOPT_PRIVATE, nullptr);
+  if (!e.configured_for) {
+    curl_easy_reset(e.easy);
+    curl_slist_free_all(std::exchange(e.headers, nullptr));
+  }
+  if (idle_.size() >= max_idle) {
+    curl_easy_cleanup(e.easy);
+    curl_slist_free_all(e.headers);
+    return;
+  }
+  idle_.push_back(std::move(e));
+}
+
+void easy_pool::clear() noexcept {
+  for (pooled_easy& e : idle_) {
+    curl_easy_cleanup(e.easy);
+    curl_slist_free_all(e.headers);
+  }
+  idle_.clear();
+}
+
+}  // namespace jobs
