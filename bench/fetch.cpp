@@ -122,8 +122,8 @@ long reactord_fetch(reactor::backend_kind backend, mode const& m, long requests)
     jobs::job_context ctx{l, icmp, http, {}};
     jobs::fetch_spec spec;
     spec.url = m.url;
-    spec.reuse_connection = !m.fresh;
-    spec.ca_file = m.ca_file;
+    spec.options.edit().reuse_connection = !m.fresh;
+    spec.options.edit().ca_file = m.ca_file;
     long started = 0, failures = 0;
     co_await reactor::open_scope([&](reactor::scope& s) -> reactor::task<void> {
       auto serving = s.spawn(http.serve());

@@ -136,10 +136,10 @@ load_figures run_reactord(reactor::backend_kind backend, int count) {
   for (auto const& t : names) {
     jobs::ping_spec s;
     s.target = t;
-    s.count = count;
-    s.interval = 1ms;
-    s.echo_timeout = 1s;
-    s.payload_size = 56;
+    s.options.edit().count = count;
+    s.options.edit().interval = 1ms;
+    s.options.edit().echo_timeout = 1s;
+    s.options.edit().payload_size = 56;
     specs.push_back(s);
   }
   auto cpu_before = bench::cpu_time();

@@ -65,7 +65,7 @@ constexpr int closed_port = 9;
 
 jobs::kind_spec kind_for(int kind) {
   if (kind == 0) return jobs::countdown_spec{1, 10ms};
-  if (kind == 1) return jobs::ping_spec{"127.0.0.1", 1, 1s, 56, 1s, jobs::ip_version::v4, {}, {}};
+  if (kind == 1) return jobs::ping_spec{"127.0.0.1", jobs::ping_options{1, 1s, 56, 1s, jobs::ip_version::v4, {}, {}}};
   jobs::fetch_spec f;
   f.url = "http://127.0.0.1:" + std::to_string(closed_port) + "/";
   return f;

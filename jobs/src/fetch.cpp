@@ -116,6 +116,7 @@ std::string origin_of(CURL* e) {
 // The options that follow from the spec alone (kept by a pooled handle).
 // `trust`: the client's CA store for the spec (null: curl loads its own).
 std::string configure(CURL* e, fetch_spec const& spec, curl_slist*& headers, tls_trust::store* trust) {
+  fetch_options const& o = *spec.options;
   auto set = [&](CURLoption o, auto v) { return curl_easy_setopt(e, o, v) == CURLE_OK; };
   if (!set(CURLOPT_URL, spec.url.c_str())) return "url: not accepted by curl";
   // Only http and https, for the first request and for redirects.
@@ -125,8 +126,8 @@ std::string configure(CURL* e, fetch_spec const& spec, curl_slist*& headers, tls
   // A new connection per run unless the job asks for reuse: a server that
   // stops accepting connections, or whose new TLS handshakes fail, must not
   // go unnoticed behind a connection opened long ago.
-  set(CURLOPT_FRESH_CONNECT, spec.reuse_connection ? 0L : 1L);
-  set(CURLOPT_FORBID_REUSE, spec.reuse_connection ? 0L : 1L);
+  set(CURLOPT_FRESH_CONNECT, o.reuse_connection ? 0L : 1L);
+  set(CURLOPT_FORBID_REUSE, o.reuse_connection ? 0L : 1L);
   // Some servers reject requests without one; a User-Agent in `headers`
   // replaces it (curl lets a custom header override its own).
   set(CURLOPT_USERAGENT, "reactord/" REACTORD_VERSION);
@@ -135,27 +136,27 @@ std::string configure(CURL* e, fetch_spec const& spec, curl_slist*& headers, tls
   // limit before any byte, and the run would say bytes=0. The write
   // callback aborts at the limit whatever the server declared, so the
   // memory and the bytes read stay bounded either way.
-  set(CURLOPT_FOLLOWLOCATION, spec.follow_redirects ? 1L : 0L);
+  set(CURLOPT_FOLLOWLOCATION, o.follow_redirects ? 1L : 0L);
   set(CURLOPT_MAXREDIRS, 10L);
-  set(CURLOPT_SSL_VERIFYPEER, spec.verify_tls ? 1L : 0L);
-  set(CURLOPT_SSL_VERIFYHOST, spec.verify_tls ? 2L : 0L);
-  if (!spec.ca_file.empty()) set(CURLOPT_CAINFO, spec.ca_file.c_str());
+  set(CURLOPT_SSL_VERIFYPEER, o.verify_tls ? 1L : 0L);
+  set(CURLOPT_SSL_VERIFYHOST, o.verify_tls ? 2L : 0L);
+  if (!o.ca_file.empty()) set(CURLOPT_CAINFO, o.ca_file.c_str());
   tls_trust::use(e, trust);
   set(CURLOPT_CERTINFO, 1L);
-  switch (spec.ip) {
+  switch (o.ip) {
     case ip_version::any: set(CURLOPT_IPRESOLVE, long(CURL_IPRESOLVE_WHATEVER)); break;
     case ip_version::v4: set(CURLOPT_IPRESOLVE, long(CURL_IPRESOLVE_V4)); break;
     case ip_version::v6: set(CURLOPT_IPRESOLVE, long(CURL_IPRESOLVE_V6)); break;
   }
-  if (spec.method == "HEAD") {
+  if (o.method == "HEAD") {
     set(CURLOPT_NOBODY, 1L);
-  } else if (spec.method == "POST") {
-    set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(spec.body.size()));
-    set(CURLOPT_COPYPOSTFIELDS, spec.body.c_str());
-  } else if (spec.method != "GET") {
-    return "method: " + spec.method + " is not one of GET, HEAD, POST";
+  } else if (o.method == "POST") {
+    set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(o.body.size()));
+    set(CURLOPT_COPYPOSTFIELDS, o.body.c_str());
+  } else if (o.method != "GET") {
+    return "method: " + o.method + " is not one of GET, HEAD, POST";
   }
-  for (auto const& [name, value] : spec.headers) {
+  for (auto const& [name, value] : o.headers) {
     curl_slist* more = curl_slist_append(headers, (name + ": " + value).c_str());
     if (!more) return "headers: out of memory";
     headers = more;
@@ -182,34 +183,36 @@ bool status_expected(int status, std::vector<status_range> const& ranges) {
 // the thread finishes alone (it owns copies of the body and the patterns,
 // and the claim that keeps the job's later runs from starting another).
 reactor::task<std::pair<std::string, std::string>> check_body(fetch_spec const& spec, std::string body) {
-  if (spec.body_contains && body.find(*spec.body_contains) == std::string::npos)
+  fetch_options const& o = *spec.options;
+  if (o.body_contains && body.find(*o.body_contains) == std::string::npos)
     co_return std::pair<std::string, std::string>{"body_contains",
-                                                  "body does not contain \"" + *spec.body_contains + "\""};
-  if (!spec.body_matches && !spec.body_not_matches) co_return std::pair<std::string, std::string>{};
-  auto const& first = spec.body_matches ? *spec.body_matches : *spec.body_not_matches;
+                                                  "body does not contain \"" + *o.body_contains + "\""};
+  if (!o.body_matches && !o.body_not_matches) co_return std::pair<std::string, std::string>{};
+  auto const& first = o.body_matches ? *o.body_matches : *o.body_not_matches;
   auto claim = first.try_claim();
   if (!claim)
     co_return std::pair<std::string, std::string>{
-        spec.body_matches ? "body_matches" : "body_not_matches",
+        o.body_matches ? "body_matches" : "body_not_matches",
         "an earlier run's match of /" + first.source() +
             "/ is still going past its deadline (the pattern is too slow for such a body); not matched"};
-  auto match = [body = std::move(body), matches = spec.body_matches, not_matches = spec.body_not_matches,
+  auto match = [body = std::move(body), matches = o.body_matches, not_matches = o.body_not_matches,
                 claim = std::move(*claim)] {
     return std::pair<bool, bool>{!matches || matches->found_in(body), not_matches && not_matches->found_in(body)};
   };
   auto const [matched, forbidden_matched] = co_await reactor::to_thread(std::move(match));  // named: see to_thread.hpp
   if (!matched)
     co_return std::pair<std::string, std::string>{"body_matches",
-                                                  "body does not match /" + spec.body_matches->source() + "/"};
+                                                  "body does not match /" + o.body_matches->source() + "/"};
   if (forbidden_matched)
     co_return std::pair<std::string, std::string>{"body_not_matches",
-                                                  "body matches /" + spec.body_not_matches->source() + "/"};
+                                                  "body matches /" + o.body_not_matches->source() + "/"};
   co_return std::pair<std::string, std::string>{};
 }
 
 }  // namespace
 
 reactor::task<run_result> run_fetch(fetch_spec const& spec, job_context& ctx) {
+  fetch_options const& o = *spec.options;
   http_client::impl& client = *ctx.http.impl_;
   run_result out;
   out.kind = "fetch";
@@ -228,9 +231,9 @@ reactor::task<run_result> run_fetch(fetch_spec const& spec, job_context& ctx) {
   // handshake never parses the bundle on the loop. A plain-HTTP run that
   // may be redirected takes them too.
   tls_trust::store* trust = nullptr;
-  if (spec.verify_tls && (spec.url.starts_with("https:") || spec.follow_redirects)) {
+  if (o.verify_tls && (spec.url.starts_with("https:") || o.follow_redirects)) {
     try {
-      trust = co_await client.trust.store_for(spec.ca_file);
+      trust = co_await client.trust.store_for(o.ca_file);
     } catch (std::runtime_error const& e) {
       out.result = outcome::failure;
       out.message = e.what();
@@ -239,8 +242,8 @@ reactor::task<run_result> run_fetch(fetch_spec const& spec, job_context& ctx) {
   }
 
   request_state r;
-  r.max_body = spec.max_body_bytes;
-  r.keep_body = spec.body_contains || spec.body_matches || spec.body_not_matches;
+  r.max_body = o.max_body_bytes;
+  r.keep_body = o.body_contains || o.body_matches || o.body_not_matches;
   transfer_guard g(client, spec);
   if (!g.t.easy) {
     out.result = outcome::failure;
@@ -290,8 +293,8 @@ reactor::task<run_result> run_fetch(fetch_spec const& spec, job_context& ctx) {
 
   CURLcode code = g.t.code;
   if (r.too_large || code == CURLE_FILESIZE_EXCEEDED) {
-    fail("max_body_bytes", "body larger than " + std::to_string(spec.max_body_bytes) +
-                               " bytes, transfer aborted after " + std::to_string(fr.bytes) + " bytes");
+    fail("max_body_bytes", "body larger than " + std::to_string(o.max_body_bytes) + " bytes, transfer aborted after " +
+                               std::to_string(fr.bytes) + " bytes");
   } else if (code == CURLE_PEER_FAILED_VERIFICATION) {
     fail("verify_tls", std::string("TLS verification failed: ") + (r.error[0] ? r.error : curl_easy_strerror(code)));
   } else if (g.t.socket_error &&
@@ -304,8 +307,8 @@ reactor::task<run_result> run_fetch(fetch_spec const& spec, job_context& ctx) {
   } else if (code != CURLE_OK) {
     out.result = outcome::failure;
     out.message = std::string(curl_easy_strerror(code)) + (r.error[0] ? ": " : "") + r.error;
-  } else if (!status_expected(fr.status, spec.expected_status)) {
-    fail("expected_status", "status " + std::to_string(fr.status) + " is not in " + describe(spec.expected_status));
+  } else if (!status_expected(fr.status, o.expected_status)) {
+    fail("expected_status", "status " + std::to_string(fr.status) + " is not in " + describe(o.expected_status));
   } else if (r.keep_body) {
     if (auto [what, why] = co_await check_body(spec, std::move(r.body)); !what.empty())
       fail(std::move(what), std::move(why));
@@ -349,8 +352,8 @@ bool check_fetch(fetch_bars const& bars, fetch_result const& f, run_result& r, o
 void apply_bars(fetch_spec const& spec, run_result& r, std::chrono::system_clock::time_point now) {
   auto const* f = std::get_if<fetch_result>(&r.details);
   if (!f || r.result != outcome::success) return;
-  if (check_fetch(spec.failed_if, *f, r, outcome::failure, "failed_if", now)) return;
-  check_fetch(spec.degraded_if, *f, r, outcome::degraded, "degraded_if", now);
+  if (check_fetch(spec.options->failed_if, *f, r, outcome::failure, "failed_if", now)) return;
+  check_fetch(spec.options->degraded_if, *f, r, outcome::degraded, "degraded_if", now);
 }
 
 void observe_fetch(fetch_result const& r, std::span<histogram> own) noexcept {

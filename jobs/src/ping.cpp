@@ -147,10 +147,10 @@ class ping_run final : public icmp::echo_listener {
  public:
   ping_run(icmp::endpoint& endpoint, ping_spec const& spec, reactor::socket_address target)
       : endpoint_(endpoint),
-        spec_(spec),
+        options_(*spec.options),
         target_(target),
-        echoes_(static_cast<std::size_t>(spec.count)),
-        request_(icmp::echo_header_size + spec.payload_size) {
+        echoes_(static_cast<std::size_t>(spec.options->count)),
+        request_(icmp::echo_header_size + spec.options->payload_size) {
     all_settled_.run = this;
     all_settled_.on_fire = [](reactor::timer_node& t) { static_cast<settle_timer&>(t).run->settled_.set(); };
   }
@@ -166,8 +166,8 @@ class ping_run final : public icmp::echo_listener {
   reactor::task<void> run(reactor::loop& loop) {
     loop_ = &loop;
     reactor::deadline start = reactor::clock::now();
-    for (int k = 0; k < spec_.count; ++k) {
-      if (k > 0) co_await reactor::sleep_until(start + k * spec_.interval);
+    for (int k = 0; k < options_.count; ++k) {
+      if (k > 0) co_await reactor::sleep_until(start + k * options_.interval);
       auto index = static_cast<std::uint32_t>(k);
       if (!claim(index)) continue;
       while (!send(index)) {
@@ -176,7 +176,7 @@ class ping_run final : public icmp::echo_listener {
       }
     }
     if (unsettled_ > 0) {
-      loop.arm(all_settled_, echoes_.back().sent + spec_.echo_timeout);
+      loop.arm(all_settled_, echoes_.back().sent + options_.echo_timeout);
       co_await settled_.wait();
     }
   }
@@ -186,7 +186,7 @@ class ping_run final : public icmp::echo_listener {
     switch (e.state) {
       case echo_state::pending:
         e.rtt = std::max(received - e.sent, reactor::clock::duration::zero());
-        if (e.rtt > spec_.echo_timeout) {
+        if (e.rtt > options_.echo_timeout) {
           e.state = echo_state::late;
           ++late_;
         } else {
@@ -275,8 +275,9 @@ class ping_run final : public icmp::echo_listener {
     echo& e = echoes_[index];
     // A reply counts until the last echo's timeout; one interval more
     // covers a late wake-up for the sends still to come.
-    auto claimed = endpoint_.claim(*this, index, spec_.payload_size,
-                                   spec_.echo_timeout + (spec_.count - static_cast<int>(index)) * spec_.interval);
+    auto claimed =
+        endpoint_.claim(*this, index, options_.payload_size,
+                        options_.echo_timeout + (options_.count - static_cast<int>(index)) * options_.interval);
     ++sent_;
     e.sent = reactor::clock::now();
     if (!claimed) {
@@ -314,7 +315,7 @@ class ping_run final : public icmp::echo_listener {
   }
 
   void settle_one() {
-    if (--unsettled_ == 0 && sent_ == spec_.count) settled_.set();
+    if (--unsettled_ == 0 && sent_ == options_.count) settled_.set();
   }
 
   void forget_error(std::string const& text) {
@@ -335,7 +336,7 @@ class ping_run final : public icmp::echo_listener {
   }
 
   icmp::endpoint& endpoint_;
-  ping_spec const& spec_;
+  ping_options const& options_;
   reactor::socket_address target_;
   std::vector<echo> echoes_;
   std::vector<std::byte> request_;
@@ -347,12 +348,13 @@ class ping_run final : public icmp::echo_listener {
 };
 
 std::string check_spec(ping_spec const& spec) {
+  ping_options const& o = *spec.options;
   if (spec.target.empty()) return "no target";
-  if (spec.count < 1) return "count must be at least 1";
-  if (spec.interval < duration::zero()) return "interval must not be negative";
-  if (spec.echo_timeout <= duration::zero()) return "timeout must be positive";
-  if (spec.payload_size > max_payload)
-    return "payload size " + std::to_string(spec.payload_size) + " exceeds " + std::to_string(max_payload);
+  if (o.count < 1) return "count must be at least 1";
+  if (o.interval < duration::zero()) return "interval must not be negative";
+  if (o.echo_timeout <= duration::zero()) return "timeout must be positive";
+  if (o.payload_size > max_payload)
+    return "payload size " + std::to_string(o.payload_size) + " exceeds " + std::to_string(max_payload);
   return {};
 }
 
@@ -368,14 +370,16 @@ reactor::task<run_result> run_ping(ping_spec const& spec, job_context& ctx) {
     out.message = "ping " + spec.target + ": " + bad;
     co_return out;
   }
-  resolution found = resolve(spec.target, spec.ip, /*numeric_only=*/true);
+  resolution found = resolve(spec.target, spec.options->ip, /*numeric_only=*/true);
   if (found.is_name && lookups_in_progress.load() >= most_lookups_at_once) {
     out.message = "cannot resolve \"" + spec.target + "\": " + std::to_string(most_lookups_at_once) +
                   " name lookups are already waiting for the resolver";
     co_return out;
   }
   if (found.is_name) {
-    auto look_up = [name = spec.target, ip = spec.ip, slot = lookup_slot()] { return resolve(name, ip, false); };
+    auto look_up = [name = spec.target, ip = spec.options->ip, slot = lookup_slot()] {
+      return resolve(name, ip, false);
+    };
     found = co_await reactor::to_thread(std::move(look_up));  // named: see to_thread.hpp
   }
   auto const& target = found.address;
@@ -452,15 +456,16 @@ void apply_bars(ping_spec const& spec, run_result& r) {
   if (!p) return;
   // With a loss bar of its own, the job's bar decides partial loss: within
   // it is not a degradation, over it the run names the bar.
-  bool loss_bar_decides = r.result == outcome::degraded && spec.degraded_if.loss_over_percent && p->received > 0;
-  if (loss_bar_decides && p->loss_percent <= *spec.degraded_if.loss_over_percent) {
+  bool loss_bar_decides =
+      r.result == outcome::degraded && spec.options->degraded_if.loss_over_percent && p->received > 0;
+  if (loss_bar_decides && p->loss_percent <= *spec.options->degraded_if.loss_over_percent) {
     r.result = outcome::success;
     r.message.clear();
   }
   if (r.result != outcome::success && r.result != outcome::degraded) return;
-  if (check_ping(spec.failed_if, *p, r, outcome::failure, "failed_if")) return;
+  if (check_ping(spec.options->failed_if, *p, r, outcome::failure, "failed_if")) return;
   if (r.result == outcome::success || loss_bar_decides)
-    check_ping(spec.degraded_if, *p, r, outcome::degraded, "degraded_if");
+    check_ping(spec.options->degraded_if, *p, r, outcome::degraded, "degraded_if");
 }
 
 void observe_ping(ping_result const& r, std::span<histogram> own) noexcept {

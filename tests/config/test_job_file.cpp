@@ -82,11 +82,11 @@ jobs:
   EXPECT_EQ(f.jobs[0].schedule.interval, 60s);
   auto const& p = std::get<jobs::ping_spec>(f.jobs[1].kind);
   EXPECT_EQ(p.target, "127.0.0.1");
-  EXPECT_EQ(p.count, 4);
-  EXPECT_EQ(p.interval, 100ms);
-  EXPECT_EQ(p.payload_size, 1024u);
-  EXPECT_EQ(p.echo_timeout, 500ms);
-  EXPECT_EQ(p.ip, jobs::ip_version::v4);
+  EXPECT_EQ(p.options->count, 4);
+  EXPECT_EQ(p.options->interval, 100ms);
+  EXPECT_EQ(p.options->payload_size, 1024u);
+  EXPECT_EQ(p.options->echo_timeout, 500ms);
+  EXPECT_EQ(p.options->ip, jobs::ip_version::v4);
   auto const& s = f.jobs[1].schedule;
   EXPECT_EQ(s.interval, 10s);
   EXPECT_EQ(s.jitter, 2s);
@@ -95,17 +95,17 @@ jobs:
   EXPECT_EQ(s.recover_after, 2);
   EXPECT_EQ(s.retest_interval, jobs::duration(5s));
   auto const& w = std::get<jobs::fetch_spec>(f.jobs[2].kind);
-  EXPECT_EQ(w.method, "POST");
-  EXPECT_EQ(w.body, "{}");
-  ASSERT_EQ(w.headers.size(), 1u);
-  EXPECT_EQ(w.headers[0].first, "X-Probe");
-  ASSERT_EQ(w.expected_status.size(), 3u);
-  EXPECT_EQ(w.expected_status[1], (jobs::status_range{300, 399}));
-  EXPECT_EQ(w.expected_status[2], (jobs::status_range{401, 403}));
-  EXPECT_EQ(w.body_contains, "ok");
-  EXPECT_EQ(w.max_body_bytes, 1024u * 1024);
-  EXPECT_FALSE(w.verify_tls);
-  EXPECT_TRUE(w.follow_redirects);
+  EXPECT_EQ(w.options->method, "POST");
+  EXPECT_EQ(w.options->body, "{}");
+  ASSERT_EQ(w.options->headers.size(), 1u);
+  EXPECT_EQ(w.options->headers[0].first, "X-Probe");
+  ASSERT_EQ(w.options->expected_status.size(), 3u);
+  EXPECT_EQ(w.options->expected_status[1], (jobs::status_range{300, 399}));
+  EXPECT_EQ(w.options->expected_status[2], (jobs::status_range{401, 403}));
+  EXPECT_EQ(w.options->body_contains, "ok");
+  EXPECT_EQ(w.options->max_body_bytes, 1024u * 1024);
+  EXPECT_FALSE(w.options->verify_tls);
+  EXPECT_TRUE(w.options->follow_redirects);
 }
 
 TEST(JobFile, DefaultsApplyPerKindAndJobsOverrideThem) {
@@ -118,10 +118,10 @@ jobs:
   - { name: c, kind: countdown, from: 1 }
 )");
   ASSERT_EQ(f.jobs.size(), 3u);
-  EXPECT_EQ(std::get<jobs::ping_spec>(f.jobs[0].kind).count, 5);
+  EXPECT_EQ(std::get<jobs::ping_spec>(f.jobs[0].kind).options->count, 5);
   EXPECT_EQ(f.jobs[0].schedule.interval, 30s);
-  EXPECT_EQ(std::get<jobs::ping_spec>(f.jobs[1].kind).count, 2);
-  EXPECT_EQ(std::get<jobs::ping_spec>(f.jobs[1].kind).interval, 200ms);
+  EXPECT_EQ(std::get<jobs::ping_spec>(f.jobs[1].kind).options->count, 2);
+  EXPECT_EQ(std::get<jobs::ping_spec>(f.jobs[1].kind).options->interval, 200ms);
   EXPECT_EQ(f.jobs[2].schedule.interval, 60s);  // ping defaults do not leak into other kinds
 }
 
@@ -336,8 +336,8 @@ jobs:
   EXPECT_EQ(f.jobs[0].labels, (jobs::label_set{{"rack", "b 2"}, {"site", "par1"}, {"team", "ops"}}));
   EXPECT_EQ(f.jobs[1].labels, (jobs::label_set{{"site", "par1"}, {"team", "net"}}));
   EXPECT_TRUE(f.jobs[2].labels.empty());
-  EXPECT_TRUE(std::get<jobs::fetch_spec>(f.jobs[2].kind).reuse_connection);
-  EXPECT_FALSE(jobs::fetch_spec{}.reuse_connection) << "a new connection per run by default";
+  EXPECT_TRUE(std::get<jobs::fetch_spec>(f.jobs[2].kind).options->reuse_connection);
+  EXPECT_FALSE(jobs::fetch_spec{}.options->reuse_connection) << "a new connection per run by default";
 }
 
 TEST(JobFile, LabelNamesMustBePrometheusNamesAndNotOursOrTheScrapers) {
@@ -406,16 +406,16 @@ jobs:
     failed_if: { total_over: 2s, cert_expires_within: 7d }
 )");
   auto const& p = std::get<jobs::ping_spec>(f.jobs[0].kind);
-  EXPECT_EQ(p.degraded_if.loss_over_percent, 10.0);
-  EXPECT_EQ(p.degraded_if.rtt_avg_over, 20ms);
-  EXPECT_EQ(p.degraded_if.rtt_max_over, 100ms);
-  EXPECT_EQ(p.failed_if.loss_over_percent, 50.0) << "from the defaults";
-  EXPECT_EQ(p.failed_if.rtt_avg_over, 200ms);
+  EXPECT_EQ(p.options->degraded_if.loss_over_percent, 10.0);
+  EXPECT_EQ(p.options->degraded_if.rtt_avg_over, 20ms);
+  EXPECT_EQ(p.options->degraded_if.rtt_max_over, 100ms);
+  EXPECT_EQ(p.options->failed_if.loss_over_percent, 50.0) << "from the defaults";
+  EXPECT_EQ(p.options->failed_if.rtt_avg_over, 200ms);
   auto const& w = std::get<jobs::fetch_spec>(f.jobs[1].kind);
-  EXPECT_EQ(w.degraded_if.total_over, 300ms);
-  EXPECT_EQ(w.degraded_if.first_byte_over, 200ms);
-  EXPECT_EQ(w.failed_if.total_over, 2s);
-  EXPECT_EQ(w.failed_if.cert_expires_within, std::chrono::hours(24 * 7));
+  EXPECT_EQ(w.options->degraded_if.total_over, 300ms);
+  EXPECT_EQ(w.options->degraded_if.first_byte_over, 200ms);
+  EXPECT_EQ(w.options->failed_if.total_over, 2s);
+  EXPECT_EQ(w.options->failed_if.cert_expires_within, std::chrono::hours(24 * 7));
 }
 
 TEST(JobFile, ConditionMistakesAreReportedAtTheirPlace) {

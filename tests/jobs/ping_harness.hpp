@@ -87,9 +87,9 @@ inline std::string describe(run_result const& r) {
 inline ping_spec spec_for(std::string target, int count, jobs::duration interval, jobs::duration echo_timeout = 1s) {
   ping_spec s;
   s.target = std::move(target);
-  s.count = count;
-  s.interval = interval;
-  s.echo_timeout = echo_timeout;
+  s.options.edit().count = count;
+  s.options.edit().interval = interval;
+  s.options.edit().echo_timeout = echo_timeout;
   return s;
 }
 
@@ -101,7 +101,7 @@ inline std::vector<ping_spec> ten_echoes_to_forty_hosts(jobs::duration echo_time
   std::size_t const sizes[] = {0, 3, 8, 56, 120};
   for (int host = 1; host <= 40; ++host) {
     ping_spec s = spec_for("127.0.0." + std::to_string(host), 10, 5ms, echo_timeout);
-    s.payload_size = sizes[host % 5];
+    s.options.edit().payload_size = sizes[host % 5];
     specs.push_back(s);
   }
   return specs;

@@ -41,7 +41,7 @@ run_result judged(ping_spec const& spec, run_result r) {
 
 TEST(PingBars, FailedIfLossOver_FailsARunThatLostMoreNamingLossAndBar) {
   ping_spec s;
-  s.failed_if.loss_over_percent = 50;
+  s.options.edit().failed_if.loss_over_percent = 50;
   run_result r = judged(s, ping_run(4, 1));  // 75% lost
   EXPECT_EQ(r.result, outcome::failure) << r.message;
   EXPECT_EQ(r.condition, "failed_if.loss_over");
@@ -54,7 +54,7 @@ TEST(PingBars, FailedIfLossOver_FailsARunThatLostMoreNamingLossAndBar) {
 
 TEST(PingBars, DegradedIfLossOver_ReplacesAnyLostEchoIsDegraded) {
   ping_spec s;
-  s.degraded_if.loss_over_percent = 30;
+  s.options.edit().degraded_if.loss_over_percent = 30;
   run_result within = judged(s, ping_run(10, 8));  // 20% lost: within the job's own bar
   EXPECT_EQ(within.result, outcome::success) << within.message;
   EXPECT_TRUE(within.message.empty()) << within.message;
@@ -69,8 +69,8 @@ TEST(PingBars, DegradedIfLossOver_ReplacesAnyLostEchoIsDegraded) {
 
 TEST(PingBars, FailedIfIsCheckedBeforeDegradedIf) {
   ping_spec s;
-  s.degraded_if.rtt_avg_over = 1ms;
-  s.failed_if.rtt_avg_over = 10ms;
+  s.options.edit().degraded_if.rtt_avg_over = 1ms;
+  s.options.edit().failed_if.rtt_avg_over = 10ms;
   run_result r = judged(s, ping_run(3, 3, 20ms));
   EXPECT_EQ(r.result, outcome::failure) << r.message;
   EXPECT_EQ(r.condition, "failed_if.rtt_avg_over");

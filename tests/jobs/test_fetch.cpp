@@ -61,14 +61,14 @@ TEST_P(Fetch, SequentialRuns_OpenANewConnectionEachByDefault) {
   // nginx counts the requests made over the connection that asks: 1 every
   // time, so connect (and TLS) are measured on every run.
   std::vector<fetch_spec> specs(3, get(web().url("/conn")));
-  for (auto& s : specs) s.body_contains = "requests on this connection: 1\n";
+  for (auto& s : specs) s.options.edit().body_contains = "requests on this connection: 1\n";
   std::vector<run_result> rs = fetch_in_sequence(l(), specs);
   for (auto const& r : rs) EXPECT_EQ(r.result, outcome::success) << r.message;
 }
 
 TEST_P(Fetch, SequentialTlsRuns_HandshakeEveryTimeByDefault) {
   fetch_spec s = get(web().tls_url("/index.html"));
-  s.ca_file = web().ca_file();
+  s.options.edit().ca_file = web().ca_file();
   std::vector<run_result> rs = fetch_in_sequence(l(), {s, s, s});
   for (auto const& r : rs) {
     EXPECT_EQ(r.result, outcome::success) << r.message;
@@ -81,8 +81,8 @@ TEST_P(Fetch, SequentialRuns_ReuseOneConnectionWhenAsked) {
   std::vector<fetch_spec> specs;
   for (int i = 1; i <= 3; ++i) {
     fetch_spec s = get(web().url("/conn"));
-    s.reuse_connection = true;
-    s.body_contains = "requests on this connection: " + std::to_string(i) + "\n";
+    s.options.edit().reuse_connection = true;
+    s.options.edit().body_contains = "requests on this connection: " + std::to_string(i) + "\n";
     specs.push_back(s);
   }
   std::vector<run_result> rs = fetch_in_sequence(l(), specs);
@@ -91,10 +91,10 @@ TEST_P(Fetch, SequentialRuns_ReuseOneConnectionWhenAsked) {
 
 TEST_P(Fetch, UserAgent_IsReactordAndItsVersionUnlessAHeaderSaysOtherwise) {
   fetch_spec plain = get(web().url("/agent"));
-  plain.body_contains = "agent: reactord/" REACTORD_VERSION "\n";
+  plain.options.edit().body_contains = "agent: reactord/" REACTORD_VERSION "\n";
   fetch_spec own = get(web().url("/agent"));
-  own.headers = {{"User-Agent", "my-probe/2"}};
-  own.body_contains = "agent: my-probe/2\n";
+  own.options.edit().headers = {{"User-Agent", "my-probe/2"}};
+  own.options.edit().body_contains = "agent: my-probe/2\n";
   std::vector<run_result> rs = fetch_in_sequence(l(), {plain, own});
   for (auto const& r : rs) EXPECT_EQ(r.result, outcome::success) << r.message;
 }
@@ -103,14 +103,14 @@ TEST_P(Fetch, HostName_ResolvedThroughCurlsResolver) {
   // "localhost" goes through curl's resolver (whose threaded variant hands
   // us a socketpair fd we did not open), unlike a numeric address.
   fetch_spec s = get("http://localhost:" + std::to_string(web().port()) + "/index.html");
-  s.ip = jobs::ip_version::v4;
+  s.options.edit().ip = jobs::ip_version::v4;
   run_result r = fetch_once(l(), s);
   EXPECT_EQ(r.result, outcome::success) << r.message;
 }
 
 TEST_P(Fetch, HeadRequest_HasStatusAndNoBody) {
   fetch_spec s = get(web().url("/1k.bin"));
-  s.method = "HEAD";
+  s.options.edit().method = "HEAD";
   run_result r = fetch_once(l(), s);
   ASSERT_EQ(r.result, outcome::success) << r.message;
   EXPECT_EQ(details(r).status, 200);
@@ -119,17 +119,17 @@ TEST_P(Fetch, HeadRequest_HasStatusAndNoBody) {
 
 TEST_P(Fetch, PostWithBodyAndHeaders_ReachesTheServer) {
   fetch_spec s = get(web().url("/echo"));
-  s.method = "POST";
-  s.body = "hello";
-  s.headers = {{"X-Probe", "from-the-test"}};
-  s.body_contains = "POST 5 from-the-test\n";
+  s.options.edit().method = "POST";
+  s.options.edit().body = "hello";
+  s.options.edit().headers = {{"X-Probe", "from-the-test"}};
+  s.options.edit().body_contains = "POST 5 from-the-test\n";
   run_result r = fetch_once(l(), s);
   EXPECT_EQ(r.result, outcome::success) << r.message;
 }
 
 TEST_P(Fetch, UnsupportedMethod_FailsWithoutSending) {
   fetch_spec s = get(web().url("/echo"));
-  s.method = "DELETE";
+  s.options.edit().method = "DELETE";
   run_result r = fetch_once(l(), s);
   EXPECT_EQ(r.result, outcome::failure);
   EXPECT_NE(r.message.find("DELETE"), std::string::npos) << r.message;
@@ -146,22 +146,22 @@ TEST_P(Fetch, StatusOutsideExpected_FailsNamingTheStatus) {
 
 TEST_P(Fetch, StatusInExpectedList_Succeeds) {
   fetch_spec s = get(web().url("/status/404"));
-  s.expected_status = {{200, 200}, {404, 404}};
+  s.options.edit().expected_status = {{200, 200}, {404, 404}};
   run_result r = fetch_once(l(), s);
   EXPECT_EQ(r.result, outcome::success) << r.message;
 }
 
 TEST_P(Fetch, BodyExpectations_EachFailsWithItsName) {
   fetch_spec contains = get(web().url("/index.html"));
-  contains.body_contains = "not in the page";
+  contains.options.edit().body_contains = "not in the page";
   fetch_spec matches = get(web().url("/index.html"));
-  matches.body_matches = jobs::body_pattern("^bye");
+  matches.options.edit().body_matches = jobs::body_pattern("^bye");
   fetch_spec not_matches = get(web().url("/index.html"));
-  not_matches.body_not_matches = jobs::body_pattern("hel+o");
+  not_matches.options.edit().body_not_matches = jobs::body_pattern("hel+o");
   fetch_spec all_hold = get(web().url("/index.html"));
-  all_hold.body_contains = "from nginx";
-  all_hold.body_matches = jobs::body_pattern("^hello\\s+from");
-  all_hold.body_not_matches = jobs::body_pattern("error");
+  all_hold.options.edit().body_contains = "from nginx";
+  all_hold.options.edit().body_matches = jobs::body_pattern("^hello\\s+from");
+  all_hold.options.edit().body_not_matches = jobs::body_pattern("error");
   auto rs = fetch_in_sequence(l(), {contains, matches, not_matches, all_hold});
   EXPECT_EQ(details(rs[0]).failed_expectation, "body_contains");
   EXPECT_EQ(details(rs[1]).failed_expectation, "body_matches");
@@ -173,8 +173,8 @@ TEST_P(Fetch, BodyExpectations_EachFailsWithItsName) {
 TEST_P(Fetch, Redirect_NotFollowedByDefault_FollowedWhenAsked) {
   fetch_spec plain = get(web().url("/redirect"));
   fetch_spec follow = plain;
-  follow.follow_redirects = true;
-  follow.body_contains = "hello from nginx";
+  follow.options.edit().follow_redirects = true;
+  follow.options.edit().body_contains = "hello from nginx";
   auto rs = fetch_in_sequence(l(), {plain, follow});
   EXPECT_EQ(rs[0].result, outcome::failure);
   EXPECT_EQ(details(rs[0]).status, 302);
@@ -184,7 +184,7 @@ TEST_P(Fetch, Redirect_NotFollowedByDefault_FollowedWhenAsked) {
 
 TEST_P(Fetch, BodyPastMaxBodyBytes_FailsAndKeepsNoMore) {
   fetch_spec s = get(web().url("/1k.bin"));
-  s.max_body_bytes = 100;
+  s.options.edit().max_body_bytes = 100;
   run_result r = fetch_once(l(), s);
   EXPECT_EQ(r.result, outcome::failure);
   EXPECT_EQ(details(r).failed_expectation, "max_body_bytes");
@@ -195,12 +195,12 @@ TEST_P(Fetch, BodyPastMaxBodyBytes_FailsAndKeepsNoMore) {
 
 TEST_P(Fetch, FailedIfAndDegradedIf_NameTheBarTheValueAndTheCondition) {
   fetch_spec slow_total = get(web().url("/index.html"));
-  slow_total.failed_if.total_over = 0ms;  // any real request takes longer
+  slow_total.options.edit().failed_if.total_over = 0ms;  // any real request takes longer
   fetch_spec slow_first = get(web().url("/index.html"));
-  slow_first.degraded_if.first_byte_over = 0ms;
+  slow_first.options.edit().degraded_if.first_byte_over = 0ms;
   fetch_spec within = get(web().url("/index.html"));
-  within.failed_if.total_over = 1h;
-  within.degraded_if.first_byte_over = 1h;
+  within.options.edit().failed_if.total_over = 1h;
+  within.options.edit().degraded_if.first_byte_over = 1h;
   auto rs = fetch_in_sequence(l(), {slow_total, slow_first, within});
   EXPECT_EQ(rs[0].result, outcome::failure) << rs[0].message;
   EXPECT_EQ(rs[0].condition, "failed_if.total_over");
@@ -214,10 +214,10 @@ TEST_P(Fetch, FailedIfAndDegradedIf_NameTheBarTheValueAndTheCondition) {
 TEST_P(Fetch, CertExpiresWithin_CheckedAlsoWithoutVerification) {
   // nginx's certificate is valid for 30 days.
   fetch_spec soon = get(web().tls_url("/index.html"));
-  soon.verify_tls = false;
-  soon.failed_if.cert_expires_within = std::chrono::hours(24 * 60);
+  soon.options.edit().verify_tls = false;
+  soon.options.edit().failed_if.cert_expires_within = std::chrono::hours(24 * 60);
   fetch_spec later = soon;
-  later.failed_if.cert_expires_within = std::chrono::hours(24 * 7);
+  later.options.edit().failed_if.cert_expires_within = std::chrono::hours(24 * 7);
   auto rs = fetch_in_sequence(l(), {soon, later});
   EXPECT_EQ(rs[0].result, outcome::failure) << rs[0].message;
   EXPECT_EQ(rs[0].condition, "failed_if.cert_expires_within");
@@ -250,9 +250,9 @@ TEST_P(Fetch, ClosedPort_FailsWithConnectionRefused) {
 TEST_P(Fetch, SelfSignedTls_FailsWithoutCaFile_SucceedsWithIt) {
   fetch_spec no_ca = get(web().tls_url("/index.html"));
   fetch_spec with_ca = no_ca;
-  with_ca.ca_file = web().ca_file();
+  with_ca.options.edit().ca_file = web().ca_file();
   fetch_spec unverified = no_ca;
-  unverified.verify_tls = false;
+  unverified.options.edit().verify_tls = false;
   auto rs = fetch_in_sequence(l(), {no_ca, with_ca, unverified});
   EXPECT_EQ(rs[0].result, outcome::failure);
   EXPECT_EQ(details(rs[0]).failed_expectation, "verify_tls") << rs[0].message;
@@ -263,8 +263,8 @@ TEST_P(Fetch, SelfSignedTls_FailsWithoutCaFile_SucceedsWithIt) {
 
 TEST_P(Fetch, TlsCertificateExpiry_ReportedAlsoOnReusedConnection) {
   fetch_spec s = get(web().tls_url("/index.html"));
-  s.ca_file = web().ca_file();
-  s.reuse_connection = true;
+  s.options.edit().ca_file = web().ca_file();
+  s.options.edit().reuse_connection = true;
   auto rs = fetch_in_sequence(l(), {s, s});
   auto now = std::chrono::system_clock::now();
   for (auto const& r : rs) {
@@ -279,7 +279,7 @@ TEST_P(Fetch, TlsCertificateExpiry_ReportedAlsoOnReusedConnection) {
 
 TEST_P(Fetch, CertificateForAnotherName_FailsVerification) {
   fetch_spec s = get(web().wrong_name_url("/index.html"));
-  s.ca_file = web().ca_file();
+  s.options.edit().ca_file = web().ca_file();
   run_result r = fetch_once(l(), s);
   EXPECT_EQ(r.result, outcome::failure);
   EXPECT_EQ(details(r).failed_expectation, "verify_tls") << r.message;
@@ -287,7 +287,7 @@ TEST_P(Fetch, CertificateForAnotherName_FailsVerification) {
 
 TEST_P(Fetch, ManyConcurrentRuns_AllSucceedOverFewConnections) {
   std::vector<fetch_spec> specs(200, get(web().url("/conn")));
-  for (auto& s : specs) s.body_matches = jobs::body_pattern("requests on this connection: [0-9]+");
+  for (auto& s : specs) s.options.edit().body_matches = jobs::body_pattern("requests on this connection: [0-9]+");
   auto rs = fetch_concurrently(l(), specs, 32);
   int ok = 0;
   for (auto const& r : rs) ok += r.result == outcome::success;

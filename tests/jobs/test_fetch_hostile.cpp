@@ -137,15 +137,15 @@ TEST_P(FetchHostile, OneBytePerSecond_TimesOutWhileOthersComplete) {
 TEST_P(FetchHostile, TenGigabyteBodyWithLength_AbortedAtMaxBodyBytes) {
   hostile_server server(behaviour::huge_body_length);
   fetch_spec s = get(server.url());
-  s.max_body_bytes = 1 << 20;
+  s.options.edit().max_body_bytes = 1 << 20;
   long rss_before = peak_rss_kib();
   auto o = run_beside_nginx(s, 20000ms);
   ASSERT_TRUE(o.hostile.has_value());
   EXPECT_EQ(o.hostile->result, outcome::failure);
   EXPECT_EQ(details(*o.hostile).failed_expectation, "max_body_bytes") << o.hostile->message;
   // What arrived: past the limit by at most one read, never the 10 GB.
-  EXPECT_GT(details(*o.hostile).bytes, s.max_body_bytes);
-  EXPECT_LT(details(*o.hostile).bytes, s.max_body_bytes + (1u << 20));
+  EXPECT_GT(details(*o.hostile).bytes, s.options->max_body_bytes);
+  EXPECT_LT(details(*o.hostile).bytes, s.options->max_body_bytes + (1u << 20));
   EXPECT_LT(peak_rss_kib() - rss_before, 64 * 1024) << "KiB of peak RSS grown";
   EXPECT_EQ(o.healthy_ok, o.healthy_runs);
 }
@@ -153,16 +153,16 @@ TEST_P(FetchHostile, TenGigabyteBodyWithLength_AbortedAtMaxBodyBytes) {
 TEST_P(FetchHostile, TenGigabyteStreamedBody_AbortedAtMaxBodyBytes) {
   hostile_server server(behaviour::huge_body_stream);
   fetch_spec s = get(server.url());
-  s.max_body_bytes = 4 << 20;
-  s.body_contains = "never there";  // makes the client keep the body: still bounded
+  s.options.edit().max_body_bytes = 4 << 20;
+  s.options.edit().body_contains = "never there";  // makes the client keep the body: still bounded
   long rss_before = peak_rss_kib();
   auto o = run_beside_nginx(s, 20000ms);
   ASSERT_TRUE(o.hostile.has_value());
   EXPECT_EQ(o.hostile->result, outcome::failure);
   EXPECT_EQ(details(*o.hostile).failed_expectation, "max_body_bytes") << o.hostile->message;
   // It got past the limit (the abort came from the size, not an error).
-  EXPECT_GT(details(*o.hostile).bytes, s.max_body_bytes);
-  EXPECT_LT(details(*o.hostile).bytes, s.max_body_bytes + (1u << 20));
+  EXPECT_GT(details(*o.hostile).bytes, s.options->max_body_bytes);
+  EXPECT_LT(details(*o.hostile).bytes, s.options->max_body_bytes + (1u << 20));
   EXPECT_LT(server.bytes_sent(), hostile_server::ten_gb / 100);
   EXPECT_LT(peak_rss_kib() - rss_before, 64 * 1024) << "KiB of peak RSS grown";
   EXPECT_EQ(o.healthy_ok, o.healthy_runs);
@@ -223,7 +223,7 @@ TEST_P(FetchHostile, CancelledRuns_LeaveNoFdBehindAndTheClientUsable) {
 TEST_P(FetchHostile, ThirtyKilobyteLineWithDotStar_MatchesWithoutCrashing) {
   hostile_server server("{\"status\":\"ok\"," + std::string(30'000, 'x') + "}\n");
   fetch_spec s = get(server.url());
-  s.body_matches = jobs::body_pattern("\"status\":\"ok\".*");
+  s.options.edit().body_matches = jobs::body_pattern("\"status\":\"ok\".*");
   auto o = run_beside_nginx(s, 5000ms);
   ASSERT_TRUE(o.hostile.has_value());
   EXPECT_EQ(o.hostile->result, outcome::success) << o.hostile->message;
@@ -233,8 +233,8 @@ TEST_P(FetchHostile, ThirtyKilobyteLineWithDotStar_MatchesWithoutCrashing) {
 TEST_P(FetchHostile, FiftyThousandDigits_MatchWithoutCrashing) {
   hostile_server server("{\"jobs\":" + std::string(50'000, '7') + "}");
   fetch_spec s = get(server.url());
-  s.body_matches = jobs::body_pattern("\"jobs\":[0-9]+");
-  s.body_not_matches = jobs::body_pattern("\"jobs\":[0-9]+x");
+  s.options.edit().body_matches = jobs::body_pattern("\"jobs\":[0-9]+");
+  s.options.edit().body_not_matches = jobs::body_pattern("\"jobs\":[0-9]+x");
   auto o = run_beside_nginx(s, 5000ms);
   ASSERT_TRUE(o.hostile.has_value());
   EXPECT_EQ(o.hostile->result, outcome::success) << o.hostile->message;
@@ -246,7 +246,7 @@ TEST_P(FetchHostile, CatastrophicBacktrackingPattern_FailsPromptlyWhileOthersRun
   // splitting the word before giving up (2^29 of them).
   hostile_server server(std::string(29, 'a') + "!");
   fetch_spec s = get(server.url());
-  s.body_matches = jobs::body_pattern(R"(^(\w+\s?)*$)");
+  s.options.edit().body_matches = jobs::body_pattern(R"(^(\w+\s?)*$)");
   // Five runs one after the other, each under a 2 s deadline, while nginx is
   // fetched every 50 ms: all five end with the verdict (none times out) and
   // every nginx fetch meanwhile succeeds.
@@ -273,8 +273,8 @@ TEST_P(FetchHostile, MatchStillGoingPastItsDeadline_TheNextRunSaysSoInsteadOfSta
   for (auto& c : body) c = "ab"[random() & 1];
   hostile_server server(std::move(body));
   fetch_spec s = get(server.url());
-  s.max_body_bytes = 16 << 20;
-  s.body_matches = jobs::body_pattern("(a|b)*a(a|b){20}c");
+  s.options.edit().max_body_bytes = 16 << 20;
+  s.options.edit().body_matches = jobs::body_pattern("(a|b)*a(a|b){20}c");
   auto first = run_beside_nginx(s, 1000ms);
   EXPECT_FALSE(first.hostile.has_value()) << first.hostile->message;
   EXPECT_EQ(first.healthy_ok, first.healthy_runs);

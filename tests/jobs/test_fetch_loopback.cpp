@@ -26,7 +26,7 @@ fetch_spec get(std::string url) {
 TEST_P(FetchLoopback, Get_ReportsStatusBytesAndBody) {
   loopback_http_server server;
   fetch_spec spec = get(server.url("/"));
-  spec.body_contains = "hello from loopback";
+  spec.options.edit().body_contains = "hello from loopback";
   run_result r = fetch_once(l(), spec);
   EXPECT_EQ(r.result, outcome::success) << r.message;
   EXPECT_EQ(details(r).status, 200);

@@ -75,7 +75,7 @@ TEST_P(FetchTlsTrust, ManyHandshakes_ReadTheCaFileOnce) {
   std::vector<fetch_spec> specs;
   for (char const* path : {"/index.html", "/1k.bin", "/conn"}) {
     fetch_spec s = get(web().tls_url(path));
-    s.ca_file = ca;
+    s.options.edit().ca_file = ca;
     specs.insert(specs.end(), 3, s);
   }
   auto rs = fetch_concurrently(l(), specs, 3);
@@ -125,7 +125,7 @@ TEST_P(FetchTlsTrust, PlainRun_FinishesWhileATlsRunsCaFileIsStillUnread) {
   });
 
   fetch_spec tls = get(web().tls_url("/index.html"));
-  tls.ca_file = fifo;
+  tls.options.edit().ca_file = fifo;
   fetch_spec plain = get(web().url("/index.html"));
   std::optional<run_result> tls_result, plain_result;
   with_http_client(l(), [&](jobs::job_context& ctx) -> reactor::task<void> {

@@ -29,7 +29,7 @@ REACTORD_ON_EACH_BACKEND(Ping);
 
 TEST_P(Ping, Ipv4AddressWithIpVersion6_FailsToResolve) {
   ping_spec s = spec_for("127.0.0.1", 1, 1ms);
-  s.ip = jobs::ip_version::v6;
+  s.options.edit().ip = jobs::ip_version::v6;
   run_result r = ping_one(GetParam(), s);
   EXPECT_EQ(r.result, outcome::failure);
   EXPECT_NE(r.message.find("to an IPv6 address"), std::string::npos) << r.message;

@@ -56,7 +56,7 @@ TEST_P(PingInNamespace, EchoToIpv4Loopback_EveryReplyCountedWithItsRtt) {
     expect_all_answered(f, ping_one(backend(), spec_for("127.0.0.1", 5, 20ms)), 5, "127.0.0.1");
     // By name, from /etc/hosts.
     ping_spec by_name = spec_for("localhost", 2, 10ms);
-    by_name.ip = jobs::ip_version::v4;
+    by_name.options.edit().ip = jobs::ip_version::v4;
     expect_all_answered(f, ping_one(backend(), by_name), 2, "127.0.0.1");
   });
   EXPECT_EQ(report, "");
@@ -65,13 +65,13 @@ TEST_P(PingInNamespace, EchoToIpv4Loopback_EveryReplyCountedWithItsRtt) {
 TEST_P(PingInNamespace, FailedIfAndDegradedIf_NameTheBarTheValueAndTheCondition) {
   auto report = in_namespace_with(access(), [&](netns::findings& f) {
     ping_spec any_echo = spec_for("127.0.0.1", 2, 10ms);
-    any_echo.failed_if.rtt_max_over = 0ms;  // every real echo takes longer
+    any_echo.options.edit().failed_if.rtt_max_over = 0ms;  // every real echo takes longer
     ping_spec average = spec_for("127.0.0.1", 2, 10ms);
-    average.degraded_if.rtt_avg_over = 0ms;
+    average.options.edit().degraded_if.rtt_avg_over = 0ms;
     ping_spec within = spec_for("127.0.0.1", 2, 10ms);
-    within.failed_if.rtt_max_over = 1h;
-    within.failed_if.loss_over_percent = 50;
-    within.degraded_if.rtt_avg_over = 1h;
+    within.options.edit().failed_if.rtt_max_over = 1h;
+    within.options.edit().failed_if.loss_over_percent = 50;
+    within.options.edit().degraded_if.rtt_avg_over = 1h;
     auto rs = ping_all(backend(), {any_echo, average, within});
     f.expect(rs[0].result == outcome::failure && rs[0].condition == "failed_if.rtt_max_over",
              "rtt_max_over: " + describe(rs[0]));
@@ -95,7 +95,7 @@ TEST_P(PingInNamespace, PayloadSizesFromZeroToLarge_AllAnswered) {
   auto report = in_namespace_with(access(), [&](netns::findings& f) {
     for (std::size_t size : {0, 1, 7, 8, 9, 56, 1400, 8000}) {
       ping_spec s = spec_for("127.0.0.1", 2, 5ms);
-      s.payload_size = size;
+      s.options.edit().payload_size = size;
       run_result r = ping_one(backend(), s);
       f.expect(details(r).received == 2, "payload " + std::to_string(size) + ": " + describe(r));
     }

@@ -125,7 +125,7 @@ TEST_P(SchedulerState, DegradedToUp_TakesRecoverAfterSuccessesInARow) {
   j.schedule.recover_after = 2;
   jobs::fetch_spec f;
   f.url = "http://127.0.0.1:" + std::to_string(server.port()) + "/";
-  f.degraded_if.total_over = 150ms;
+  f.options.edit().degraded_if.total_over = 150ms;
   j.kind = f;
   s.apply({j});
   l().run(open_scope([&](scope& sc) -> task<void> {

@@ -173,35 +173,37 @@ void read_fetch(mapping_reader& r, jobs::fetch_spec& out) {
     else
       r.error(r.mark_of("url"), checked.error());
   }
+  jobs::fetch_options o = *out.options;
   std::string method;
   if (r.read("method", method)) {
     for (auto& c : method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     if (method == "GET" || method == "HEAD" || method == "POST")
-      out.method = method;
+      o.method = method;
     else
       r.error(r.mark_of("method"), "'method' must be GET, HEAD or POST, got '" + method + "'");
   }
-  r.read("body", out.body);
-  read_headers(r, out.headers);
-  r.read("follow_redirects", out.follow_redirects);
-  read_expected_status(r, out.expected_status);
-  r.read("body_contains", out.body_contains);
-  read_regex(r, "body_matches", out.body_matches);
-  read_regex(r, "body_not_matches", out.body_not_matches);
-  r.read_size("max_body", out.max_body_bytes, 0, std::size_t(1) << 40);
-  r.read("verify_tls", out.verify_tls);
-  r.read("ca_file", out.ca_file);
-  r.read("reuse_connection", out.reuse_connection);
-  read_ip_version(r, out.ip);
-  read_bars(r, "degraded_if", [&](mapping_reader& b) { read_fetch_bars(b, out.degraded_if); });
-  read_bars(r, "failed_if", [&](mapping_reader& b) { read_fetch_bars(b, out.failed_if); });
+  r.read("body", o.body);
+  read_headers(r, o.headers);
+  r.read("follow_redirects", o.follow_redirects);
+  read_expected_status(r, o.expected_status);
+  r.read("body_contains", o.body_contains);
+  read_regex(r, "body_matches", o.body_matches);
+  read_regex(r, "body_not_matches", o.body_not_matches);
+  r.read_size("max_body", o.max_body_bytes, 0, std::size_t(1) << 40);
+  r.read("verify_tls", o.verify_tls);
+  r.read("ca_file", o.ca_file);
+  r.read("reuse_connection", o.reuse_connection);
+  read_ip_version(r, o.ip);
+  read_bars(r, "degraded_if", [&](mapping_reader& b) { read_fetch_bars(b, o.degraded_if); });
+  read_bars(r, "failed_if", [&](mapping_reader& b) { read_fetch_bars(b, o.failed_if); });
+  out.options = std::move(o);  // the shared defaults again if nothing was set
 }
 
 void check_fetch(mapping_reader& r, jobs::fetch_spec const& f, jobs::schedule_spec const&) {
   if (f.url.empty() && !r.map()["url"].is_defined())
     r.error(r.mark_of("url"), "a fetch job needs a 'url' (http:// or https://)");
-  if (!f.body.empty() && f.method != "POST")
-    r.error(r.mark_of("body"), "'body' is sent only with method: POST (this job uses " + f.method + ")");
+  if (!f.options->body.empty() && f.options->method != "POST")
+    r.error(r.mark_of("body"), "'body' is sent only with method: POST (this job uses " + f.options->method + ")");
 }
 
 }  // namespace config::detail

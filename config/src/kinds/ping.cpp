@@ -43,19 +43,22 @@ void read_ping_bars(mapping_reader& r, jobs::ping_bars& out) {
 
 void read_ping(mapping_reader& r, jobs::ping_spec& out) {
   r.read("target", out.target);
-  r.read("count", out.count, 1, 10'000);
+  jobs::ping_options o = *out.options;
+  r.read("count", o.count, 1, 10'000);
   // The floor is checked in check_ping, with its own message.
-  r.read("interval", out.interval, 0s, 1h);
-  r.read_size("payload_size", out.payload_size, 0, 65'000);
-  r.read("echo_timeout", out.echo_timeout, 1ms, 1h);
-  read_ip_version(r, out.ip);
-  read_bars(r, "degraded_if", [&](mapping_reader& b) { read_ping_bars(b, out.degraded_if); });
-  read_bars(r, "failed_if", [&](mapping_reader& b) { read_ping_bars(b, out.failed_if); });
+  r.read("interval", o.interval, 0s, 1h);
+  r.read_size("payload_size", o.payload_size, 0, 65'000);
+  r.read("echo_timeout", o.echo_timeout, 1ms, 1h);
+  read_ip_version(r, o.ip);
+  read_bars(r, "degraded_if", [&](mapping_reader& b) { read_ping_bars(b, o.degraded_if); });
+  read_bars(r, "failed_if", [&](mapping_reader& b) { read_ping_bars(b, o.failed_if); });
+  out.options = std::move(o);  // the shared defaults again if nothing was set
 }
 
-void check_ping(mapping_reader& r, jobs::ping_spec const& p, jobs::schedule_spec const& s) {
+void check_ping(mapping_reader& r, jobs::ping_spec const& spec, jobs::schedule_spec const& s) {
   jobs::duration const budget = run_budget(s);
-  if (p.target.empty()) r.error(r.mark_of("target"), "a ping job needs a 'target' (a host name or address)");
+  jobs::ping_options const& p = *spec.options;
+  if (spec.target.empty()) r.error(r.mark_of("target"), "a ping job needs a 'target' (a host name or address)");
   if (p.count > 1 && p.interval < ping_interval_floor)
     r.error(r.mark_of("interval"), "'interval' (" + format_duration(p.interval) + ") is under the floor of " +
                                        format_duration(ping_interval_floor) + " between echoes");

@@ -49,13 +49,9 @@ struct fetch_bars {
 // name: the end of each phase, from the start of the request.
 enum class fetch_series : std::uint8_t { connect, tls, first_byte };
 
-// HTTP(S) request through libcurl.
-struct fetch_spec {
-  static constexpr char const* kind_name = "fetch";
-  using result = fetch_result;
-  // Its histograms, in the order observe_fetch fills them.
-  static constexpr std::array histograms{fetch_series::connect, fetch_series::tls, fetch_series::first_byte};
-  std::string url;
+// A fetch's settings besides its URL, which most jobs leave at their
+// defaults: out of line in fetch_spec (out_of_line, kinds/shared.hpp).
+struct fetch_options {
   std::string method = "GET";  // GET, HEAD or POST
   std::string body;            // for POST
   // Sent as given; a User-Agent here replaces the default reactord/<version>.
@@ -74,6 +70,17 @@ struct fetch_spec {
   // and reuse connections between runs (load-like probing).
   bool reuse_connection = false;
   fetch_bars degraded_if, failed_if;
+  bool operator==(fetch_options const&) const = default;
+};
+
+// HTTP(S) request through libcurl.
+struct fetch_spec {
+  static constexpr char const* kind_name = "fetch";
+  using result = fetch_result;
+  // Its histograms, in the order observe_fetch fills them.
+  static constexpr std::array histograms{fetch_series::connect, fetch_series::tls, fetch_series::first_byte};
+  std::string url;
+  out_of_line<fetch_options> options;  // 8 bytes, where they were 360
   bool operator==(fetch_spec const&) const = default;
 };
 

@@ -42,6 +42,18 @@ struct ping_bars {
 // name: run_histograms::find(ping_series::rtt).
 enum class ping_series : std::uint8_t { rtt };
 
+// A ping's settings besides its target, which most jobs leave at their
+// defaults: out of line in ping_spec (out_of_line, kinds/shared.hpp).
+struct ping_options {
+  int count = 3;
+  duration interval = 1s;           // between echoes of one run
+  std::size_t payload_size = 56;    // bytes after the ICMP header
+  duration echo_timeout = 1s;       // how long to wait for each reply
+  ip_version ip = ip_version::any;  // any: the resolver's first answer
+  ping_bars degraded_if, failed_if;
+  bool operator==(ping_options const&) const = default;
+};
+
 // ICMP / ICMPv6 echo.
 struct ping_spec {
   static constexpr char const* kind_name = "ping";
@@ -49,12 +61,7 @@ struct ping_spec {
   // Its histograms, in the order observe_ping fills them.
   static constexpr std::array histograms{ping_series::rtt};
   std::string target;  // host name or numeric address
-  int count = 3;
-  duration interval = 1s;           // between echoes of one run
-  std::size_t payload_size = 56;    // bytes after the ICMP header
-  duration echo_timeout = 1s;       // how long to wait for each reply
-  ip_version ip = ip_version::any;  // any: the resolver's first answer
-  ping_bars degraded_if, failed_if;
+  out_of_line<ping_options> options;
   bool operator==(ping_spec const&) const = default;
 };
 
