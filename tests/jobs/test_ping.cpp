@@ -134,7 +134,7 @@ void expect_all_answered(run_result const& r, int count, std::string const& addr
 TEST_P(Ping, EchoToIpv4Loopback_EveryReplyCountedWithItsRtt) {
   expect_all_answered(ping_one(GetParam(), spec_for("127.0.0.1", 5, 20ms)), 5, "127.0.0.1");
   ping_spec by_name = spec_for("localhost", 2, 10ms);
-  by_name.ip = jobs::ip_version::v4;
+  by_name.options.edit().ip = jobs::ip_version::v4;
   expect_all_answered(ping_one(GetParam(), by_name), 2, "127.0.0.1");
 }
 
@@ -154,7 +154,7 @@ TEST_P(Ping, EchoToIpv6Loopback_AnsweredOrUnsupportedSaidSo) {
 TEST_P(Ping, PayloadSizesFromZeroToLarge_AllAnswered) {
   for (std::size_t size : {0, 1, 7, 8, 9, 56, 1400, 8000}) {
     ping_spec s = spec_for("127.0.0.1", 2, 5ms);
-    s.payload_size = size;
+    s.options.edit().payload_size = size;
     run_result r = ping_one(GetParam(), s);
     EXPECT_EQ(details(r).received, 2) << "payload " << size << ": " << describe(r);
   }
