@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <type_traits>
+#include <utility>
 
 #include "config/duration.hpp"
 #include "config/size.hpp"
@@ -136,83 +138,77 @@ std::optional<long long> parse_integer(std::string const& s) {
     return std::nullopt;
   }
 }
+
+// The readings read_ranged takes: the value, or what follows the key's
+// name in the message.
+jobs::expected<long long> whole_number(std::string const& s) {
+  if (auto n = parse_integer(s)) return *n;
+  return jobs::unexpected(" must be a whole number, got '" + s + "'");
+}
+template <auto Parse>
+auto with_reason(std::string const& s) -> decltype(Parse(s)) {
+  auto v = Parse(s);
+  if (!v) return jobs::unexpected(": " + v.error());
+  return v;
+}
+
+// Compares a reading with a bound of another integer type by value
+// (a negative reading is below any std::size_t bound).
+template <class A, class B>
+bool less(A a, B b) {
+  if constexpr (std::is_integral_v<A> && std::is_integral_v<B>)
+    return std::cmp_less(a, b);
+  else
+    return a < b;
+}
+
+// A bound as the messages write it.
+template <class T>
+std::string bound_text(T bound) {
+  if constexpr (std::is_arithmetic_v<T>)
+    return std::to_string(bound);
+  else
+    return format_duration(bound);
+}
 }  // namespace
 
-bool mapping_reader::read(std::string const& key, int& out, int min, int max) {
+template <class T, class Out, class Parse>
+bool mapping_reader::read_ranged(std::string const& key, Out& out, T min, T max, Parse parse, char const* unit) {
   yaml_node v;
   auto s = scalar(key, v);
   if (!s) return false;
-  auto n = parse_integer(*s);
+  auto n = parse(*s);
   if (!n) {
-    error(v, "'" + key + "' must be a whole number, got '" + *s + "'");
+    error(v, "'" + key + "'" + n.error());
     return false;
   }
-  if (*n < min || *n > max) {
-    error(v, "'" + key + "' must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " + *s);
+  if (less(*n, min) || less(max, *n)) {
+    error(v, "'" + key + "' must be between " + bound_text(min) + " and " + bound_text(max) + unit + ", got " + *s);
     return false;
   }
-  out = static_cast<int>(*n);
+  out = static_cast<T>(*n);
   return true;
+}
+
+bool mapping_reader::read(std::string const& key, int& out, int min, int max) {
+  return read_ranged(key, out, min, max, whole_number);
 }
 
 bool mapping_reader::read(std::string const& key, std::size_t& out, std::size_t min, std::size_t max) {
-  yaml_node v;
-  auto s = scalar(key, v);
-  if (!s) return false;
-  auto n = parse_integer(*s);
-  if (!n) {
-    error(v, "'" + key + "' must be a whole number, got '" + *s + "'");
-    return false;
-  }
-  if (*n < 0 || static_cast<std::size_t>(*n) < min || static_cast<std::size_t>(*n) > max) {
-    error(v, "'" + key + "' must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " + *s);
-    return false;
-  }
-  out = static_cast<std::size_t>(*n);
-  return true;
+  return read_ranged(key, out, min, max, whole_number);
 }
 
 bool mapping_reader::read(std::string const& key, jobs::duration& out, jobs::duration min, jobs::duration max) {
-  std::optional<jobs::duration> d;
-  if (!read(key, d, min, max)) return false;
-  out = *d;
-  return true;
+  return read_ranged(key, out, min, max, with_reason<parse_duration>);
 }
 
 bool mapping_reader::read(std::string const& key, std::optional<jobs::duration>& out, jobs::duration min,
                           jobs::duration max) {
-  yaml_node v;
-  auto s = scalar(key, v);
-  if (!s) return false;
-  auto d = parse_duration(*s);
-  if (!d) {
-    error(v, "'" + key + "': " + d.error());
-    return false;
-  }
-  if (*d < min || *d > max) {
-    error(v, "'" + key + "' must be between " + format_duration(min) + " and " + format_duration(max) + ", got " + *s);
-    return false;
-  }
-  out = *d;
-  return true;
+  return read_ranged(key, out, min, max, with_reason<parse_duration>);
 }
 
 bool mapping_reader::read_size(std::string const& key, std::size_t& out, std::size_t min, std::size_t max) {
-  yaml_node v;
-  auto s = scalar(key, v);
-  if (!s) return false;
-  auto n = parse_size(*s);
-  if (!n) {
-    error(v, "'" + key + "': " + n.error());
-    return false;
-  }
-  if (*n < min || *n > max) {
-    error(v,
-          "'" + key + "' must be between " + std::to_string(min) + " and " + std::to_string(max) + " bytes, got " + *s);
-    return false;
-  }
-  out = *n;
-  return true;
+  return read_ranged(key, out, min, max, with_reason<parse_size>, " bytes");
 }
 
 void mapping_reader::finish() {

@@ -73,6 +73,12 @@ class mapping_reader {
  private:
   // The scalar text of `key`, or nullopt (absent, or reported as not a scalar).
   std::optional<std::string> scalar(std::string const& key, yaml_node& value);
+  // Every read with a range: the scalar of `key` read by `parse` (the value,
+  // or what follows the key's name in the message), then held to
+  // [min, max]; `unit` follows the upper bound in the message (" bytes").
+  // Defined in mapping_reader.cpp, its only user.
+  template <class T, class Out, class Parse>
+  bool read_ranged(std::string const& key, Out& out, T min, T max, Parse parse, char const* unit = "");
 
   yaml_node map_;
   std::string what_;
