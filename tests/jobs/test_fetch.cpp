@@ -9,7 +9,7 @@
 
 #include "support/backends.hpp"
 #include "support/fetch_harness.hpp"
-#include "support/nginx_server.hpp"
+#include "support/nginx_suite.hpp"
 
 using namespace std::chrono_literals;
 using jobs::fetch_spec;
@@ -18,28 +18,8 @@ using jobs::run_result;
 
 namespace {
 
-class Fetch : public on_each_backend {
- protected:
-  static void SetUpTestSuite() {
-    nginx_options with_tls;
-    with_tls.tls = true;
-    web_ = new nginx_server(with_tls);
-  }
-  static void TearDownTestSuite() {
-    delete web_;
-    web_ = nullptr;
-  }
-  nginx_server& web() { return *web_; }
-  static nginx_server* web_;
-};
-nginx_server* Fetch::web_ = nullptr;
+class Fetch : public on_each_backend_with_nginx<nginx_tls::on> {};
 REACTORD_ON_EACH_BACKEND(Fetch);
-
-fetch_spec get(std::string url) {
-  fetch_spec s;
-  s.url = std::move(url);
-  return s;
-}
 
 }  // namespace
 
@@ -236,13 +216,7 @@ TEST_P(Fetch, NonHttpSchemes_AreRefused) {
 }
 
 TEST_P(Fetch, ClosedPort_FailsWithConnectionRefused) {
-  // A port nginx just freed: nothing listens there.
-  std::uint16_t port;
-  {
-    nginx_server gone;
-    port = gone.port();
-  }
-  run_result r = fetch_once(l(), get("http://127.0.0.1:" + std::to_string(port) + "/"));
+  run_result r = fetch_once(l(), get(freed_port_url<nginx_server>()));
   EXPECT_EQ(r.result, outcome::failure);
   EXPECT_NE(r.message.find("onnect"), std::string::npos) << r.message;
 }

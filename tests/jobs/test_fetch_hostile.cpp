@@ -13,7 +13,7 @@
 #include "support/backends.hpp"
 #include "support/fetch_harness.hpp"
 #include "support/hostile_server.hpp"
-#include "support/nginx_server.hpp"
+#include "support/nginx_suite.hpp"
 
 using namespace std::chrono_literals;
 using jobs::fetch_spec;
@@ -23,15 +23,8 @@ using behaviour = hostile_server::behaviour;
 
 namespace {
 
-class FetchHostile : public on_each_backend {
+class FetchHostile : public on_each_backend_with_nginx<nginx_tls::off> {
  protected:
-  static void SetUpTestSuite() { web_ = new nginx_server(); }
-  static void TearDownTestSuite() {
-    delete web_;
-    web_ = nullptr;
-  }
-  static nginx_server* web_;
-
   struct outcome_pair {
     std::optional<run_result> hostile;  // nullopt: its deadline passed
     std::chrono::steady_clock::duration hostile_took{};
@@ -53,7 +46,7 @@ class FetchHostile : public on_each_backend {
       };
       auto healthy = [&]() -> reactor::task<void> {
         fetch_spec ok;
-        ok.url = web_->url("/index.html");
+        ok.url = web().url("/index.html");
         while (!hostile_done) {
           auto r = co_await fetch_until(ok, ctx, reactor::clock::now() + 5s);
           ++out.healthy_runs;
@@ -64,12 +57,6 @@ class FetchHostile : public on_each_backend {
       co_await reactor::when_all(hostile(), healthy());
     });
     return out;
-  }
-
-  static fetch_spec get(std::string url) {
-    fetch_spec s;
-    s.url = std::move(url);
-    return s;
   }
 
   // The process's open fds; on kqueue under Linux (that is, libkqueue) its
@@ -97,10 +84,23 @@ class FetchHostile : public on_each_backend {
     return u.ru_maxrss;
   }
 
+  // A run of a 10 GB body that the client cut off at max_body_bytes: it got
+  // past the limit (the abort came from the size, not an error) by at most
+  // one read, never the 10 GB, in bounded memory, and nginx was served
+  // meanwhile.
+  static void expect_cut_at_max_body(outcome_pair const& o, fetch_spec const& s, long rss_before) {
+    ASSERT_TRUE(o.hostile.has_value());
+    EXPECT_EQ(o.hostile->result, outcome::failure);
+    EXPECT_EQ(details(*o.hostile).failed_expectation, "max_body_bytes") << o.hostile->message;
+    EXPECT_GT(details(*o.hostile).bytes, s.options->max_body_bytes);
+    EXPECT_LT(details(*o.hostile).bytes, s.options->max_body_bytes + (1u << 20));
+    EXPECT_LT(peak_rss_kib() - rss_before, 64 * 1024) << "KiB of peak RSS grown";
+    EXPECT_EQ(o.healthy_ok, o.healthy_runs);
+  }
+
   // Generous: a noisy shared machine may be slow, but never by seconds.
   static constexpr auto slack = 5s;
 };
-nginx_server* FetchHostile::web_ = nullptr;
 REACTORD_ON_EACH_BACKEND(FetchHostile);
 
 }  // namespace
@@ -140,14 +140,7 @@ TEST_P(FetchHostile, TenGigabyteBodyWithLength_AbortedAtMaxBodyBytes) {
   s.options.edit().max_body_bytes = 1 << 20;
   long rss_before = peak_rss_kib();
   auto o = run_beside_nginx(s, 20000ms);
-  ASSERT_TRUE(o.hostile.has_value());
-  EXPECT_EQ(o.hostile->result, outcome::failure);
-  EXPECT_EQ(details(*o.hostile).failed_expectation, "max_body_bytes") << o.hostile->message;
-  // What arrived: past the limit by at most one read, never the 10 GB.
-  EXPECT_GT(details(*o.hostile).bytes, s.options->max_body_bytes);
-  EXPECT_LT(details(*o.hostile).bytes, s.options->max_body_bytes + (1u << 20));
-  EXPECT_LT(peak_rss_kib() - rss_before, 64 * 1024) << "KiB of peak RSS grown";
-  EXPECT_EQ(o.healthy_ok, o.healthy_runs);
+  expect_cut_at_max_body(o, s, rss_before);
 }
 
 TEST_P(FetchHostile, TenGigabyteStreamedBody_AbortedAtMaxBodyBytes) {
@@ -157,15 +150,8 @@ TEST_P(FetchHostile, TenGigabyteStreamedBody_AbortedAtMaxBodyBytes) {
   s.options.edit().body_contains = "never there";  // makes the client keep the body: still bounded
   long rss_before = peak_rss_kib();
   auto o = run_beside_nginx(s, 20000ms);
-  ASSERT_TRUE(o.hostile.has_value());
-  EXPECT_EQ(o.hostile->result, outcome::failure);
-  EXPECT_EQ(details(*o.hostile).failed_expectation, "max_body_bytes") << o.hostile->message;
-  // It got past the limit (the abort came from the size, not an error).
-  EXPECT_GT(details(*o.hostile).bytes, s.options->max_body_bytes);
-  EXPECT_LT(details(*o.hostile).bytes, s.options->max_body_bytes + (1u << 20));
+  expect_cut_at_max_body(o, s, rss_before);
   EXPECT_LT(server.bytes_sent(), hostile_server::ten_gb / 100);
-  EXPECT_LT(peak_rss_kib() - rss_before, 64 * 1024) << "KiB of peak RSS grown";
-  EXPECT_EQ(o.healthy_ok, o.healthy_runs);
 }
 
 TEST_P(FetchHostile, WrongStatus_FailsNamingExpectedStatus) {
@@ -206,7 +192,7 @@ TEST_P(FetchHostile, CancelledRuns_LeaveNoFdBehindAndTheClientUsable) {
         runs.push_back(fetch_until(get(drip.url()), ctx, reactor::clock::now() + 300ms));
       }
       for (auto& r : co_await reactor::when_all(std::move(runs))) timed_out += !r.has_value();
-      after = co_await fetch_until(get(web_->url("/index.html")), ctx, reactor::clock::now() + 5s);
+      after = co_await fetch_until(get(web().url("/index.html")), ctx, reactor::clock::now() + 5s);
     });
   }
   EXPECT_EQ(timed_out, 20);

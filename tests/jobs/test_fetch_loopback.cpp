@@ -15,14 +15,6 @@ using namespace jobs;
 class FetchLoopback : public on_each_backend {};
 REACTORD_ON_EACH_BACKEND(FetchLoopback);
 
-namespace {
-fetch_spec get(std::string url) {
-  fetch_spec s;
-  s.url = std::move(url);
-  return s;
-}
-}  // namespace
-
 TEST_P(FetchLoopback, Get_ReportsStatusBytesAndBody) {
   loopback_http_server server;
   fetch_spec spec = get(server.url("/"));
@@ -63,12 +55,7 @@ TEST_P(FetchLoopback, ConcurrentRuns_AllSucceed) {
 }
 
 TEST_P(FetchLoopback, ClosedPort_FailsSayingTheConnectFailed) {
-  std::uint16_t port;
-  {
-    loopback_http_server gone;
-    port = gone.port();
-  }
-  run_result r = fetch_once(l(), get("http://127.0.0.1:" + std::to_string(port) + "/"));
+  run_result r = fetch_once(l(), get(freed_port_url<loopback_http_server>()));
   EXPECT_EQ(r.result, outcome::failure);
   EXPECT_NE(r.message.find("onnect"), std::string::npos) << r.message;
 }

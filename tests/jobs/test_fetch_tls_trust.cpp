@@ -19,7 +19,7 @@
 
 #include "support/backends.hpp"
 #include "support/fetch_harness.hpp"
-#include "support/nginx_server.hpp"
+#include "support/nginx_suite.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace std::chrono_literals;
@@ -29,35 +29,17 @@ using jobs::run_result;
 
 namespace {
 
-class FetchTlsTrust : public on_each_backend {
+class FetchTlsTrust : public on_each_backend_with_nginx<nginx_tls::on> {
  protected:
-  static void SetUpTestSuite() {
-    nginx_options with_tls;
-    with_tls.tls = true;
-    web_ = new nginx_server(with_tls);
-  }
-  static void TearDownTestSuite() {
-    delete web_;
-    web_ = nullptr;
-  }
-  nginx_server& web() { return *web_; }
   std::string ca_pem() {
     std::ifstream in(web().ca_file());
     std::stringstream s;
     s << in.rdbuf();
     return s.str();
   }
-  static nginx_server* web_;
   temp_dir dir;
 };
-nginx_server* FetchTlsTrust::web_ = nullptr;
 REACTORD_ON_EACH_BACKEND(FetchTlsTrust);
-
-fetch_spec get(std::string url) {
-  fetch_spec s;
-  s.url = std::move(url);
-  return s;
-}
 
 }  // namespace
 

@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -14,6 +16,25 @@
 #include "jobs/fetch.hpp"
 #include "jobs/ping.hpp"
 #include "reactor/reactor.hpp"
+
+// A GET of `url`, every other key at its default.
+inline jobs::fetch_spec get(std::string url) {
+  jobs::fetch_spec s;
+  s.url = std::move(url);
+  return s;
+}
+
+// An http:// URL on a port a `Server` (nginx_server, loopback_http_server)
+// has just freed: nothing listens there.
+template <class Server>
+std::string freed_port_url() {
+  std::uint16_t port;
+  {
+    Server gone;
+    port = gone.port();
+  }
+  return "http://127.0.0.1:" + std::to_string(port) + "/";
+}
 
 inline jobs::fetch_result const& details(jobs::run_result const& r) {
   static jobs::fetch_result const none;
