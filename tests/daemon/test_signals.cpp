@@ -47,10 +47,8 @@ REACTORD_ON_EACH_BACKEND(Signals);
 TEST_P(Signals, SighupWhileTheJobFileIsReadDoesNotKill) {
   // A big file takes milliseconds to read; SIGHUP is sent the moment the
   // daemon opens it (inotify), before the service loop exists.
-  std::string text = "daemon: { status_listen: off }\njobs:\n";
-  for (int i = 0; i < 5000; ++i)
-    text += "  - { name: j" + std::to_string(i) + ", kind: countdown, from: 0, every: 1h }\n";
-  auto f = dir.write("jobs.yaml", text);
+  auto f =
+      dir.write("jobs.yaml", "daemon: { status_listen: off }\njobs:\n" + countdown_jobs(5000, "from: 0, every: 1h"));
   int watch = ::inotify_init1(IN_CLOEXEC);
   ASSERT_GE(watch, 0);
   ASSERT_GE(::inotify_add_watch(watch, f.c_str(), IN_OPEN), 0);

@@ -32,18 +32,26 @@ class StatusAndLogs : public on_each_daemon_backend {
  protected:
   temp_dir dir;
   std::vector<std::string> args(std::string const& file) { return {"--config", file, "--backend", backend()}; }
+  // A job file of the status endpoint on a free port and 1000 countdown
+  // jobs j0 .. j999, one run each second (spread by jitter), `tick` apart.
+  std::string thousand_jobs(std::string const& tick) {
+    return dir.write("jobs.yaml", "daemon: { status_listen: 127.0.0.1:0 }\njobs:\n" +
+                                      countdown_jobs(1000, "from: 1, tick: " + tick + ", every: 1s, jitter: 1s"));
+  }
+  // Sets `port` to d's status endpoint once it listens; a fatal failure if
+  // it never does (call in ASSERT_NO_FATAL_FAILURE).
+  static void wait_for_status_port(daemon_process& d, std::uint16_t& port) {
+    auto listening = d.wait_for("status endpoint listening");
+    ASSERT_TRUE(listening) << d.all_output();
+    port = port_in(*listening);
+  }
 };
 REACTORD_ON_EACH_BACKEND(StatusAndLogs);
 
 TEST_P(StatusAndLogs, MetricsAndHealthzAnswerWhileAThousandJobsRun) {
-  std::string text = "daemon: { status_listen: 127.0.0.1:0 }\njobs:\n";
-  for (int i = 0; i < 1000; ++i)
-    text += "  - { name: j" + std::to_string(i) + ", kind: countdown, from: 1, tick: 10ms, every: 1s, jitter: 1s }\n";
-  auto f = dir.write("jobs.yaml", text);
-  daemon_process d(args(f));
-  auto listening = d.wait_for("status endpoint listening");
-  ASSERT_TRUE(listening) << d.all_output();
-  auto port = port_in(*listening);
+  daemon_process d(args(thousand_jobs("10ms")));
+  std::uint16_t port = 0;
+  ASSERT_NO_FATAL_FAILURE(wait_for_status_port(d, port));
   ASSERT_TRUE(d.wait_for("result job=j999")) << "the jobs run";
 
   auto health = http_get(port, "/healthz");
@@ -73,9 +81,8 @@ jobs:
   - { name: steady, kind: countdown, from: 0, every: 100ms }
 )");
   daemon_process d(args(f));
-  auto listening = d.wait_for("status endpoint listening");
-  ASSERT_TRUE(listening) << d.all_output();
-  auto port = port_in(*listening);
+  std::uint16_t port = 0;
+  ASSERT_NO_FATAL_FAILURE(wait_for_status_port(d, port));
   EXPECT_NE(http_exchange(port, "NONSENSE\x01\r\n\r\n").find("HTTP/1.1 400"), std::string::npos);
   // The whole answer arrives although the server stopped reading early (no
   // RST from closing on unread input).
@@ -130,14 +137,9 @@ std::vector<std::string> series_of(std::string const& page) {
 // of 1000 jobs, several MB, many times the pieces it is compressed and
 // inflated in; gzip(1) reads what the daemon sent.
 TEST_P(StatusAndLogs, MetricsGoGzipCompressedToAScraperThatAcceptsGzipAndAsTextToOthers) {
-  std::string text = "daemon: { status_listen: 127.0.0.1:0 }\njobs:\n";
-  for (int i = 0; i < 1000; ++i)
-    text += "  - { name: j" + std::to_string(i) + ", kind: countdown, from: 1, tick: 1ms, every: 1s, jitter: 1s }\n";
-  auto f = dir.write("jobs.yaml", text);
-  daemon_process d(args(f));
-  auto listening = d.wait_for("status endpoint listening");
-  ASSERT_TRUE(listening) << d.all_output();
-  auto port = port_in(*listening);
+  daemon_process d(args(thousand_jobs("1ms")));
+  std::uint16_t port = 0;
+  ASSERT_NO_FATAL_FAILURE(wait_for_status_port(d, port));
   ASSERT_TRUE(d.wait_for("result job=j999")) << "the jobs run";
   for (int i = 0; i < 1000; ++i) ASSERT_TRUE(d.wait_for("result job=j" + std::to_string(i) + " ")) << i;
 

@@ -132,11 +132,10 @@ TEST_P(StatusFlood, ParallelScrapersShareOneRenderingMadeOffTheLoop) {
 
 TEST_P(StatusFloodDaemon, IdleConnectionsAndScrapersNeitherLockOutHealthzNorDelayTheJobs) {
   // 2000 jobs make /metrics about 2 MB; a 1 s job beats beside them.
-  std::string text =
-      "daemon: { status_listen: 127.0.0.1:0 }\njobs:\n  - { name: beat, kind: countdown, from: 0, every: 1s }\n";
-  for (int i = 0; i < 2000; ++i)
-    text += "  - { name: j" + std::to_string(i) + ", kind: countdown, from: 0, every: 1h }\n";
-  auto f = dir.write("jobs.yaml", text);
+  auto f = dir.write(
+      "jobs.yaml",
+      "daemon: { status_listen: 127.0.0.1:0 }\njobs:\n  - { name: beat, kind: countdown, from: 0, every: 1s }\n" +
+          countdown_jobs(2000, "from: 0, every: 1h"));
   daemon_process d({"--config", f, "--backend", backend()});
   auto listening = d.wait_for("status endpoint listening");
   ASSERT_TRUE(listening) << d.all_output();

@@ -29,6 +29,14 @@ inline std::uint16_t port_in(std::string const& line) {
   return static_cast<std::uint16_t>(std::atoi(line.c_str() + colon + 1));
 }
 
+// The job-file lines of `n` countdown jobs j0 .. j<n-1>, each with the
+// keys `keys` ("from: 0, every: 1h"): a large file for a test.
+inline std::string countdown_jobs(int n, std::string const& keys) {
+  std::string lines;
+  for (int i = 0; i < n; ++i) lines += "  - { name: j" + std::to_string(i) + ", kind: countdown, " + keys + " }\n";
+  return lines;
+}
+
 // A unix datagram socket standing in for systemd's NOTIFY_SOCKET.
 class notify_listener {
  public:
