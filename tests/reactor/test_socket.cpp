@@ -25,6 +25,16 @@ std::span<std::byte const> bytes(std::string const& s) {
   return std::as_bytes(std::span(s));
 }
 
+// Accepts one connection on `listener` and, once `go` is set, closes it
+// with a zero linger, which sends RST.
+task<void> reset_once_set(reactor::socket& listener, event& go) {
+  reactor::socket conn = (co_await listener.accept()).value();
+  co_await go.wait();  // resumed from the ready queue: the peer's operation is submitted
+  linger hard{1, 0};
+  ::setsockopt(conn.fd(), SOL_SOCKET, SO_LINGER, reinterpret_cast<char const*>(&hard), sizeof hard);
+  co_await conn.close();
+}
+
 // Echoes one connection until the peer closes it.
 task<void> echo(reactor::socket conn) {
   std::byte buf[4096];
@@ -95,13 +105,7 @@ TEST_P(Socket, PeerResetWhileARecvWaits_RecvFailsWithConnectionReset) {
   socket_address at = listener.local_address();
   std::error_code got = l().run(open_scope([&](scope& s) -> task<std::error_code> {
     event recv_waits;
-    s.spawn([&]() -> task<void> {
-      reactor::socket conn = (co_await listener.accept()).value();
-      co_await recv_waits.wait();  // resumed from the ready queue: the recv is submitted
-      linger hard{1, 0};           // a close with a zero linger sends RST
-      ::setsockopt(conn.fd(), SOL_SOCKET, SO_LINGER, reinterpret_cast<char const*>(&hard), sizeof hard);
-      co_await conn.close();
-    });
+    s.spawn(reset_once_set(listener, recv_waits));
     reactor::socket c = reactor::socket::open(AF_INET, SOCK_STREAM);
     EXPECT_FALSE(co_await c.connect(at));
     std::byte buf[64];
@@ -121,13 +125,7 @@ TEST_P(Socket, PeerResetWhileAPollWaits_PollReportsPollErr) {
   socket_address at = listener.local_address();
   unsigned got = l().run(open_scope([&](scope& s) -> task<unsigned> {
     event poll_waits;
-    s.spawn([&]() -> task<void> {
-      reactor::socket conn = (co_await listener.accept()).value();
-      co_await poll_waits.wait();  // resumed from the ready queue: the poll is submitted
-      linger hard{1, 0};           // a close with a zero linger sends RST
-      ::setsockopt(conn.fd(), SOL_SOCKET, SO_LINGER, reinterpret_cast<char const*>(&hard), sizeof hard);
-      co_await conn.close();
-    });
+    s.spawn(reset_once_set(listener, poll_waits));
     reactor::socket c = reactor::socket::open(AF_INET, SOCK_STREAM);
     EXPECT_FALSE(co_await c.connect(at));
     poll_waits.set();

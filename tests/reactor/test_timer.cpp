@@ -22,6 +22,12 @@ void record(timer_node& t) {
   auto& r = static_cast<recorded_timer&>(t);
   r.order->push_back(r.id);
 }
+// Makes `t` push `id` onto `order` when it fires.
+void record_into(recorded_timer& t, int id, std::vector<int>& order) {
+  t.id = id;
+  t.order = &order;
+  t.on_fire = record;
+}
 }  // namespace
 
 TEST_P(Timer, FireInDeadlineOrder) {
@@ -30,9 +36,7 @@ TEST_P(Timer, FireInDeadlineOrder) {
   std::mt19937 rng(42);
   deadline base = clock::now() + 5ms;
   for (int i = 0; i < 200; ++i) {
-    timers[i].id = i;
-    timers[i].order = &order;
-    timers[i].on_fire = record;
+    record_into(timers[i], i, order);
     l().arm(timers[i], base + std::chrono::microseconds(rng() % 20'000));
   }
   l().run([&]() -> task<void> { co_await sleep_until(base + 40ms); }());
@@ -44,10 +48,8 @@ TEST_P(Timer, FireInDeadlineOrder) {
 TEST_P(Timer, DisarmedTimerNeverFires) {
   std::vector<int> order;
   recorded_timer kept, dropped;
-  kept.id = 1;
-  dropped.id = 2;
-  kept.order = dropped.order = &order;
-  kept.on_fire = dropped.on_fire = record;
+  record_into(kept, 1, order);
+  record_into(dropped, 2, order);
   l().arm(kept, clock::now() + 2ms);
   l().arm(dropped, clock::now() + 1ms);
   l().disarm(dropped);
@@ -59,10 +61,8 @@ TEST_P(Timer, DisarmedTimerNeverFires) {
 TEST_P(Timer, RearmMovesTheDeadline) {
   std::vector<int> order;
   recorded_timer a, b;
-  a.id = 1;
-  b.id = 2;
-  a.order = b.order = &order;
-  a.on_fire = b.on_fire = record;
+  record_into(a, 1, order);
+  record_into(b, 2, order);
   l().arm(a, clock::now() + 1ms);
   l().arm(b, clock::now() + 3ms);
   l().arm(a, clock::now() + 6ms);  // now after b
@@ -75,9 +75,7 @@ TEST_P(Timer, CancelInTheMiddleOfAManyTimerHeap) {
   std::vector<int> order;
   deadline base = clock::now() + 2ms;
   for (int i = 0; i < 1000; ++i) {
-    timers[i].id = i;
-    timers[i].order = &order;
-    timers[i].on_fire = record;
+    record_into(timers[i], i, order);
     l().arm(timers[i], base + std::chrono::microseconds((i * 7919) % 5000));
   }
   for (int i = 0; i < 1000; i += 3) l().disarm(timers[i]);
