@@ -84,6 +84,13 @@ class FetchHostile : public on_each_backend_with_nginx<nginx_tls::off> {
     return u.ru_maxrss;
   }
 
+  // The hostile run succeeded, and nginx was served meanwhile.
+  static void expect_success_beside_nginx(outcome_pair const& o) {
+    ASSERT_TRUE(o.hostile.has_value());
+    EXPECT_EQ(o.hostile->result, outcome::success) << o.hostile->message;
+    EXPECT_EQ(o.healthy_ok, o.healthy_runs);
+  }
+
   // A run of a 10 GB body that the client cut off at max_body_bytes: it got
   // past the limit (the abort came from the size, not an error) by at most
   // one read, never the 10 GB, in bounded memory, and nginx was served
@@ -210,10 +217,7 @@ TEST_P(FetchHostile, ThirtyKilobyteLineWithDotStar_MatchesWithoutCrashing) {
   hostile_server server("{\"status\":\"ok\"," + std::string(30'000, 'x') + "}\n");
   fetch_spec s = get(server.url());
   s.options.edit().body_matches = jobs::body_pattern("\"status\":\"ok\".*");
-  auto o = run_beside_nginx(s, 5000ms);
-  ASSERT_TRUE(o.hostile.has_value());
-  EXPECT_EQ(o.hostile->result, outcome::success) << o.hostile->message;
-  EXPECT_EQ(o.healthy_ok, o.healthy_runs);
+  expect_success_beside_nginx(run_beside_nginx(s, 5000ms));
 }
 
 TEST_P(FetchHostile, FiftyThousandDigits_MatchWithoutCrashing) {
@@ -221,10 +225,7 @@ TEST_P(FetchHostile, FiftyThousandDigits_MatchWithoutCrashing) {
   fetch_spec s = get(server.url());
   s.options.edit().body_matches = jobs::body_pattern("\"jobs\":[0-9]+");
   s.options.edit().body_not_matches = jobs::body_pattern("\"jobs\":[0-9]+x");
-  auto o = run_beside_nginx(s, 5000ms);
-  ASSERT_TRUE(o.hostile.has_value());
-  EXPECT_EQ(o.hostile->result, outcome::success) << o.hostile->message;
-  EXPECT_EQ(o.healthy_ok, o.healthy_runs);
+  expect_success_beside_nginx(run_beside_nginx(s, 5000ms));
 }
 
 TEST_P(FetchHostile, CatastrophicBacktrackingPattern_FailsPromptlyWhileOthersRun) {

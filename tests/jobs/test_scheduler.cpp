@@ -36,6 +36,13 @@ job_spec countdown(std::string name, jobs::duration interval, int from, jobs::du
   return j;
 }
 
+// A countdown that never ends within its 5 ms timeout: every run fails.
+job_spec timing_out(std::string name, jobs::duration interval) {
+  job_spec j = countdown(std::move(name), interval, 1000, 10ms);
+  j.schedule.timeout = 5ms;
+  return j;
+}
+
 double ms(jobs::duration d) {
   return std::chrono::duration<double, std::milli>(d).count();
 }
@@ -286,8 +293,7 @@ TEST_P(Scheduler, OneHangingJob_DoesNotStarveTheOthers) {
 TEST_P(Scheduler, FailAfter_GoesDownOnlyAfterThatManyFailuresInARow) {
   recording_sink sink;
   jobs::scheduler s(l(), {}, sink);
-  auto bad = countdown("bad", 30ms, 1000, 10ms);
-  bad.schedule.timeout = 5ms;
+  auto bad = timing_out("bad", 30ms);
   bad.schedule.fail_after = 3;
   auto good = countdown("good", 30ms, 0, 1ms);
   s.apply({bad, good});
@@ -321,8 +327,7 @@ TEST_P(Scheduler, FailAfter_GoesDownOnlyAfterThatManyFailuresInARow) {
 TEST_P(Scheduler, RetestInterval_RunsAFailingJobMoreOften) {
   recording_sink sink;
   jobs::scheduler s(l(), {}, sink);
-  auto bad = countdown("bad", 1h, 1000, 10ms);
-  bad.schedule.timeout = 5ms;
+  auto bad = timing_out("bad", 1h);
   bad.schedule.retest_interval = 40ms;
   bad.schedule.fail_after = 2;
   s.apply({bad});

@@ -61,7 +61,36 @@ struct scripted_http_server {
 
 }  // namespace
 
-class SchedulerState : public on_each_backend {};
+class SchedulerState : public on_each_backend {
+ protected:
+  // A job "web" that fetches `server` every `interval`.
+  static jobs::job_spec web_job(scripted_http_server const& server, jobs::duration interval) {
+    jobs::job_spec j;
+    j.name = "web";
+    j.schedule.interval = interval;
+    j.schedule.timeout = 5s;
+    jobs::fetch_spec f;
+    f.url = "http://127.0.0.1:" + std::to_string(server.port()) + "/";
+    j.kind = f;
+    return j;
+  }
+  // Runs `s` beside `server` until `sink` has `n` results, then drains it.
+  void run_until(jobs::scheduler& s, scripted_http_server& server, recording_sink const& sink, std::size_t n) {
+    l().run(open_scope([&](scope& sc) -> task<void> {
+      sc.spawn(server.serve());
+      sc.spawn(s.run());
+      while (sink.results.size() < n) co_await sleep_for(5ms);
+      co_await s.drain(clock::now() + 5s);
+      sc.cancel();
+    }));
+  }
+  // The first results are `expected`, in order (call in ASSERT_NO_FATAL_FAILURE).
+  static void expect_outcomes(recording_sink const& sink, std::vector<outcome> const& expected) {
+    ASSERT_GE(sink.results.size(), expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i)
+      EXPECT_EQ(sink.results[i].result, expected[i]) << "run " << i << ": " << sink.results[i].message;
+  }
+};
 REACTORD_ON_EACH_BACKEND(SchedulerState);
 
 TEST_P(SchedulerState, FailAfterAndRecoverAfter_CountRunsInARow) {
@@ -71,28 +100,13 @@ TEST_P(SchedulerState, FailAfterAndRecoverAfter_CountRunsInARow) {
   // up; one failure (not enough); up; two failures: down; one success (not
   // enough); the second: up.
   server.script = {200, 503, 200, 503, 503, 200, 200};
-  jobs::job_spec j;
-  j.name = "web";
-  j.schedule.interval = 30ms;
-  j.schedule.timeout = 5s;
+  jobs::job_spec j = web_job(server, 30ms);
   j.schedule.fail_after = 2;
   j.schedule.recover_after = 2;
-  jobs::fetch_spec f;
-  f.url = "http://127.0.0.1:" + std::to_string(server.port()) + "/";
-  j.kind = f;
   s.apply({j});
-  l().run(open_scope([&](scope& sc) -> task<void> {
-    sc.spawn(server.serve());
-    sc.spawn(s.run());
-    while (sink.results.size() < 7) co_await sleep_for(5ms);
-    co_await s.drain(clock::now() + 5s);
-    sc.cancel();
-  }));
-  ASSERT_GE(sink.results.size(), 7u);
-  std::vector<outcome> expected{outcome::success, outcome::failure, outcome::success, outcome::failure,
-                                outcome::failure, outcome::success, outcome::success};
-  for (std::size_t i = 0; i < expected.size(); ++i)
-    EXPECT_EQ(sink.results[i].result, expected[i]) << "run " << i << ": " << sink.results[i].message;
+  run_until(s, server, sink, 7);
+  ASSERT_NO_FATAL_FAILURE(expect_outcomes(sink, {outcome::success, outcome::failure, outcome::success, outcome::failure,
+                                                 outcome::failure, outcome::success, outcome::success}));
   ASSERT_EQ(sink.changes.size(), 3u);
   EXPECT_EQ(sink.changes[0].from, job_state::unknown);
   EXPECT_EQ(sink.changes[0].to, job_state::up);
@@ -118,27 +132,13 @@ TEST_P(SchedulerState, DegradedToUp_TakesRecoverAfterSuccessesInARow) {
   // fast: up; slow (over the job's 150 ms bar): degraded; fast: not yet
   // (recover_after 2); fast: up.
   server.slow = {false, true, false, false};
-  jobs::job_spec j;
-  j.name = "web";
-  j.schedule.interval = 50ms;
-  j.schedule.timeout = 5s;
+  jobs::job_spec j = web_job(server, 50ms);
   j.schedule.recover_after = 2;
-  jobs::fetch_spec f;
-  f.url = "http://127.0.0.1:" + std::to_string(server.port()) + "/";
-  f.options.edit().degraded_if.total_over = 150ms;
-  j.kind = f;
+  std::get<jobs::fetch_spec>(j.kind).options.edit().degraded_if.total_over = 150ms;
   s.apply({j});
-  l().run(open_scope([&](scope& sc) -> task<void> {
-    sc.spawn(server.serve());
-    sc.spawn(s.run());
-    while (sink.results.size() < 4) co_await sleep_for(5ms);
-    co_await s.drain(clock::now() + 5s);
-    sc.cancel();
-  }));
-  ASSERT_GE(sink.results.size(), 4u);
-  std::vector<outcome> expected{outcome::success, outcome::degraded, outcome::success, outcome::success};
-  for (std::size_t i = 0; i < expected.size(); ++i)
-    EXPECT_EQ(sink.results[i].result, expected[i]) << "run " << i << ": " << sink.results[i].message;
+  run_until(s, server, sink, 4);
+  ASSERT_NO_FATAL_FAILURE(
+      expect_outcomes(sink, {outcome::success, outcome::degraded, outcome::success, outcome::success}));
   EXPECT_EQ(sink.results[1].condition, "degraded_if.total_over");
   ASSERT_EQ(sink.changes.size(), 3u);
   EXPECT_EQ(sink.changes[1].to, job_state::degraded);
