@@ -128,14 +128,18 @@ def stop(p):
             p.wait()
 
 
+def write_file(path, text):
+    """Writes `text` to `path` (a tool's configuration) and returns the path."""
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
 def nginx_conf(workdir, port):
     root = os.path.join(workdir, "www")
     os.makedirs(root, exist_ok=True)
-    with open(os.path.join(root, "page.html"), "w") as f:
-        f.write("x" * 1024)
-    conf = os.path.join(workdir, "nginx.conf")
-    with open(conf, "w") as f:
-        f.write(f"""daemon off; worker_processes 1; pid {workdir}/nginx.pid; error_log {workdir}/nginx.err;
+    write_file(os.path.join(root, "page.html"), "x" * 1024)
+    return write_file(os.path.join(workdir, "nginx.conf"), f"""daemon off; worker_processes 1; pid {workdir}/nginx.pid; error_log {workdir}/nginx.err;
 events {{ worker_connections 4096; }}
 http {{
   access_log off; keepalive_timeout 0;  # a new connection per probe, for every tool
@@ -144,7 +148,6 @@ http {{
   server {{ listen 127.0.0.1:{port}; root {root}; location / {{ try_files /page.html =404; }} }}
 }}
 """)
-    return conf
 
 
 # --- the tools ---------------------------------------------------------------
@@ -193,9 +196,7 @@ class reactord(tool):
             else:
                 jobs.append(f"  - {{name: f{i}, kind: fetch, url: '{self.url(i)}', every: {s.every}s, "
                             f"jitter: {s.every}s}}\n")
-        conf = os.path.join(workdir, "jobs.yaml")
-        with open(conf, "w") as f:
-            f.write("".join(jobs))
+        conf = write_file(os.path.join(workdir, "jobs.yaml"), "".join(jobs))
         self.start_nginx()
         self.proc = start(ns.cmd([binary, "--config", conf, "--backend", backend, "--log-format", "json",
                                   "--log-file", os.path.join(workdir, "reactord.log"), "--log-level", log_level]),
@@ -231,9 +232,7 @@ class collectd(tool):
             conf += [f'  <Page "t{i}">\n    URL "{self.url(i)}"\n    MeasureResponseTime true\n  </Page>\n'
                      for i in range(s.targets)]
             conf.append("</Plugin>\n")
-        path = os.path.join(workdir, "collectd.conf")
-        with open(path, "w") as f:
-            f.write("".join(conf))
+        path = write_file(os.path.join(workdir, "collectd.conf"), "".join(conf))
         self.start_nginx()
         self.proc = start(ns.cmd(["collectd", "-f", "-C", path]), stdout=subprocess.DEVNULL,
                           stderr=open(os.path.join(workdir, "stderr"), "w"))
@@ -245,9 +244,7 @@ class fping(tool):
     def __init__(self, scenario, workdir, ns):
         super().__init__(scenario, workdir, ns)
         s = scenario
-        hosts = os.path.join(workdir, "hosts")
-        with open(hosts, "w") as f:
-            f.write("".join(target(i) + "\n" for i in range(s.targets)))
+        hosts = write_file(os.path.join(workdir, "hosts"), "".join(target(i) + "\n" for i in range(s.targets)))
         self.out = os.path.join(workdir, "fping.out")
         # -p: per-target period; -i: gap between any two sends, spreading a round over the period.
         period_ms = int(s.every * 1000 / s.echoes)
@@ -267,12 +264,11 @@ class blackbox(tool):
     def __init__(self, scenario, workdir, ns):
         super().__init__(scenario, workdir, ns)
         s = scenario
-        conf = os.path.join(workdir, "blackbox.yml")
-        with open(conf, "w") as f:
-            f.write("modules:\n  icmp:\n    prober: icmp\n    timeout: 5s\n    icmp:\n"
-                    "      preferred_ip_protocol: ip4\n"
-                    "  http_2xx:\n    prober: http\n    timeout: 5s\n    http:\n"
-                    "      preferred_ip_protocol: ip4\n")
+        conf = write_file(os.path.join(workdir, "blackbox.yml"),
+                          "modules:\n  icmp:\n    prober: icmp\n    timeout: 5s\n    icmp:\n"
+                          "      preferred_ip_protocol: ip4\n"
+                          "  http_2xx:\n    prober: http\n    timeout: 5s\n    http:\n"
+                          "      preferred_ip_protocol: ip4\n")
         self.start_nginx()
         port = 9115
         self.proc = start(ns.cmd(["prometheus-blackbox-exporter", f"--config.file={conf}",
