@@ -78,6 +78,15 @@ wait_prop() {  # wait_prop NAME VALUE [SECONDS]
   return 1
 }
 put_job_file() { box tee /etc/reactord/jobs.yaml >/dev/null; }
+# Restarts the unit with the drop-in NAME.conf made of stdin, from a clean
+# failure count, and marks the journal first.
+restart_with_drop_in() {  # restart_with_drop_in NAME <TEXT
+  box tee "/run/systemd/system/reactord.service.d/$1.conf" >/dev/null
+  box systemctl daemon-reload
+  box systemctl reset-failed reactord.service 2>/dev/null || true
+  mark
+  box systemctl restart reactord.service
+}
 
 good_jobs() {
   cat <<'EOF'
@@ -181,10 +190,7 @@ check "kill -9: a new PID" test "$(prop MainPID)" != "$pid"
 
 # --- watchdog: pings advance; a stopped daemon is killed and restarted -------
 box mkdir -p /run/systemd/system/reactord.service.d
-printf '[Service]\nWatchdogSec=2s\n' | box tee /run/systemd/system/reactord.service.d/watchdog.conf >/dev/null
-box systemctl daemon-reload
-box systemctl reset-failed reactord.service 2>/dev/null || true
-box systemctl restart reactord.service
+printf '[Service]\nWatchdogSec=2s\n' | restart_with_drop_in watchdog
 pid=$(prop MainPID)
 n=$(prop NRestarts)
 w1=$(prop WatchdogTimestampMonotonic)
@@ -200,11 +206,7 @@ box rm /run/systemd/system/reactord.service.d/watchdog.conf
 
 # --- epoll when the unit denies io_uring ----------------------------------------
 printf '[Service]\nSystemCallFilter=~io_uring_setup io_uring_enter io_uring_register\n' |
-  box tee /run/systemd/system/reactord.service.d/no-io-uring.conf >/dev/null
-box systemctl daemon-reload
-box systemctl reset-failed reactord.service 2>/dev/null || true
-mark
-box systemctl restart reactord.service
+  restart_with_drop_in no-io-uring
 wait_journal 'reactord starting' 5 || true
 first=$(journal_since | grep -m1 'reactord starting' || true)
 check "io_uring denied: the first line says epoll, and why ($(grep -o 'backend_fallback=.*' <<<"$first"))" \
@@ -213,12 +215,7 @@ check "io_uring denied: the jobs run" wait_journal 'result job=ping-v4 kind=ping
 box rm /run/systemd/system/reactord.service.d/no-io-uring.conf
 
 # --- the ping privilege message under ProcSubset=pid ------------------------------
-printf '[Service]\nAmbientCapabilities=\nCapabilityBoundingSet=\n' |
-  box tee /run/systemd/system/reactord.service.d/no-net-raw.conf >/dev/null
-box systemctl daemon-reload
-box systemctl reset-failed reactord.service 2>/dev/null || true
-mark
-box systemctl restart reactord.service
+printf '[Service]\nAmbientCapabilities=\nCapabilityBoundingSet=\n' | restart_with_drop_in no-net-raw
 check "no CAP_NET_RAW: pings fail" wait_journal 'result job=ping-v4 kind=ping outcome=failure' 5
 msg=$(journal_since | grep -m1 'result job=ping-v4 kind=ping outcome=failure' || true)
 check "no CAP_NET_RAW: the error says /proc/sys is hidden, not 'unknown'" \
