@@ -125,21 +125,7 @@ class json_check {
     ws();
     if (i >= s.size()) return false;
     if (s[i] == '{') return object(nullptr);
-    if (s[i] == '[') {
-      ++i;
-      ws();
-      if (i < s.size() && s[i] == ']') return ++i, true;
-      for (;;) {
-        if (!value()) return false;
-        ws();
-        if (i < s.size() && s[i] == ',') {
-          ++i;
-          continue;
-        }
-        if (i < s.size() && s[i] == ']') return ++i, true;
-        return false;
-      }
-    }
+    if (s[i] == '[') return ++i, items(']', [&] { return value(); });
     if (s[i] == '"') return string(nullptr);
     if (lit("true") || lit("false") || lit("null")) return true;
     return number();
@@ -147,9 +133,7 @@ class json_check {
   bool object(std::set<std::string>* keys) {
     if (i >= s.size() || s[i] != '{') return false;
     ++i;
-    ws();
-    if (i < s.size() && s[i] == '}') return ++i, true;
-    for (;;) {
+    return items('}', [&] {
       ws();
       std::string k;
       if (!string(&k)) return false;
@@ -157,13 +141,23 @@ class json_check {
       ws();
       if (i >= s.size() || s[i] != ':') return false;
       ++i;
-      if (!value()) return false;
+      return value();
+    });
+  }
+  // The rest of an array or object after its opening bracket: `item`s
+  // separated by commas up to `close`, or none.
+  template <class Item>
+  bool items(char close, Item item) {
+    ws();
+    if (i < s.size() && s[i] == close) return ++i, true;
+    for (;;) {
+      if (!item()) return false;
       ws();
       if (i < s.size() && s[i] == ',') {
         ++i;
         continue;
       }
-      if (i < s.size() && s[i] == '}') return ++i, true;
+      if (i < s.size() && s[i] == close) return ++i, true;
       return false;
     }
   }
