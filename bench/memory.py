@@ -26,13 +26,14 @@ Output: `name: value unit` per figure and run, then the medians.
 """
 import argparse
 import os
-import signal
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+
+from product import stop  # bench/product.py, beside this script
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -95,16 +96,6 @@ def start_daemon(binary, conf, work):
                             start_new_session=True)
 
 
-def stop(p):
-    if p.poll() is None:
-        p.send_signal(signal.SIGTERM)
-        try:
-            p.wait(30)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-
-
 def timed_child(argv):
     """Wall seconds, CPU seconds, peak RSS (KiB) and exit status of a child."""
     t0 = time.monotonic()
@@ -134,7 +125,7 @@ def one_run(args, run_no):
         try:
             fig["empty_rss"] = settle(d.pid, args.empty_settle) / 1024
         finally:
-            stop(d)
+            stop(d, 30)  # a 50,000-job daemon takes a while to drain
 
         d = start_daemon(args.reactord, conf, work)
         try:
@@ -157,7 +148,7 @@ def one_run(args, run_no):
             if d.poll() is not None:
                 sys.exit("the daemon exited")
         finally:
-            stop(d)
+            stop(d, 30)  # a 50,000-job daemon takes a while to drain
     report(args, fig, f"run {run_no}")
     return fig
 

@@ -118,11 +118,12 @@ def start(argv, **kw):
     return subprocess.Popen(argv, start_new_session=True, **kw)
 
 
-def stop(p):
+def stop(p, seconds=10):
+    """SIGTERM, then SIGKILL if `p` has not exited within `seconds`."""
     if p and p.poll() is None:
         p.send_signal(signal.SIGTERM)
         try:
-            p.wait(10)
+            p.wait(seconds)
         except subprocess.TimeoutExpired:
             p.kill()
             p.wait()
