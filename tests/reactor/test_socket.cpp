@@ -136,6 +136,38 @@ TEST_P(Socket, PeerResetWhileAPollWaits_PollReportsPollErr) {
   EXPECT_TRUE(got & POLLERR) << "poll mask " << got;
 }
 
+namespace {
+
+// A datagram's message header with one buffer, as the platform spells it
+// (msghdr and iovec, or WSAMSG and WSABUF). It points into itself: built in
+// place, never copied.
+struct one_buffer_message {
+#if defined(_WIN32)
+  WSABUF buffer;
+  WSAMSG header{};
+  one_buffer_message(sockaddr* name, std::size_t name_size, char* data, std::size_t size)
+      : buffer{static_cast<ULONG>(size), data} {
+    header.name = name;
+    header.namelen = static_cast<int>(name_size);
+    header.lpBuffers = &buffer;
+    header.dwBufferCount = 1;
+  }
+#else
+  iovec buffer;
+  msghdr header{};
+  one_buffer_message(sockaddr* name, std::size_t name_size, char* data, std::size_t size) : buffer{data, size} {
+    header.msg_name = name;
+    header.msg_namelen = static_cast<socklen_t>(name_size);
+    header.msg_iov = &buffer;
+    header.msg_iovlen = 1;
+  }
+#endif
+  one_buffer_message(one_buffer_message const&) = delete;
+  one_buffer_message& operator=(one_buffer_message const&) = delete;
+};
+
+}  // namespace
+
 TEST_P(Socket, UdpSendmsgRecvmsgKeepTheSender) {
   reactor::socket a = reactor::socket::open(AF_INET, SOCK_DGRAM);
   reactor::socket b = reactor::socket::open(AF_INET, SOCK_DGRAM);
@@ -149,42 +181,14 @@ TEST_P(Socket, UdpSendmsgRecvmsgKeepTheSender) {
   std::size_t got = 0;
   l().run(open_scope([&](scope& s) -> task<void> {
     s.spawn([&]() -> task<void> {
-#if defined(_WIN32)
-      WSABUF iov{sizeof in_buf, in_buf};
-      WSAMSG in{};
-      in.name = reinterpret_cast<sockaddr*>(&from);
-      in.namelen = sizeof from;
-      in.lpBuffers = &iov;
-      in.dwBufferCount = 1;
-#else
-      iovec iov{in_buf, sizeof in_buf};
-      msghdr in{};
-      in.msg_name = &from;
-      in.msg_namelen = sizeof from;
-      in.msg_iov = &iov;
-      in.msg_iovlen = 1;
-#endif
-      auto n = co_await b.recvmsg(in);
+      one_buffer_message in(reinterpret_cast<sockaddr*>(&from), sizeof from, in_buf, sizeof in_buf);
+      auto n = co_await b.recvmsg(in.header);
       got = *n;
     });
     co_await sleep_for(1ms);  // the receive is pending first
     char payload[] = "ping";
-#if defined(_WIN32)
-    WSABUF iov{4, payload};
-    WSAMSG out{};
-    out.name = const_cast<sockaddr*>(to.data());
-    out.namelen = to.size();
-    out.lpBuffers = &iov;
-    out.dwBufferCount = 1;
-#else
-    iovec iov{payload, 4};
-    msghdr out{};
-    out.msg_name = const_cast<sockaddr*>(to.data());
-    out.msg_namelen = to.size();
-    out.msg_iov = &iov;
-    out.msg_iovlen = 1;
-#endif
-    auto n = co_await a.sendmsg(out);
+    one_buffer_message out(const_cast<sockaddr*>(to.data()), to.size(), payload, 4);
+    auto n = co_await a.sendmsg(out.header);
     EXPECT_EQ(*n, 4u);
   }));
   EXPECT_EQ(got, 4u);
