@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "jobs/spec.hpp"
 #include "mapping_reader.hpp"
@@ -40,10 +41,10 @@ void read_ip_version(mapping_reader& r, jobs::ip_version& out);
 //   ping:  degraded_if: { loss_over: 10%, rtt_avg_over: 20ms, rtt_max_over: 100ms }
 //   fetch: failed_if: { total_over: 2s, first_byte_over: 1s, cert_expires_within: 7d }
 template <class Read>
-void read_bars(mapping_reader& r, std::string const& key, Read read) {
+void read_bars(mapping_reader& r, std::string_view key, Read read) {
   yaml_node n = r.node(key);
   if (!n.is_defined()) return;
-  mapping_reader bars(n, r.what() + "." + key, r.report());
+  mapping_reader bars(n, r.what() + "." + std::string(key), r.report());
   if (!bars.valid()) return;
   read(bars);
   bars.finish();

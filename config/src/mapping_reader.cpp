@@ -13,6 +13,16 @@
 namespace config::detail {
 
 namespace {
+// 'text', as messages name a key or quote a value.
+std::string quoted(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 2);
+  out += '\'';
+  out += text;
+  out += '\'';
+  return out;
+}
+
 // As yaml-cpp's convert<bool>: y/n, yes/no, true/false, on/off, written all
 // lower case, all upper case, or capitalised.
 [[nodiscard]] std::optional<bool> decode_bool(std::string_view s) {
@@ -47,6 +57,7 @@ mapping_reader::mapping_reader(yaml_node map, std::string what, problems& p)
     valid_ = false;
     problems_.at(map_, what_ + ": expected a mapping of key: value lines");
   }
+  known_.reserve(32);  // one block for the keys a kind reads
 }
 
 void mapping_reader::error(yaml_node const& at, std::string const& message) {
@@ -56,13 +67,13 @@ void mapping_reader::error(YAML::Mark const& at, std::string const& message) {
   problems_.at(at, what_ + ": " + message);
 }
 
-yaml_node mapping_reader::node(std::string const& key) {
+yaml_node mapping_reader::node(std::string_view key) {
   known_.push_back(key);
   if (!valid_) return {};
   return map_[key];
 }
 
-YAML::Mark mapping_reader::mark_of(std::string const& key) const {
+YAML::Mark mapping_reader::mark_of(std::string_view key) const {
   if (valid_) {
     if (auto v = map_[key]; v.is_defined()) return v.mark();
   }
@@ -78,7 +89,7 @@ std::optional<std::string> mapping_reader::single_line(yaml_node const& value, s
   return std::nullopt;
 }
 
-std::optional<std::string> mapping_reader::scalar(std::string const& key, yaml_node& value) {
+std::optional<std::string_view> mapping_reader::scalar(std::string_view key, yaml_node& value) {
   value = node(key);
   if (!value.is_defined()) return std::nullopt;
   if (value.is_null()) {
@@ -87,38 +98,38 @@ std::optional<std::string> mapping_reader::scalar(std::string const& key, yaml_n
     YAML::Mark at = value.mark();
     for (auto const& kv : map_.entries())
       if (kv.first.is_scalar() && kv.first.scalar() == key) at = kv.first.mark();
-    error(at, "'" + key + "' has no value");
+    error(at, quoted(key) + " has no value");
     return std::nullopt;
   }
   if (!value.is_scalar()) {
-    error(value, "'" + key + "' must be a single value, not a " + (value.is_sequence() ? "list" : "mapping"));
+    error(value, quoted(key) + " must be a single value, not a " + (value.is_sequence() ? "list" : "mapping"));
     return std::nullopt;
   }
-  return std::string(value.scalar());
+  return value.scalar();
 }
 
-bool mapping_reader::read(std::string const& key, std::string& out) {
+bool mapping_reader::read(std::string_view key, std::string& out) {
   yaml_node v;
   auto s = scalar(key, v);
   if (!s) return false;
-  out = *s;
+  out.assign(*s);
   return true;
 }
 
-bool mapping_reader::read(std::string const& key, std::optional<std::string>& out) {
+bool mapping_reader::read(std::string_view key, std::optional<std::string>& out) {
   std::string s;
   if (!read(key, s)) return false;
   out = std::move(s);
   return true;
 }
 
-bool mapping_reader::read(std::string const& key, bool& out) {
+bool mapping_reader::read(std::string_view key, bool& out) {
   yaml_node v;
   auto s = scalar(key, v);
   if (!s) return false;
   auto b = decode_bool(*s);
   if (!b) {
-    error(v, "'" + key + "' must be true or false, got '" + *s + "'");
+    error(v, quoted(key) + " must be true or false, got " + quoted(*s));
     return false;
   }
   out = *b;
@@ -127,8 +138,9 @@ bool mapping_reader::read(std::string const& key, bool& out) {
 
 namespace {
 // A whole-number reading that rejects "1.5", "3x" and overflow.
-std::optional<long long> parse_integer(std::string const& s) {
-  if (s.empty()) return std::nullopt;
+std::optional<long long> parse_integer(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  std::string s(text);
   std::size_t used = 0;
   try {
     long long v = std::stoll(s, &used, 10);
@@ -141,12 +153,12 @@ std::optional<long long> parse_integer(std::string const& s) {
 
 // The readings read_ranged takes: the value, or what follows the key's
 // name in the message.
-jobs::expected<long long> whole_number(std::string const& s) {
+jobs::expected<long long> whole_number(std::string_view s) {
   if (auto n = parse_integer(s)) return *n;
-  return jobs::unexpected(" must be a whole number, got '" + s + "'");
+  return jobs::unexpected(" must be a whole number, got " + quoted(s));
 }
 template <auto Parse>
-auto with_reason(std::string const& s) -> decltype(Parse(s)) {
+auto with_reason(std::string_view s) -> decltype(Parse(s)) {
   auto v = Parse(s);
   if (!v) return jobs::unexpected(": " + v.error());
   return v;
@@ -173,67 +185,90 @@ std::string bound_text(T bound) {
 }  // namespace
 
 template <class T, class Out, class Parse>
-bool mapping_reader::read_ranged(std::string const& key, Out& out, T min, T max, Parse parse, char const* unit) {
+bool mapping_reader::read_ranged(std::string_view key, Out& out, T min, T max, Parse parse, char const* unit) {
   yaml_node v;
   auto s = scalar(key, v);
   if (!s) return false;
   auto n = parse(*s);
   if (!n) {
-    error(v, "'" + key + "'" + n.error());
+    error(v, quoted(key) + n.error());
     return false;
   }
   if (less(*n, min) || less(max, *n)) {
-    error(v, "'" + key + "' must be between " + bound_text(min) + " and " + bound_text(max) + unit + ", got " + *s);
+    error(v, quoted(key) + " must be between " + bound_text(min) + " and " + bound_text(max) + unit + ", got " +
+                 std::string(*s));
     return false;
   }
   out = static_cast<T>(*n);
   return true;
 }
 
-bool mapping_reader::read(std::string const& key, int& out, int min, int max) {
+bool mapping_reader::read(std::string_view key, int& out, int min, int max) {
   return read_ranged(key, out, min, max, whole_number);
 }
 
-bool mapping_reader::read(std::string const& key, std::size_t& out, std::size_t min, std::size_t max) {
+bool mapping_reader::read(std::string_view key, std::size_t& out, std::size_t min, std::size_t max) {
   return read_ranged(key, out, min, max, whole_number);
 }
 
-bool mapping_reader::read(std::string const& key, jobs::duration& out, jobs::duration min, jobs::duration max) {
+bool mapping_reader::read(std::string_view key, jobs::duration& out, jobs::duration min, jobs::duration max) {
   return read_ranged(key, out, min, max, with_reason<parse_duration>);
 }
 
-bool mapping_reader::read(std::string const& key, std::optional<jobs::duration>& out, jobs::duration min,
+bool mapping_reader::read(std::string_view key, std::optional<jobs::duration>& out, jobs::duration min,
                           jobs::duration max) {
   return read_ranged(key, out, min, max, with_reason<parse_duration>);
 }
 
-bool mapping_reader::read_size(std::string const& key, std::size_t& out, std::size_t min, std::size_t max) {
+bool mapping_reader::read_size(std::string_view key, std::size_t& out, std::size_t min, std::size_t max) {
   return read_ranged(key, out, min, max, with_reason<parse_size>, " bytes");
 }
 
 void mapping_reader::finish() {
   if (!valid_) return;
-  std::sort(known_.begin(), known_.end());
-  known_.erase(std::unique(known_.begin(), known_.end()), known_.end());
-  std::map<std::string, YAML::Mark> seen;
+  // The keys so far, for "given twice": looked for along a short list (a
+  // job has a few keys), in a map once the mapping is long.
+  std::vector<std::pair<std::string_view, YAML::Mark>> seen;
+  seen.reserve(16);
+  std::map<std::string_view, YAML::Mark> many;
+  constexpr std::size_t scan_up_to = 32;
+  auto first_of = [&](std::string_view key) -> YAML::Mark const* {
+    for (auto const& [k, m] : seen)
+      if (k == key) return &m;
+    auto it = many.find(key);
+    return it != many.end() ? &it->second : nullptr;
+  };
+  auto remember = [&](std::string_view key, YAML::Mark mark) {
+    if (seen.size() < scan_up_to)
+      seen.emplace_back(key, mark);
+    else
+      many.emplace(key, mark);
+  };
+  std::vector<std::string> known;
   for (auto const& kv : map_.entries()) {
     yaml_node k = kv.first;
     if (!k.is_scalar()) {
       error(k, "keys must be plain words");
       continue;
     }
-    std::string key(k.scalar());
-    if (auto [it, fresh] = seen.emplace(key, k.mark()); !fresh) {
-      error(k, "'" + key + "' is given twice (first at line " + std::to_string(it->second.line + 1) + ")");
+    std::string_view key = k.scalar();
+    if (auto first = first_of(key)) {
+      error(k, quoted(key) + " is given twice (first at line " + std::to_string(first->line + 1) + ")");
       continue;
     }
-    if (std::binary_search(known_.begin(), known_.end(), key)) continue;
-    std::string message = "unknown key '" + key + "'";
-    if (auto near = closest_match(key, known_))
+    remember(key, k.mark());
+    if (std::find(known_.begin(), known_.end(), key) != known_.end()) continue;
+    if (known.empty()) {  // sorted, once, for the messages
+      known.assign(known_.begin(), known_.end());
+      std::sort(known.begin(), known.end());
+      known.erase(std::unique(known.begin(), known.end()), known.end());
+    }
+    std::string message = "unknown key " + quoted(key);
+    if (auto near = closest_match(key, known))
       message += "; did you mean '" + *near + "'?";
     else {
       message += "; expected one of:";
-      for (auto const& c : known_) message += " " + c;
+      for (auto const& c : known) message += " " + c;
     }
     error(k, message);
   }

@@ -252,6 +252,25 @@ TEST(JobFile, DuplicateKeyIsReported) {
   expect_error(errors_of("jobs:\n  - name: a\n    kind: countdown\n    from: 1\n    from: 2\n"), 5, 5, "given twice");
 }
 
+// Past a few dozen keys the keys seen are looked up another way: a repeat
+// there is still found, and named with its first line.
+TEST(JobFile, DuplicateKeyInALongMappingIsReported) {
+  std::string text = "jobs:\n  - name: a\n    kind: countdown\n";
+  for (int i = 0; i < 40; ++i) text += "    k" + std::to_string(i) + ": x\n";
+  text += "    k35: y\n    k3: y\n";
+  auto ds = errors_of(text);
+  expect_error(ds, 44, 5, "'k35' is given twice (first at line 39)");
+  expect_error(ds, 45, 5, "'k3' is given twice (first at line 7)");
+  expect_error(ds, 43, 5, "unknown key 'k39'");
+}
+
+// A key too far from any known one for a suggestion lists them all, each
+// once, in order.
+TEST(JobFile, UnknownKeyWithNoNearOneListsTheKnownKeys) {
+  expect_error(errors_of("daemon:\n  zzzzzzzzzz: 1\njobs: []\n"), 2, 3,
+               "unknown key 'zzzzzzzzzz'; expected one of: max_concurrency shutdown_grace status_listen");
+}
+
 TEST(JobFile, JitterLongerThanThePeriodIsAnError) {
   expect_error(errors_of("jobs:\n  - { name: a, kind: countdown, from: 1, every: 1s, jitter: 2s }\n"), 2, 61,
                "must not exceed 'every'");

@@ -152,12 +152,13 @@ void read_headers(mapping_reader& r, std::vector<std::pair<std::string, std::str
 
 // Compiled here, once per load: a pattern RE2 refuses, or one past the
 // limits of body_pattern.hpp, is an error at its line and column.
-void read_regex(mapping_reader& r, std::string const& key, std::optional<jobs::body_pattern>& out) {
+void read_regex(mapping_reader& r, std::string_view key, std::optional<jobs::body_pattern>& out) {
   std::optional<std::string> pattern;
   if (!r.read(key, pattern)) return;
   auto compiled = jobs::body_pattern::compile(std::move(*pattern));
   if (!compiled) {
-    r.error(r.mark_of(key), "'" + key + "' is not a valid regular expression (RE2 syntax): " + compiled.error());
+    r.error(r.mark_of(key),
+            "'" + std::string(key) + "' is not a valid regular expression (RE2 syntax): " + compiled.error());
     return;
   }
   out = std::move(*compiled);

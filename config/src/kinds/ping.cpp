@@ -20,14 +20,14 @@ using namespace std::chrono_literals;
 namespace {
 
 // "10%", "10", "2.5%": 0 to 100.
-void read_percent(mapping_reader& r, std::string const& key, std::optional<double>& out) {
+void read_percent(mapping_reader& r, std::string_view key, std::optional<double>& out) {
   std::string s;
   if (!r.read(key, s)) return;
   std::string number = s.ends_with('%') ? s.substr(0, s.size() - 1) : s;
   char* end = nullptr;
   double v = number.empty() ? -1 : std::strtod(number.c_str(), &end);
   if (number.empty() || *end != '\0' || !(v >= 0 && v <= 100)) {
-    r.error(r.mark_of(key), "'" + key + "' is a share of echoes from 0% to 100%, got '" + s + "'");
+    r.error(r.mark_of(key), "'" + std::string(key) + "' is a share of echoes from 0% to 100%, got '" + s + "'");
     return;
   }
   out = v;
