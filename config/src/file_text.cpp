@@ -56,10 +56,10 @@ jobs::expected<file_text> read_job_file_text(std::filesystem::path const& path) 
   if (static_cast<std::uintmax_t>(before.st_size) > max_job_file_bytes)
     return refused("is " + std::to_string(before.st_size) + " bytes, over the limit of " + mib(max_job_file_bytes) +
                    " for a job file");
-  std::string text(static_cast<std::size_t>(before.st_size), '\0');
-  std::size_t got = 0;
   // One byte more than its size: a file that grew is caught here too.
-  text.resize(text.size() + 1);
+  // (Sized once: a resize past the capacity copied the whole text.)
+  std::string text(static_cast<std::size_t>(before.st_size) + 1, '\0');
+  std::size_t got = 0;
   while (got < text.size()) {
     ssize_t n = ::read(fd, text.data() + got, text.size() - got);
     if (n < 0 && errno == EINTR) continue;

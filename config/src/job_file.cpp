@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <unordered_map>
 
 #include "config/suggest.hpp"
 #include "file_glob.hpp"
@@ -89,7 +90,11 @@ bool valid_job_name(std::string const& name) {
 struct loading {
   std::vector<diagnostic> diagnostics;
   job_file result;
-  std::map<std::string, std::pair<std::string, int>> first_definition;  // name -> (file, line)
+  // name -> (file, in `files`; line). A hash and no copy of the file's
+  // name per job: at 50,000 jobs the ordered map of (name, file) pairs
+  // was a twentieth of `--check`.
+  std::unordered_map<std::string, std::pair<std::size_t, int>> first_definition;
+  std::vector<std::string> files;  // the files read, in order
   // Defaults per kind, already applied to a blank job of that kind.
   std::map<std::string, jobs::job_spec> prototypes;
   // Every file read, as it was read: checked again once all are validated.
@@ -127,9 +132,10 @@ void read_job(loading& l, problems& p, yaml_node const& node, std::size_t index)
       r.error(r.mark_of("name"), "job names are 1 to 128 letters, digits, '.', '_', '-' or ':', got '" + name + "'");
     } else {
       auto mark = r.mark_of("name");
-      auto [it, fresh] = l.first_definition.emplace(name, std::pair(p.file(), mark.line + 1));
+      if (l.files.empty() || l.files.back() != p.file()) l.files.push_back(p.file());
+      auto [it, fresh] = l.first_definition.try_emplace(name, l.files.size() - 1, mark.line + 1);
       if (!fresh)
-        r.error(mark, "duplicate job name '" + name + "' (first defined at " + it->second.first + ":" +
+        r.error(mark, "duplicate job name '" + name + "' (first defined at " + l.files[it->second.first] + ":" +
                           std::to_string(it->second.second) + ")");
     }
   }
@@ -169,6 +175,7 @@ void read_jobs(loading& l, problems& p, yaml_node const& node) {
   for ([[maybe_unused]] auto const& item : node.items()) ++items;
   auto& jobs = l.result.jobs;
   if (jobs.size() + items > jobs.capacity()) jobs.reserve(std::max(jobs.size() + items, 2 * jobs.capacity()));
+  l.first_definition.reserve(jobs.size() + items);
   std::size_t i = 0;
   for (auto const& item : node.items()) read_job(l, p, item, i++);
 }
