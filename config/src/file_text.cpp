@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "config/job_file.hpp"
+#include "large_buffer.hpp"
 
 namespace config::detail {
 
@@ -58,7 +59,10 @@ jobs::expected<file_text> read_job_file_text(std::filesystem::path const& path) 
                    " for a job file");
   // One byte more than its size: a file that grew is caught here too.
   // (Sized once: a resize past the capacity copied the whole text.)
-  std::string text(static_cast<std::size_t>(before.st_size) + 1, '\0');
+  std::string text;
+  text.reserve(static_cast<std::size_t>(before.st_size) + 1);
+  prefer_huge_pages(text.data(), text.capacity());  // before the pages are first written
+  text.resize(static_cast<std::size_t>(before.st_size) + 1);
   std::size_t got = 0;
   while (got < text.size()) {
     ssize_t n = ::read(fd, text.data() + got, text.size() - got);

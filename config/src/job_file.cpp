@@ -17,6 +17,7 @@
 #include "file_glob.hpp"
 #include "file_text.hpp"
 #include "job_fields.hpp"
+#include "large_buffer.hpp"
 #include "mapping_reader.hpp"
 #include "yaml_tree.hpp"
 
@@ -174,7 +175,10 @@ void read_jobs(loading& l, problems& p, yaml_node const& node) {
   std::size_t items = 0;
   for ([[maybe_unused]] auto const& item : node.items()) ++items;
   auto& jobs = l.result.jobs;
-  if (jobs.size() + items > jobs.capacity()) jobs.reserve(std::max(jobs.size() + items, 2 * jobs.capacity()));
+  if (jobs.size() + items > jobs.capacity()) {
+    jobs.reserve(std::max(jobs.size() + items, 2 * jobs.capacity()));
+    detail::prefer_huge_pages(jobs.data() + jobs.size(), (jobs.capacity() - jobs.size()) * sizeof(jobs::job_spec));
+  }
   l.first_definition.reserve(jobs.size() + items);
   std::size_t i = 0;
   for (auto const& item : node.items()) read_job(l, p, item, i++);

@@ -7,6 +7,7 @@
 #include <streambuf>
 
 #include "config/job_file.hpp"
+#include "large_buffer.hpp"
 
 namespace config::detail {
 
@@ -145,6 +146,8 @@ jobs::expected<yaml_tree, yaml_over_budget> read_yaml(std::string_view text) {
   yaml_tree tree;
   tree.records_.reserve(estimated_nodes(text));
   tree.text_.reserve(text.size() / 2);
+  prefer_huge_pages(tree.records_.data(), tree.records_.capacity() * sizeof(yaml_tree::record));
+  prefer_huge_pages(tree.text_.data(), tree.text_.capacity());
   yaml_builder builder(tree);
   try {
     parser.HandleNextDocument(builder);  // YAML::Load reads the first document only
