@@ -11,7 +11,8 @@
 //    is the child's own user + sys. Once on the host (root: raw sockets, as
 //    fping uses), once in a private network namespace with ping sockets
 //    allowed (SOCK_DGRAM), on each backend.
-// Echoes per second = replies received / wall time of the whole load. The
+// Echoes per second = replies received / wall time of the whole load; the
+// mean RTT of reactord's replies is printed for information. The
 // benchmark checks that every echo was answered (loopback drops nothing)
 // and exits 1 if a run lost any.
 //
@@ -63,6 +64,7 @@ std::vector<std::string> targets() {
 struct load_figures {
   double seconds = 0;
   double cpu_seconds = 0;
+  double rtt_sum_us = 0;  // over the replies received (reactord only)
   long sent = 0;
   long received = 0;
   bool ok = false;
@@ -106,6 +108,7 @@ reactor::task<void> ping_into(jobs::ping_spec spec, jobs::job_context& ctx, load
   auto const& p = std::get<jobs::ping_result>(r.details);
   f.sent += p.sent;
   f.received += p.received;
+  for (auto rtt : p.rtts) f.rtt_sum_us += std::chrono::duration<double, std::micro>(rtt).count();
   if (r.result != jobs::outcome::success) std::fprintf(stderr, "%s: %s\n", spec.target.c_str(), r.message.c_str());
 }
 
@@ -295,6 +298,9 @@ int main(int argc, char** argv) {
       bench::print_figure(name + " echoes/s", ours.received / ours.seconds, "echoes/s", "fping", fping_rate);
       bench::print_figure(name + " CPU per echo", ours.cpu_seconds * 1e6 / ours.received, "us", "fping", fping_cpu_us,
                           2);
+      // On loopback an RTT is the kernel's send and answer: a mean that
+      // grows with a change is time an echo waited that the RTT counts.
+      bench::print_figure(name + " mean RTT", ours.rtt_sum_us / ours.received, "us", 1);
       if (datagram && bare.result.ok) {
         bench::print_figure(name + " echoes/s vs the limit", ours.received / ours.seconds, "echoes/s",
                             "bare io_uring loop", bare_rate);
