@@ -27,7 +27,7 @@ constexpr std::size_t common_count = 2;
 template <std::size_t Kind>
 constexpr std::size_t histograms_of() noexcept {
   if constexpr (Kind < kind_count)
-    return common_count + own_histogram_count<std::variant_alternative_t<Kind, kind_spec>>();
+    return histogram_count<std::variant_alternative_t<Kind, kind_spec>>();
   else
     return common_count;
 }
@@ -71,6 +71,15 @@ run_histograms& run_histograms::operator=(run_histograms const& other) {
 }
 
 run_histograms::run_histograms() noexcept = default;
+
+run_histograms::run_histograms(std::size_t kind, std::span<histogram const> all) {
+  [&]<std::size_t... K>(std::index_sequence<K...>) {
+    ((K == kind ? (block_ = std::make_unique<block_of<K>>(), true) : false) || ...);
+  }
+  (std::make_index_sequence<kind_count + 1>{});
+  auto h = block_->all();
+  std::copy_n(all.begin(), std::min(all.size(), h.size()), h.begin());
+}
 run_histograms::run_histograms(run_histograms&&) noexcept = default;
 run_histograms& run_histograms::operator=(run_histograms&&) noexcept = default;
 run_histograms::~run_histograms() = default;
@@ -84,13 +93,15 @@ void run_histograms::record(run_result const& r) {
     }
     (std::make_index_sequence<kind_count + 1>{});
   }
-  auto h = block_->all();
-  h[static_cast<std::size_t>(series::run_duration)].observe(r.took);
-  h[static_cast<std::size_t>(series::lateness)].observe(r.lateness);
+  observe_run(block_->kind(), r, block_->all());
+}
+
+void observe_run(std::size_t kind, run_result const& r, std::span<histogram> all) noexcept {
+  all[static_cast<std::size_t>(series::run_duration)].observe(r.took);
+  all[static_cast<std::size_t>(series::lateness)].observe(r.lateness);
   // A run that timed out or was cancelled carries no details: its
   // duration and lateness count, its echoes and phases are unknown.
-  if (std::size_t kind = block_->kind(); kind < kind_count)
-    detail::observe_kind(kind, r.details, h.subspan(common_count));
+  if (kind < kind_count) detail::observe_kind(kind, r.details, all.subspan(common_count));
 }
 
 histogram const* run_histograms::find(series s) const noexcept {

@@ -55,7 +55,7 @@ void scheduler::impl::on_due(job_entry& j) {
     // anyway (with timeout == every, a run that times out ends just
     // after this slot): this slot starts when it ends, late, instead of
     // being lost, so a failing job still runs at its rate.
-    if (j.queued == 0 && !j.deferred && j.running_until < j.next_due) {
+    if (j.queued == 0 && j.deferred == reactor::never && j.running_until < j.next_due) {
       j.deferred = slot;
       return;
     }
@@ -201,8 +201,10 @@ std::vector<job_status> scheduler::status() const {
     st.failures = j->failures;
     st.skipped = j->skipped;
     st.running = j->running > 0;
-    if (j->last) st.last = j->last->of(j->spec);
-    st.histograms = j->histograms;
+    if (j->record) {
+      st.last = j->record->last(j->spec);
+      st.histograms = j->record->histograms_copy();
+    }
     out.push_back(std::move(st));
   }
   return out;

@@ -8,6 +8,7 @@
 //   scheduler_run.cpp       one run: deadline, result, counters, the sink
 //   scheduler_validate.cpp  what a job set must satisfy
 //   scheduler_reload.cpp    apply(): the diff of one job set against the next
+//   job_record.cpp          what a job keeps of its runs for status()
 //
 // An idle job is one job_entry and nothing else: its spec, one timer_node on
 // the loop's timer heap armed at its next due instant, its counters and its
@@ -36,6 +37,7 @@
 #include <vector>
 
 #include "job_health.hpp"
+#include "job_record.hpp"
 #include "jobs/fetch.hpp"
 #include "jobs/ping.hpp"
 #include "jobs/scheduler.hpp"
@@ -49,34 +51,6 @@
 namespace jobs {
 
 struct scheduler::impl {
-  // A job's last run as status() reports it, less what the job's spec
-  // already holds (name, kind, labels): 96 bytes less per job that has run,
-  // and no second copy of its name and labels.
-  struct last_run {
-    reactor::deadline scheduled{}, started{};
-    duration lateness{}, took{};
-    outcome result = outcome::success;
-    std::string message, condition;
-    kind_result details;
-
-    explicit last_run(run_result&& r) { *this = std::move(r); }
-    last_run& operator=(run_result&& r) {
-      scheduled = r.scheduled;
-      started = r.started;
-      lateness = r.lateness;
-      took = r.took;
-      result = r.result;
-      message = std::move(r.message);
-      condition = std::move(r.condition);
-      details = std::move(r.details);
-      return *this;
-    }
-    run_result of(job_spec const& job) const {
-      return run_result{job.name, kind_name(job.kind), job.labels, scheduled, started, lateness, took, result,
-                        message,  condition,           details};
-    }
-  };
-
   // One job. Is-a timer_node so the timer callback finds it without a lookup.
   struct job_entry : reactor::timer_node {
     job_entry(impl& o, job_spec s, reactor::deadline origin, std::chrono::system_clock::time_point wall)
@@ -95,9 +69,11 @@ struct scheduler::impl {
     // anchor is a multiple of the interval since the Unix epoch plus the
     // phase, so the grid is the same across restarts and machines.
     reactor::deadline anchor;
-    reactor::deadline next_due;                 // the next slot (what the timer is armed at while run() runs)
-    reactor::deadline running_until{};          // the deadline of the run in flight (without overlap)
-    std::optional<reactor::deadline> deferred;  // a slot that starts when the run in flight ends
+    reactor::deadline next_due;         // the next slot (what the timer is armed at while run() runs)
+    reactor::deadline running_until{};  // the deadline of the run in flight (without overlap)
+    // A slot that starts when the run in flight ends; `never` for none (an
+    // optional cost 8 bytes more).
+    reactor::deadline deferred = reactor::never;
     std::uint64_t runs = 0, failures = 0, skipped = 0;
     std::uint32_t running = 0;  // runs spawned and not yet ended
     std::uint32_t queued = 0;   // runs waiting for a concurrency slot
@@ -109,8 +85,9 @@ struct scheduler::impl {
     // queues behind the runs of the jobs that were there (see on_due).
     bool newcomer = false;
     bool first_run_in_flight = false;
-    std::unique_ptr<last_run> last;  // a pointer: an idle job that never ran pays 8 bytes
-    run_histograms histograms;       // the same: one pointer until the first run
+    // Its last result and histograms, sized for its kind: an idle job that
+    // never ran pays the pointer.
+    std::unique_ptr<job_record> record;
   };
 
   // One run in flight, linked from the run coroutine's frame, so apply() and

@@ -100,7 +100,8 @@ void scheduler::impl::finish(job_entry& j, run_result r) {
   if (!j.retired) {
     ++j.runs;
     if (counts_as_failure(r.result)) ++j.failures;
-    j.histograms.record(r);
+    if (!j.record) j.record = job_record::make(j.spec.kind.index());
+    j.record->observe(r);
     change = update_state(j, r);
     if (retesting(j) && scheduling()) {
       reactor::deadline sooner = slot_after(j, reactor::clock::now());
@@ -111,20 +112,15 @@ void scheduler::impl::finish(job_entry& j, run_result r) {
     }
   }
   sink.on_result(r);
-  // Kept for status() by moving, into the storage of the previous result
-  // where there is one: no allocation and no copy per run.
-  if (!j.retired) {
-    if (j.last)
-      *j.last = std::move(r);
-    else
-      j.last = std::make_unique<last_run>(std::move(r));
-  }
+  // Kept for status() by moving, into the storage of the previous result:
+  // no allocation and no copy per run.
+  if (!j.retired) j.record->keep(std::move(r));
   if (change) sink.on_state_change(*change);
-  std::optional<reactor::deadline> deferred = std::exchange(j.deferred, std::nullopt);
+  reactor::deadline deferred = std::exchange(j.deferred, reactor::never);
   if (j.retired && j.running == 0)
     std::erase_if(retired, [&j](auto const& e) { return e.get() == &j; });  // j is gone now
-  else if (deferred && !j.retired && scheduling())
-    start_or_queue(j, *deferred);
+  else if (deferred != reactor::never && !j.retired && scheduling())
+    start_or_queue(j, deferred);
   start_waiting();
   if (in_flight == 0) idle.set();
 }

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "jobs/histogram.hpp"
 #include "jobs/scheduler.hpp"
 #include "reactor/reactor.hpp"
 #include "support/backends.hpp"
@@ -378,6 +379,51 @@ TEST_P(Scheduler, Apply_UnchangedJobsKeepTheirNextDueInstant) {
   ASSERT_EQ(st.size(), 3u);
   EXPECT_EQ(st[0].name, "a");
   EXPECT_GE(st[0].runs, 2u) << "a's state and counters survived both reloads";
+}
+
+TEST_P(Scheduler, Apply_JobThatChangesKind_ReportsTheNewKindsLastResultAndHistogramsOnly) {
+  recording_sink sink;
+  jobs::scheduler s(l(), {}, sink);
+  auto keep = countdown("keep", 50ms, 0, 1ms);
+  s.apply({countdown("x", 50ms, 0, 1ms), keep});
+  auto fetches = [&] {
+    std::size_t n = 0;
+    for (auto const& r : sink.of("x")) n += r.kind == "fetch";
+    return n;
+  };
+  run_alongside(l(), s, [&]() -> task<void> {
+    while (sink.of("x").size() < 2 || sink.of("keep").size() < 2) co_await sleep_for(5ms);
+    job_spec x;
+    x.name = "x";
+    x.schedule.interval = 50ms;
+    x.schedule.timeout = 10s;
+    x.kind = jobs::fetch_spec{"http://127.0.0.1:1/", {}};  // nothing listens: refused at once
+    auto summary = s.apply({x, keep});
+    EXPECT_EQ(summary.changed, 1);
+    EXPECT_EQ(summary.unchanged, 1);
+    while (fetches() < 2) co_await sleep_for(5ms);
+  });
+  auto st = s.status();
+  ASSERT_EQ(st.size(), 2u);
+  EXPECT_EQ(st[0].kind, "fetch");
+  ASSERT_TRUE(st[0].last);
+  EXPECT_EQ(st[0].last->kind, "fetch");
+  EXPECT_EQ(st[0].last->result, outcome::failure);
+  EXPECT_FALSE(st[0].last->message.empty());
+  EXPECT_TRUE(std::holds_alternative<jobs::fetch_result>(st[0].last->details));
+  EXPECT_EQ(st[0].runs, fetches()) << "the countdown's runs were the old entry's";
+  ASSERT_NE(st[0].histograms.find(jobs::series::run_duration), nullptr);
+  EXPECT_EQ(st[0].histograms.find(jobs::series::run_duration)->count(), st[0].runs);
+  EXPECT_NE(st[0].histograms.find(jobs::fetch_series::first_byte), nullptr);
+
+  EXPECT_EQ(st[1].name, "keep");
+  ASSERT_TRUE(st[1].last);
+  EXPECT_EQ(st[1].last->kind, "countdown");
+  EXPECT_TRUE(std::holds_alternative<jobs::countdown_result>(st[1].last->details));
+  EXPECT_EQ(st[1].runs, sink.of("keep").size()) << "kept its entry, and its counters, across the reload";
+  ASSERT_NE(st[1].histograms.find(jobs::series::lateness), nullptr);
+  EXPECT_EQ(st[1].histograms.find(jobs::series::lateness)->count(), st[1].runs);
+  EXPECT_EQ(st[1].histograms.find(jobs::fetch_series::first_byte), nullptr);
 }
 
 TEST_P(Scheduler, Apply_RemovedJobStopsAndItsRunIsCancelled) {

@@ -73,6 +73,13 @@ template <class Own>
 inline constexpr std::size_t kind_of_series =
     detail::kind_naming_histograms_by<Own>(static_cast<kind_spec const*>(nullptr));
 
+// How many histograms a job of kind Spec keeps: the two of `series`, then
+// its own.
+template <class Spec>
+constexpr std::size_t histogram_count() noexcept {
+  return 2 + own_histogram_count<Spec>();
+}
+
 // Upper bounds of the buckets, in seconds (Prometheus's `le`).
 inline constexpr std::array<double, 10> histogram_bounds{0.0005, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10};
 
@@ -87,12 +94,19 @@ struct histogram {
   std::uint64_t count() const noexcept;
 };
 
+// Adds one run's figures to `all`, the histograms of a job of kind `kind`
+// (kind_spec's index): histogram_count() of them, `series` first.
+void observe_run(std::size_t kind, run_result const& r, std::span<histogram> all) noexcept;
+
 // The histograms of one job. Empty (one pointer) until the first run, then
 // one allocation holding only its kind's histograms. Copies are deep (a
 // /metrics snapshot is rendered off the loop).
 class run_histograms {
  public:
   run_histograms() noexcept;
+  // A copy of the histograms of a job of kind `kind` (kind_spec's index)
+  // kept elsewhere (the scheduler keeps them with the job's last result).
+  run_histograms(std::size_t kind, std::span<histogram const> all);
   run_histograms(run_histograms const& other);
   run_histograms& operator=(run_histograms const& other);
   run_histograms(run_histograms&&) noexcept;
