@@ -87,7 +87,7 @@ struct scheduler::impl {
     bool first_run_in_flight = false;
     // Its last result and histograms, sized for its kind: an idle job that
     // never ran pays the pointer.
-    std::unique_ptr<job_record> record;
+    job_record::pointer record;
   };
 
   // One run in flight, linked from the run coroutine's frame, so apply() and
