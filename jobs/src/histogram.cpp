@@ -72,11 +72,16 @@ run_histograms& run_histograms::operator=(run_histograms const& other) {
 
 run_histograms::run_histograms() noexcept = default;
 
-run_histograms::run_histograms(std::size_t kind, std::span<histogram const> all) {
+std::unique_ptr<run_histograms::block> run_histograms::make_block(std::size_t kind) {
+  std::unique_ptr<block> out;
   [&]<std::size_t... K>(std::index_sequence<K...>) {
-    ((K == kind ? (block_ = std::make_unique<block_of<K>>(), true) : false) || ...);
+    ((K == kind ? (out = std::make_unique<block_of<K>>(), true) : false) || ...);
   }
   (std::make_index_sequence<kind_count + 1>{});
+  return out;
+}
+
+run_histograms::run_histograms(std::size_t kind, std::span<histogram const> all) : block_(make_block(kind)) {
   auto h = block_->all();
   std::copy_n(all.begin(), std::min(all.size(), h.size()), h.begin());
 }
@@ -85,14 +90,8 @@ run_histograms& run_histograms::operator=(run_histograms&&) noexcept = default;
 run_histograms::~run_histograms() = default;
 
 void run_histograms::record(run_result const& r) {
-  if (!block_) {
-    // One allocation holding exactly the kind's histograms.
-    std::size_t kind = kind_index_named(r.kind);  // kind_count: none the registry knows
-    [&]<std::size_t... K>(std::index_sequence<K...>) {
-      ((K == kind ? (block_ = std::make_unique<block_of<K>>(), true) : false) || ...);
-    }
-    (std::make_index_sequence<kind_count + 1>{});
-  }
+  // One allocation holding exactly the kind's histograms.
+  if (!block_) block_ = make_block(kind_index_named(r.kind));
   observe_run(block_->kind(), r, block_->all());
 }
 

@@ -138,6 +138,8 @@ class run_histograms {
   struct block;
   template <std::size_t Kind>
   struct block_of;
+  // The empty block of a job of kind `kind` (kind_count: none the registry knows).
+  static std::unique_ptr<block> make_block(std::size_t kind);
   std::unique_ptr<block> block_;
 };
 
