@@ -13,6 +13,7 @@
 #include <variant>
 
 #include "reactor/cancel.hpp"
+#include "reactor/detail/frame_memory.hpp"
 
 namespace reactor {
 
@@ -21,9 +22,14 @@ class task;
 
 namespace detail {
 
-// What every reactor coroutine's promise carries.
+// What every reactor coroutine's promise carries. Its frame comes from
+// the thread's frame cache (frame_memory.hpp): the compiler looks for
+// operator new in the promise type, base classes included.
 struct promise_base {
   cancel_node* node = nullptr;
+
+  static void* operator new(std::size_t bytes) { return allocate_frame(bytes); }
+  static void operator delete(void* frame, std::size_t bytes) noexcept { free_frame(frame, bytes); }
 };
 
 template <class P>
