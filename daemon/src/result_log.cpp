@@ -19,9 +19,9 @@ log_level level_of(jobs::outcome o) {
 }
 }  // namespace
 
-std::vector<field> result_fields(jobs::run_result const& r) {
-  std::vector<field> f;
-  f.reserve(20);  // one allocation per result, not three as the list grows
+void result_fields(jobs::run_result const& r, std::vector<field>& f) {
+  f.clear();
+  f.reserve(20);  // once: the list is reused
   f.emplace_back("job", std::string_view(r.job));
   f.emplace_back("labels", &r.labels);
   f.emplace_back("kind", std::string_view(r.kind));
@@ -31,7 +31,6 @@ std::vector<field> result_fields(jobs::run_result const& r) {
   if (!r.message.empty()) f.emplace_back("reason", std::string_view(r.message));
   if (!r.condition.empty()) f.emplace_back("condition", std::string_view(r.condition));
   add_kind_fields(f, r.details);
-  return f;
 }
 
 void result_log::on_result(jobs::run_result const& r) {
@@ -46,7 +45,9 @@ void result_log::on_result(jobs::run_result const& r) {
                 {"took_ms", ms(r.took)}});
   }
   if (log_.enabled(log_level::debug)) write_kind_records(log_, r);
-  log_.write(level_of(r.result), "result", result_fields(r));
+  result_fields(r, fields_);
+  log_.write(level_of(r.result), "result", fields_);
+  fields_.clear();  // nothing pointing into `r` outlives the call
 }
 
 void result_log::on_state_change(jobs::state_change const& c) {
