@@ -100,7 +100,12 @@ def peak_rss_mib(pid):
 # --- namespaces --------------------------------------------------------------
 
 class netns:
+    # Named after this process: two invocations at once (two people
+    # benchmarking on one machine) must not delete and reuse each other's
+    # namespaces. When they did, one run scraped the other's daemon and
+    # counted a fetch1 daemon's 1,000 runs/s as a ping1 daemon's probes.
     def __init__(self, name):
+        name = f"{name}-{os.getpid()}"
         self.name = name
         subprocess.run(["ip", "netns", "del", name], capture_output=True)
         subprocess.run(["ip", "netns", "add", name], check=True)
@@ -420,6 +425,11 @@ def report(sc, figures, run_no):
         how = "counted" if f["counted"] else "nominal"
         print(f"{pre}.probes.{n}: {f['probes']:.0f} probes ({how}; nominal {f['nominal']:.0f}; "
               f"cpu {f['cpu_s']:.3f} s, utime+stime {f['ticks_s']:.2f} s)")
+        # A count far above the schedule, or a CPU figure far from the
+        # kernel's tick count, means the samples were not this tool's.
+        if f["counted"] and f["probes"] > 1.25 * f["nominal"] or f["cpu_s"] > 2 * f["ticks_s"] + 0.05:
+            print(f"product: {n}'s figures do not add up (probes or CPU far above the schedule's); "
+                  "is another product.py running?", file=sys.stderr)
     for o in ours:
         for p in peers:
             a, b = figures[o]["cpu_us"], figures[p]["cpu_us"]
