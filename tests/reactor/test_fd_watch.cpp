@@ -39,6 +39,33 @@ TEST_P(FdWatch, WaitYieldsTheReadyMask_AndRearmsWithAnotherMask) {
   EXPECT_EQ(l().stats().operations_in_flight, 0u);
 }
 
+// epoll keeps a poll's entry one-shot (the kernel disarms it as it reports
+// it, epoll.cpp): the next wait must arm it again, even for the same mask,
+// and a closed fd's number must serve the next socket that gets it.
+TEST_P(FdWatch, WaitsAgainWithTheSameMask_AndOnTheNextSocketOfThatNumber) {
+  auto [a, b] = connected_pair();
+  native_handle number = a.fd();
+  l().run([&]() -> task<void> {
+    fd_watch watch(a.fd());
+    for (int i = 0; i < 3; ++i) {
+      auto writable = co_await watch.wait(POLLOUT);
+      EXPECT_TRUE(writable && (*writable & POLLOUT)) << "wait " << i;
+    }
+  }());
+  a = {};
+  b = {};
+  auto [c, d] = connected_pair();
+  if (c.fd() != number) std::swap(c, d);
+  l().run([&]() -> task<void> {
+    fd_watch watch(c.fd());
+    std::byte one[1] = {};
+    co_await d.send(one);
+    auto readable = co_await watch.wait(POLLIN);
+    EXPECT_TRUE(readable && (*readable & POLLIN));
+  }());
+  EXPECT_EQ(l().stats().operations_in_flight, 0u);
+}
+
 TEST_P(FdWatch, InterruptEndsTheWait_TheWaiterGoesOn) {
   auto [a, b] = connected_pair();
   fd_watch watch(a.fd());

@@ -4,10 +4,10 @@
 //
 // Choices, and why:
 //  - Level-triggered filters (no EV_CLEAR), deleted as soon as nothing
-//    waits in that direction: the same interest rule as epoll.cpp, so a
-//    later close() of the fd (by us or by libcurl) leaves nothing behind; a
-//    close() also drops the kernel's knotes, so a failed EV_DELETE with
-//    ENOENT/EBADF is expected and ignored.
+//    waits in that direction (epoll.cpp's rule, but for its one-shot
+//    polls), so a later close() of the fd (by us or by libcurl) leaves
+//    nothing behind; a close() also drops the kernel's knotes, so a failed
+//    EV_DELETE with ENOENT/EBADF is expected and ignored.
 //  - The earliest timer is kevent's own timeout (a timespec, so deadlines
 //    keep sub-millisecond precision); no EVFILT_TIMER per timer.
 //  - post(): EVFILT_USER with EV_CLEAR, fired with NOTE_TRIGGER.

@@ -5,7 +5,9 @@
 // poller reports the fd ready, the queued operations retry in FIFO order
 // until one would block again; foreign-fd polls complete with the ready
 // mask. An fd whose queues become empty leaves the poller at once, so a
-// later close() of it (by us or by libcurl) never leaves a stale entry.
+// later close() of it (by us or by libcurl) never leaves a stale entry
+// (epoll's foreign-fd polls excepted: one-shot entries, disarmed by the
+// kernel as they fire, which a close removes; epoll.cpp).
 //
 // Cancellation is immediate (no kernel work is in flight between readiness
 // and the syscall), but still completes through the loop's ready queue like
