@@ -142,6 +142,13 @@ std::string configure(CURL* e, fetch_spec const& spec, curl_slist*& headers, tls
   set(CURLOPT_SSL_VERIFYHOST, o.verify_tls ? 2L : 0L);
   if (!o.ca_file.empty()) set(CURLOPT_CAINFO, o.ca_file.c_str());
   tls_trust::use(e, trust);
+  if (!spec.url.starts_with("https:") && !o.follow_redirects) {
+    // No handshake can happen: nothing for curl to copy into each new
+    // connection's TLS settings (7.88 strdups the CA file and directory
+    // per connection, Curl_clone_primary_ssl_config).
+    set(CURLOPT_CAINFO, nullptr);
+    set(CURLOPT_CAPATH, nullptr);
+  }
   set(CURLOPT_CERTINFO, 1L);
   switch (o.ip) {
     case ip_version::any: set(CURLOPT_IPRESOLVE, long(CURL_IPRESOLVE_WHATEVER)); break;
@@ -257,6 +264,15 @@ reactor::task<run_result> run_fetch(fetch_spec const& spec, job_context& ctx) {
       co_return out;
     }
     g.handle.configured_for = spec;
+  } else if (g.handle.configured_for->url != spec.url) {
+    // Set for the same options (easy_pool::take): the URL alone differs.
+    if (curl_easy_setopt(g.t.easy, CURLOPT_URL, spec.url.c_str()) != CURLE_OK) {
+      g.handle.configured_for.reset();  // reset when given back
+      out.result = outcome::failure;
+      out.message = "url: not accepted by curl";
+      co_return out;
+    }
+    g.handle.configured_for->url = spec.url;
   }
   // The options that point into this run's frame.
   curl_easy_setopt(g.t.easy, CURLOPT_ERRORBUFFER, r.error);

@@ -12,12 +12,20 @@ pooled_easy easy_pool::take(fetch_spec const& spec) {
   // disengaged optional<fetch_spec> for reads of uninitialized strings.
   pooled_easy e;
   std::size_t looked = 0;
+  auto same_options = idle_.rend();
   for (auto it = idle_.rbegin(); it != idle_.rend() && looked < 8; ++it, ++looked) {
-    if (it->configured_for && *it->configured_for == spec) {
+    if (!it->configured_for) continue;
+    if (*it->configured_for == spec) {
       e = std::move(*it);
       idle_.erase(std::next(it).base());
       return e;
     }
+    if (same_options == idle_.rend() && same_options_as(*it->configured_for, spec)) same_options = it;
+  }
+  if (same_options != idle_.rend()) {
+    e = std::move(*same_options);
+    idle_.erase(std::next(same_options).base());
+    return e;
   }
   if (idle_.empty()) {
     e.easy = curl_easy_init();
@@ -31,6 +39,11 @@ pooled_easy easy_pool::take(fetch_spec const& spec) {
     e.configured_for.reset();
   }
   return e;
+}
+
+bool easy_pool::same_options_as(fetch_spec const& a, fetch_spec const& b) {
+  auto https = [](fetch_spec const& s) { return s.url.starts_with("https:"); };
+  return a.options == b.options && https(a) == https(b);
 }
 
 void easy_pool::give_back(pooled_easy e) noexcept {

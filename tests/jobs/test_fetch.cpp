@@ -107,6 +107,25 @@ TEST_P(Fetch, PostWithBodyAndHeaders_ReachesTheServer) {
   EXPECT_EQ(r.result, outcome::success) << r.message;
 }
 
+TEST_P(Fetch, SequentialRunsOfOtherUrls_EachGetsItsOwn) {
+  // One pooled handle serves them all, set again for the URL alone
+  // (http_easy_pool.hpp); a plain URL's handle never serves an https one.
+  fetch_spec tls = get(web().tls_url("/index.html"));
+  tls.options.edit().ca_file = web().ca_file();
+  fetch_spec plain = get(web().url("/status/404"));
+  plain.options = tls.options;
+  fetch_spec plain_1k = get(web().url("/1k.bin"));
+  plain_1k.options = tls.options;
+  std::vector<run_result> rs = fetch_in_sequence(l(), {plain, plain_1k, tls, plain, tls});
+  ASSERT_EQ(rs.size(), 5u);
+  EXPECT_EQ(details(rs[0]).status, 404);
+  EXPECT_EQ(rs[1].result, outcome::success) << rs[1].message;
+  EXPECT_EQ(details(rs[1]).bytes, 1024u);
+  EXPECT_EQ(rs[2].result, outcome::success) << rs[2].message;
+  EXPECT_EQ(details(rs[3]).status, 404);
+  EXPECT_EQ(rs[4].result, outcome::success) << rs[4].message;
+}
+
 TEST_P(Fetch, UnsupportedMethod_FailsWithoutSending) {
   fetch_spec s = get(web().url("/echo"));
   s.options.edit().method = "DELETE";
