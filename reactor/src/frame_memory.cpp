@@ -5,7 +5,12 @@
 #include <new>
 
 // AddressSanitizer: GCC defines __SANITIZE_ADDRESS__, clang has the feature.
-#if defined(__SANITIZE_ADDRESS__)
+// Windows: with the cache on, five tests of the mingw build hung under
+// wine 8 until ctest's timeout (among them a thread that allocates one
+// frame and exits, and an IOCP timer test), while a small mingw program
+// with the same kind of thread_local did not. Not understood yet, so off
+// there until it is, on a real Windows.
+#if defined(__SANITIZE_ADDRESS__) || defined(_WIN32)
 #define REACTOR_CACHE_FRAMES 0
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer)

@@ -14,7 +14,8 @@
 // delete. A frame may be freed on another thread than the one that made it
 // (it then joins that thread's cache): both come from operator new. What a
 // thread holds is freed when it exits. Under AddressSanitizer the cache is
-// off, so that a frame used after its coroutine ended is still reported.
+// off, so that a frame used after its coroutine ended is still reported;
+// on Windows too, for now (frame_memory.cpp says why).
 #pragma once
 
 #include <cstddef>
