@@ -8,8 +8,10 @@
 // Windows: with the cache on, five tests of the mingw build hung under
 // wine 8 until ctest's timeout (among them a thread that allocates one
 // frame and exits, and an IOCP timer test), while a small mingw program
-// with the same kind of thread_local did not. Not understood yet, so off
-// there until it is, on a real Windows.
+// with the same kind of thread_local did not. winedbg showed the exiting
+// thread spinning in RtlFreeHeap under free(): a corrupt free at thread
+// exit, as if the cache's storage (mingw's emulated TLS) were released
+// before its destructor ran. Off there until that is understood.
 #if defined(__SANITIZE_ADDRESS__) || defined(_WIN32)
 #define REACTOR_CACHE_FRAMES 0
 #elif defined(__has_feature)
