@@ -112,6 +112,12 @@ std::string origin_of(CURL* e) {
   return std::string(u.substr(0, path));
 }
 
+// Whether a run of `spec` can make a TLS handshake: an https URL, or one
+// that may be redirected (to https). Only such runs need the CA store.
+bool may_handshake(fetch_spec const& spec) {
+  return spec.url.starts_with("https:") || spec.options->follow_redirects;
+}
+
 // Returns an error message, or empty if the options were accepted.
 // The options that follow from the spec alone (kept by a pooled handle).
 // `trust`: the client's CA store for the spec (null: curl loads its own).
@@ -142,7 +148,7 @@ std::string configure(CURL* e, fetch_spec const& spec, curl_slist*& headers, tls
   set(CURLOPT_SSL_VERIFYHOST, o.verify_tls ? 2L : 0L);
   if (!o.ca_file.empty()) set(CURLOPT_CAINFO, o.ca_file.c_str());
   tls_trust::use(e, trust);
-  if (!spec.url.starts_with("https:") && !o.follow_redirects) {
+  if (!may_handshake(spec)) {
     // No handshake can happen: nothing for curl to copy into each new
     // connection's TLS settings (7.88 strdups the CA file and directory
     // per connection, Curl_clone_primary_ssl_config).
@@ -238,7 +244,7 @@ reactor::task<run_result> run_fetch(fetch_spec const& spec, job_context& ctx) {
   // handshake never parses the bundle on the loop. A plain-HTTP run that
   // may be redirected takes them too.
   tls_trust::store* trust = nullptr;
-  if (o.verify_tls && (spec.url.starts_with("https:") || o.follow_redirects)) {
+  if (o.verify_tls && may_handshake(spec)) {
     try {
       trust = co_await client.trust.store_for(o.ca_file);
     } catch (std::runtime_error const& e) {
