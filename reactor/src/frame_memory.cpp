@@ -103,6 +103,9 @@ bool frames_are_cached() noexcept {
 }
 
 std::size_t cached_frame_bytes() noexcept {
+  // With the cache off, not even a look: touching `cache` makes the thread
+  // run its destructor at exit, the path that hung on Windows.
+  if constexpr (!REACTOR_CACHE_FRAMES) return 0;
   return cache_closed ? 0 : cache.bytes;
 }
 
