@@ -15,8 +15,8 @@
 // figure is the median of `rounds` rounds (peer and ours alternate, so a
 // noisy neighbour hurts both alike).
 //
-//   fetch [requests per round = 100000] [rounds = 3]
-//   (fresh: a fifth of them; fresh_tls: a fiftieth)
+//   fetch [requests per round = 100000] [rounds = 3] [mode ...]
+//   (fresh: a fifth of them; fresh_tls: a fiftieth; modes named: only those)
 #include <curl/curl.h>
 
 #include <algorithm>
@@ -162,6 +162,9 @@ int main(int argc, char** argv) {
       {"fresh", web.url("/1k.bin"), true, "", std::max(1L, requests / 5)},
       {"fresh_tls", web.tls_url("/1k.bin"), true, web.ca_file(), std::max(1L, requests / 50)},
   };
+
+  if (argc > 3)
+    std::erase_if(modes, [&](mode const& m) { return std::find(argv + 3, argv + argc, m.name) == argv + argc; });
 
   std::vector<reactor::backend_kind> backends = reactor::available_backends();
   long failures = 0;
