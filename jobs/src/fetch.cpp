@@ -12,15 +12,15 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <ctime>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 
 #include "bars.hpp"
-#include "cert_date.hpp"
 #include "http_client.hpp"
 #include "jobs/fetch.hpp"
+#include "peer_certificate.hpp"
 #include "reactor/clock.hpp"
 #include "reactor/to_thread.hpp"
 
@@ -36,6 +36,8 @@ struct request_state {
   std::size_t bytes = 0;
   std::string body;
   char error[CURL_ERROR_SIZE] = {};
+  CURL* reads_certificate = nullptr;  // the handle, if the run may make a TLS handshake
+  std::optional<std::chrono::system_clock::time_point> cert_expiry;
 };
 
 std::size_t on_body(char* data, std::size_t, std::size_t n, void* userdata) {
@@ -47,6 +49,16 @@ std::size_t on_body(char* data, std::size_t, std::size_t n, void* userdata) {
   }
   r.bytes += n;
   if (r.keep_body) r.body.append(data, n);
+  return n;
+}
+
+// Each header line of each response (a redirect's too). At a status line
+// the handshake, if any, is done and its connection still open: the one
+// moment the server's certificates can be read (peer_certificate.hpp).
+std::size_t on_header(char* data, std::size_t, std::size_t n, void* userdata) {
+  auto& r = *static_cast<request_state*>(userdata);
+  if (r.reads_certificate && std::string_view(data, n).starts_with("HTTP/"))
+    if (auto when = peer_certificate::earliest_expiry(r.reads_certificate)) r.cert_expiry = when;
   return n;
 }
 
@@ -80,23 +92,6 @@ duration info_time(CURL* e, CURLINFO what) {
   curl_off_t us = 0;
   curl_easy_getinfo(e, what, &us);
   return std::chrono::microseconds(us);
-}
-
-// "Expire date:..." in CURLINFO_CERTINFO (see cert_date.hpp for its forms).
-std::optional<std::chrono::system_clock::time_point> earliest_expiry(CURL* e) {
-  curl_certinfo* info = nullptr;
-  if (curl_easy_getinfo(e, CURLINFO_CERTINFO, &info) != CURLE_OK || !info) return std::nullopt;
-  std::optional<std::chrono::system_clock::time_point> earliest;
-  for (int i = 0; i < info->num_of_certs; ++i) {
-    for (curl_slist* f = info->certinfo[i]; f; f = f->next) {
-      std::string_view field = f->data;
-      constexpr std::string_view key = "Expire date:";
-      if (!field.starts_with(key)) continue;
-      auto when = parse_cert_date(field.substr(key.size()));
-      if (when && (!earliest || *when < *earliest)) earliest = when;
-    }
-  }
-  return earliest;
 }
 
 // "https://host:port" of the URL the transfer ended at: the key of the
@@ -155,7 +150,8 @@ std::string configure(CURL* e, fetch_spec const& spec, curl_slist*& headers, tls
     set(CURLOPT_CAINFO, nullptr);
     set(CURLOPT_CAPATH, nullptr);
   }
-  set(CURLOPT_CERTINFO, 1L);
+  set(CURLOPT_HEADERFUNCTION, &on_header);
+  peer_certificate::prepare(e);
   switch (o.ip) {
     case ip_version::any: set(CURLOPT_IPRESOLVE, long(CURL_IPRESOLVE_WHATEVER)); break;
     case ip_version::v4: set(CURLOPT_IPRESOLVE, long(CURL_IPRESOLVE_V4)); break;
@@ -283,6 +279,8 @@ reactor::task<run_result> run_fetch(fetch_spec const& spec, job_context& ctx) {
   // The options that point into this run's frame.
   curl_easy_setopt(g.t.easy, CURLOPT_ERRORBUFFER, r.error);
   curl_easy_setopt(g.t.easy, CURLOPT_WRITEDATA, &r);
+  curl_easy_setopt(g.t.easy, CURLOPT_HEADERDATA, &r);
+  if (may_handshake(spec)) r.reads_certificate = g.t.easy;
   if (CURLMcode m = client.start(g.t); m != CURLM_OK) {
     out.result = outcome::failure;
     out.message = std::string("curl_multi_add_handle: ") + curl_multi_strerror(m);
@@ -305,9 +303,9 @@ reactor::task<run_result> run_fetch(fetch_spec const& spec, job_context& ctx) {
   fr.total = info_time(e, CURLINFO_TOTAL_TIME_T);
   if (spec.url.starts_with("https") || fr.tls.count() > 0) {
     std::string origin = origin_of(e);
-    if (auto expiry = earliest_expiry(e)) {
-      fr.cert_expiry = expiry;
-      client.cert_expiry[origin] = *expiry;
+    if (r.cert_expiry) {
+      fr.cert_expiry = r.cert_expiry;
+      client.cert_expiry[origin] = *r.cert_expiry;
     } else if (auto it = client.cert_expiry.find(origin); it != client.cert_expiry.end()) {
       fr.cert_expiry = it->second;  // a reused connection: no new handshake
     }

@@ -88,9 +88,10 @@ struct http_client::impl {
     impl* owner = nullptr;
   } timer;
 
-  // TLS certificate expiry by "scheme://host:port": curl reports
-  // CURLINFO_CERTINFO only for the transfer that made the handshake, so a
-  // run on a reused connection takes it from here.
+  // TLS certificate expiry by "scheme://host:port": where it comes from
+  // CURLINFO_CERTINFO (peer_certificate.hpp), curl reports it only for the
+  // transfer that made the handshake, so a run on a reused connection takes
+  // it from here.
   std::map<std::string, std::chrono::system_clock::time_point> cert_expiry;
 
   // The CA certificates, read once per CA file off the loop and shared by

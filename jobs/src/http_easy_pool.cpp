@@ -51,6 +51,7 @@ void easy_pool::give_back(pooled_easy e) noexcept {
   // These pointed into the finished run's frame.
   curl_easy_setopt(e.easy, CURLOPT_ERRORBUFFER, nullptr);
   curl_easy_setopt(e.easy, CURLOPT_WRITEDATA, nullptr);
+  curl_easy_setopt(e.easy, CURLOPT_HEADERDATA, nullptr);
   curl_easy_setopt(e.easy, CURLOPT_PRIVATE, nullptr);
   if (!e.configured_for) {
     curl_easy_reset(e.easy);

@@ -4,9 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "cert_date.hpp"
 #include "support/backends.hpp"
 #include "support/fetch_harness.hpp"
 #include "support/nginx_suite.hpp"
@@ -267,6 +270,33 @@ TEST_P(Fetch, TlsCertificateExpiry_ReportedAlsoOnReusedConnection) {
     auto left = *details(r).cert_expiry - now;
     EXPECT_GT(left, std::chrono::hours(24 * 29));
     EXPECT_LT(left, std::chrono::hours(24 * 31));
+  }
+}
+
+// The date is the certificate's own notAfter to the second, as openssl
+// prints it from the file nginx serves, and comes with verification off too.
+TEST_P(Fetch, TlsCertificateExpiry_IsTheServedCertificatesNotAfter) {
+  std::string command = "openssl x509 -noout -enddate -in '" + web().ca_file() + "'";
+  FILE* out = popen(command.c_str(), "r");
+  ASSERT_NE(out, nullptr);
+  char line[128] = {};
+  bool read = std::fgets(line, sizeof line, out) != nullptr;
+  pclose(out);
+  ASSERT_TRUE(read) << command;
+  std::string_view text = line;  // "notAfter=Jan  5 06:53:10 2027 GMT\n"
+  ASSERT_TRUE(text.starts_with("notAfter=")) << text;
+  text.remove_prefix(9);
+  while (text.ends_with('\n')) text.remove_suffix(1);
+  auto not_after = jobs::parse_cert_date(text);
+  ASSERT_TRUE(not_after) << text;
+
+  for (bool verify : {true, false}) {
+    fetch_spec s = get(web().tls_url("/index.html"));
+    s.options.edit().ca_file = web().ca_file();
+    s.options.edit().verify_tls = verify;
+    run_result r = fetch_once(l(), s);
+    ASSERT_EQ(r.result, outcome::success) << r.message;
+    EXPECT_EQ(details(r).cert_expiry, not_after) << "verify_tls: " << verify;
   }
 }
 
