@@ -74,10 +74,7 @@ run_histograms::run_histograms() noexcept = default;
 
 std::unique_ptr<run_histograms::block> run_histograms::make_block(std::size_t kind) {
   std::unique_ptr<block> out;
-  [&]<std::size_t... K>(std::index_sequence<K...>) {
-    ((K == kind ? (out = std::make_unique<block_of<K>>(), true) : false) || ...);
-  }
-  (std::make_index_sequence<kind_count + 1>{});
+  detail::with_index<kind_count + 1>(kind, [&out](auto k) { out = std::make_unique<block_of<decltype(k)::value>>(); });
   return out;
 }
 

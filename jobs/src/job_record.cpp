@@ -5,6 +5,8 @@
 #include <utility>
 #include <variant>
 
+#include "kinds_detail.hpp"
+
 namespace jobs {
 
 namespace {
@@ -38,10 +40,7 @@ struct record_of final : job_record {
 // Calls f(std::integral_constant<std::size_t, K>) for K == kind.
 template <class F>
 void with_kind(std::size_t kind, F&& f) {
-  [&]<std::size_t... K>(std::index_sequence<K...>) {
-    ((K == kind ? (f(std::integral_constant<std::size_t, K>{}), true) : false) || ...);
-  }
-  (std::make_index_sequence<kind_count>{});
+  detail::with_index<kind_count>(kind, std::forward<F>(f));
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 
 #include <cstddef>
 #include <span>
+#include <type_traits>
+#include <utility>
 
 #include "jobs/histogram.hpp"
 #include "jobs/result.hpp"
@@ -14,5 +16,17 @@ namespace jobs::detail {
 // histograms (after run duration and lateness, in the spec's `histograms`
 // order); nothing for a run with no details.
 void observe_kind(std::size_t kind, kind_result const& details, std::span<histogram> own) noexcept;
+
+// Calls f(std::integral_constant<std::size_t, K>{}) for the K in [0, Count)
+// equal to `index`, and nothing if none is: how a kind index known at run
+// time picks what is made for that kind at compile time (a job_record, a
+// histogram block, a blank kind_spec).
+template <std::size_t Count, class F>
+void with_index(std::size_t index, F&& f) {
+  [&]<std::size_t... K>(std::index_sequence<K...>) {
+    ((K == index ? (f(std::integral_constant<std::size_t, K>{}), true) : false) || ...);
+  }
+  (std::make_index_sequence<Count>{});
+}
 
 }  // namespace jobs::detail

@@ -3,6 +3,7 @@
 
 #include "jobs/result.hpp"
 #include "jobs/spec.hpp"
+#include "kinds_detail.hpp"
 
 namespace jobs {
 
@@ -13,13 +14,6 @@ constexpr std::array<char const*, kind_count> names_of(std::index_sequence<I...>
   return {std::variant_alternative_t<I, kind_spec>::kind_name...};
 }
 constexpr auto names = names_of(std::make_index_sequence<kind_count>{});
-
-template <std::size_t... I>
-std::optional<kind_spec> blank_of(std::size_t index, std::index_sequence<I...>) {
-  std::optional<kind_spec> out;
-  ((I == index ? (out.emplace(std::in_place_index<I>), true) : false) || ...);
-  return out;
-}
 
 }  // namespace
 
@@ -38,7 +32,10 @@ std::size_t kind_index_named(std::string_view name) noexcept {
 }
 
 std::optional<kind_spec> kind_from_name(std::string_view name) {
-  return blank_of(kind_index_named(name), std::make_index_sequence<kind_count>{});
+  std::optional<kind_spec> out;
+  detail::with_index<kind_count>(kind_index_named(name),
+                                 [&out](auto k) { out.emplace(std::in_place_index<decltype(k)::value>); });
+  return out;
 }
 
 std::string kind_names_listed() {
