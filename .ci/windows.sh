@@ -39,12 +39,13 @@ export WINEPREFIX="$build/wineprefix" WINEDEBUG=-all WINEARCH=win64
 export WINEDLLOVERRIDES="mscoree,mshtml="
 unset DISPLAY
 
-# 1. GoogleTest from Debian's sources, built with the same toolchain.
+# 1. GoogleTest from Debian's sources, built with the same toolchain (no
+#    GoogleMock: no test uses it).
 gtest_prefix="$build/googletest-install"
 if [ ! -f "$gtest_prefix/lib/cmake/GTest/GTestConfig.cmake" ]; then
   cmake -S /usr/src/googletest -B "$build/googletest" -G Ninja \
     -DCMAKE_TOOLCHAIN_FILE="$root/cmake/mingw-w64.cmake" -DCMAKE_BUILD_TYPE=Release \
-    -DCMAKE_INSTALL_PREFIX="$gtest_prefix" -DBUILD_GMOCK=ON -Dgtest_disable_pthreads=OFF >/dev/null
+    -DCMAKE_INSTALL_PREFIX="$gtest_prefix" -DBUILD_GMOCK=OFF -Dgtest_disable_pthreads=OFF >/dev/null
   cmake --build "$build/googletest" -j"$jobs"
   cmake --install "$build/googletest" >/dev/null
 fi
