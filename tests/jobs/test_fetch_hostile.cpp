@@ -253,17 +253,19 @@ TEST_P(FetchHostile, CatastrophicBacktrackingPattern_FailsPromptlyWhileOthersRun
 
 TEST_P(FetchHostile, MatchStillGoingPastItsDeadline_TheNextRunSaysSoInsteadOfStartingAnother) {
   // A pattern whose DFA a random a/b body defeats: RE2 falls back to its
-  // NFA, about 0.11 s per MiB on a fast 2-core VM of 2026 (0.9 s for 8 MiB,
-  // which passed the 1 s deadline on slower machines but not on that one).
-  // 24 MiB: a few seconds anywhere. The first run times out and its match
-  // goes on alone on its thread; the next run does not start a second one.
+  // NFA, whose time is the body's length times the pattern's size. With
+  // (a|b){20} an 8 MiB body took 0.9 s on a fast VM, inside the 1 s
+  // deadline; with (a|b){100} it takes 3.3 s there. The body stays 8 MiB:
+  // a larger one would make the fetch, not the match, the slow part on a
+  // slow machine. The first run times out and its match goes on alone on
+  // its thread; the next run does not start a second one.
   std::mt19937 random(1);
-  std::string body(24 << 20, 'a');
+  std::string body(8 << 20, 'a');
   for (auto& c : body) c = "ab"[random() & 1];
   hostile_server server(std::move(body));
   fetch_spec s = get(server.url());
-  s.options.edit().max_body_bytes = 32 << 20;
-  s.options.edit().body_matches = jobs::body_pattern("(a|b)*a(a|b){20}c");
+  s.options.edit().max_body_bytes = 16 << 20;
+  s.options.edit().body_matches = jobs::body_pattern("(a|b)*a(a|b){100}c");
   auto first = run_beside_nginx(s, 1000ms);
   EXPECT_FALSE(first.hostile.has_value()) << first.hostile->message;
   EXPECT_EQ(first.healthy_ok, first.healthy_runs);
