@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <future>
 #include <string>
 #include <thread>
 
@@ -19,8 +20,8 @@ class loopback_http_server {
         port_(listener_.local_address().port()),
         thread_([this] { run(); }) {}
   ~loopback_http_server() {
-    started_.wait(false);  // post() needs the server's loop
-    loop_->post([this] { stop_.set(); });
+    // post() needs the server's loop: wait until its thread has made it.
+    loop_.get()->post([this] { stop_.set(); });
     thread_.join();
   }
   loopback_http_server(loopback_http_server const&) = delete;
@@ -32,9 +33,7 @@ class loopback_http_server {
  private:
   void run() {
     reactor::loop l;
-    loop_ = &l;
-    started_.test_and_set();
-    started_.notify_all();
+    loop_made_.set_value(&l);
     l.run(reactor::open_scope([this](reactor::scope& s) -> reactor::task<void> {
       s.spawn([this, &s]() -> reactor::task<void> {
         for (;;) {
@@ -75,8 +74,13 @@ class loopback_http_server {
 
   reactor::socket listener_;
   std::uint16_t port_;
-  reactor::loop* loop_ = nullptr;
-  std::atomic_flag started_;
+  // A promise, not std::atomic_flag::wait: mingw-w64's libstdc++ 12 (no
+  // futex there) loses wake-ups. Its wait loads the value, then takes a
+  // mutex and sleeps on a condition variable, while notify signals that
+  // variable without the mutex; a notify in between is lost, and under wine
+  // about one test process in fifteen hung here until ctest's timeout.
+  std::promise<reactor::loop*> loop_made_;
+  std::future<reactor::loop*> loop_ = loop_made_.get_future();
   reactor::event stop_;
   std::atomic<int> requests_{0};
   std::thread thread_;
