@@ -5,14 +5,7 @@
 #include <new>
 
 // AddressSanitizer: GCC defines __SANITIZE_ADDRESS__, clang has the feature.
-// Windows: with the cache on, five tests of the mingw build hung under
-// wine 8 until ctest's timeout (among them a thread that allocates one
-// frame and exits, and an IOCP timer test), while a small mingw program
-// with the same kind of thread_local did not. winedbg showed the exiting
-// thread spinning in RtlFreeHeap under free(): a corrupt free at thread
-// exit, as if the cache's storage (mingw's emulated TLS) were released
-// before its destructor ran. Off there until that is understood.
-#if defined(__SANITIZE_ADDRESS__) || defined(_WIN32)
+#if defined(__SANITIZE_ADDRESS__)
 #define REACTOR_CACHE_FRAMES 0
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer)
@@ -45,50 +38,50 @@ struct free_frame_node {
   free_frame_node* next;
 };
 
+// Trivially destructible on purpose: nothing of it runs at thread exit.
+// With a destructor, mingw-w64's emulated TLS (GCC 12) ran it 257 times at
+// one thread's exit, freeing the same frames each time, and the thread then
+// spun in RtlFreeHeap under wine (five Windows tests hung). So the frames
+// are given back when the thread's outermost loop run ends instead, while
+// the thread is alive, and outside a run nothing is kept.
 struct frame_cache {
   std::array<free_frame_node*, class_count> heads{};
   std::size_t bytes = 0;
-  ~frame_cache();
+  unsigned runs = 0;  // loops running on this thread: frames are kept only then
+
+  void give_back() noexcept {
+    for (std::size_t c = 0; c < class_count; ++c) {
+      while (free_frame_node* n = heads[c]) {
+        heads[c] = n->next;
+        ::operator delete(n, class_bytes(c));
+      }
+    }
+    bytes = 0;
+  }
 };
 
-// Set when this thread's cache is destroyed at thread exit; frames freed
-// after that (by other thread_local objects' destructors) go straight back.
-// A bool has no destructor, so it can still be read then.
-thread_local bool cache_closed = false;
 thread_local frame_cache cache;
-
-frame_cache::~frame_cache() {
-  cache_closed = true;
-  for (std::size_t c = 0; c < class_count; ++c) {
-    while (free_frame_node* n = heads[c]) {
-      heads[c] = n->next;
-      ::operator delete(n, class_bytes(c));
-    }
-  }
-  bytes = 0;
-}
 
 }  // namespace
 
 void* allocate_frame(std::size_t bytes) {
   if (!REACTOR_CACHE_FRAMES || !is_cached_size(bytes)) return ::operator new(bytes);
   std::size_t c = class_of(bytes);
-  if (!cache_closed) {
-    frame_cache& fc = cache;
-    if (free_frame_node* n = fc.heads[c]) {
-      fc.heads[c] = n->next;
-      fc.bytes -= class_bytes(c);
-      return n;
-    }
+  frame_cache& fc = cache;  // empty unless a loop runs on this thread
+  if (free_frame_node* n = fc.heads[c]) {
+    fc.heads[c] = n->next;
+    fc.bytes -= class_bytes(c);
+    return n;
   }
+  // At the class's full size even when no loop runs, so that whichever
+  // thread frees it may keep it.
   return ::operator new(class_bytes(c));
 }
 
 void free_frame(void* frame, std::size_t bytes) noexcept {
   if (!REACTOR_CACHE_FRAMES || !is_cached_size(bytes)) return ::operator delete(frame, bytes);
   std::size_t c = class_of(bytes);
-  if (!cache_closed) {
-    frame_cache& fc = cache;
+  if (frame_cache& fc = cache; fc.runs > 0) {
     if (fc.bytes + class_bytes(c) <= cache_budget) {
       fc.heads[c] = new (frame) free_frame_node{fc.heads[c]};
       fc.bytes += class_bytes(c);
@@ -103,10 +96,16 @@ bool frames_are_cached() noexcept {
 }
 
 std::size_t cached_frame_bytes() noexcept {
-  // With the cache off, not even a look: touching `cache` makes the thread
-  // run its destructor at exit, the path that hung on Windows.
-  if constexpr (!REACTOR_CACHE_FRAMES) return 0;
-  return cache_closed ? 0 : cache.bytes;
+  return cache.bytes;
+}
+
+frames_kept_while_running::frames_kept_while_running() noexcept {
+  ++cache.runs;
+}
+
+frames_kept_while_running::~frames_kept_while_running() {
+  frame_cache& fc = cache;
+  if (--fc.runs == 0) fc.give_back();
 }
 
 }  // namespace reactor::detail

@@ -134,6 +134,7 @@ void loop::run_posted() {
 }
 
 void loop::run_until_stopped() {
+  detail::frames_kept_while_running frames;
   stopping_ = false;
   while (!stopping_) run_pass();
 }

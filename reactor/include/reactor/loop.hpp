@@ -17,6 +17,7 @@
 
 #include "reactor/cancel.hpp"
 #include "reactor/clock.hpp"
+#include "reactor/detail/frame_memory.hpp"
 #include "reactor/detail/operation.hpp"
 #include "reactor/detail/ready_queue.hpp"
 #include "reactor/detail/timer_queue.hpp"
@@ -134,6 +135,7 @@ class loop {
 
 template <class T>
 T loop::run(task<T> t) {
+  detail::frames_kept_while_running frames;
   cancel_node root(*this);
   auto h = t.handle();
   h.promise().node = &root;

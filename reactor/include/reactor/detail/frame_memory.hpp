@@ -11,11 +11,12 @@
 //
 // Bounds: frames up to max_cached_frame bytes are cached, at most
 // cache_budget bytes per thread; beyond that they go back to operator
-// delete. A frame may be freed on another thread than the one that made it
-// (it then joins that thread's cache): both come from operator new. What a
-// thread holds is freed when it exits. Under AddressSanitizer the cache is
-// off, so that a frame used after its coroutine ended is still reported;
-// on Windows too, for now (frame_memory.cpp says why).
+// delete. Frames are kept only while a loop runs on the thread (every run
+// holds a frames_kept_while_running), and given back when the outermost run
+// returns, so no thread exits holding any. A frame may be freed on another
+// thread than the one that made it (it then joins that thread's cache):
+// both come from operator new. Under AddressSanitizer the cache is off, so
+// that a frame used after its coroutine ended is still reported.
 #pragma once
 
 #include <cstddef>
@@ -33,5 +34,16 @@ void free_frame(void* frame, std::size_t bytes) noexcept;
 // many bytes of them this thread holds now: for tests.
 bool frames_are_cached() noexcept;
 std::size_t cached_frame_bytes() noexcept;
+
+// Held by loop::run and run_until_stopped for their duration: while one is
+// alive on this thread, freed frames are kept; when the last one ends,
+// the thread's kept frames go back to operator delete.
+class frames_kept_while_running {
+ public:
+  frames_kept_while_running() noexcept;
+  ~frames_kept_while_running();
+  frames_kept_while_running(frames_kept_while_running const&) = delete;
+  frames_kept_while_running& operator=(frames_kept_while_running const&) = delete;
+};
 
 }  // namespace reactor::detail
