@@ -41,7 +41,14 @@ unsigned poll_mask_of(int what) {
   }
 }
 
-int curl_events_of(int ready) {
+int curl_events_of(int ready, unsigned wanted) {
+  // An error or hang-up also counts as the readiness curl waited for, as
+  // libuv does: a read or write on that socket fails at once, with the
+  // real error. A poll can complete with POLLERR alone (a reset wakes
+  // waiters before the kernel marks the socket shut, and io_uring reports
+  // the wake-up's mask), and curl takes a bare CURL_CSELECT_ERR as
+  // "select/poll returned error", never reading the "reset by peer".
+  if (ready & (POLLERR | POLLHUP)) ready |= static_cast<int>(wanted & (POLLIN | POLLOUT));
   int ev = 0;
   if (ready & POLLIN) ev |= CURL_CSELECT_IN;
   if (ready & POLLOUT) ev |= CURL_CSELECT_OUT;
@@ -134,11 +141,13 @@ reactor::task<void> http_client::impl::watch(std::shared_ptr<curl_socket> s) {
       co_await s->wake.wait();
       continue;
     }
-    auto ready = co_await s->watch.wait(s->wanted);
+    unsigned wanted = s->wanted;
+    auto ready = co_await s->watch.wait(wanted);
     if (s->closing) break;
     // Interrupted: curl changed the mask; wait again with the new one.
     if (ready.error() == std::errc::operation_canceled) continue;
-    socket_action(s->fd, ready ? curl_events_of(static_cast<int>(*ready)) : CURL_CSELECT_ERR, s->watch.taken_error());
+    socket_action(s->fd, ready ? curl_events_of(static_cast<int>(*ready), wanted) : CURL_CSELECT_ERR,
+                  s->watch.taken_error());
   }
 }
 
